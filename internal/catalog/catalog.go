@@ -173,3 +173,9 @@ func init() {
 		panic(fmt.Sprintf("catalog: %d recommendations, want 58", n))
 	}
 }
+
+// IsControl reports whether id is one a finding can carry (see ControlIDs).
+func IsControl(id string) bool {
+	r, ok := Lookup(id)
+	return ok && (len(r.Parts) == 0 || r.ID != id)
+}

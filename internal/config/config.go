@@ -1,0 +1,209 @@
+// Package config reads cisguard's YAML settings: which role to assume,
+// where to send notifications, which accounts and resources to leave
+// alone, and how each control behaves. Unknown keys and bad values are
+// rejected when the file is loaded, never discovered mid-remediation.
+//
+// Per-control settings (mode and parameters) are kept raw here and
+// resolved by package controls, which knows each control's parameters.
+package config
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"regexp"
+	"slices"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/cisguard/cisguard/internal/catalog"
+)
+
+// DefaultRoleName is the role cisguard assumes in member accounts.
+const DefaultRoleName = "CIS_Remediator_Role"
+
+// DefaultMemberTopic is the part of a topic name that marks, in a member
+// account, the notification topic of the original deployment.
+const DefaultMemberTopic = "CISRemediationSNSTopic"
+
+// Config is the whole configuration.
+type Config struct {
+	// RoleName is the role assumed in each member account.
+	RoleName string `yaml:"roleName"`
+	// ExternalID is passed to sts:AssumeRole when the member role requires one.
+	ExternalID    string        `yaml:"externalId"`
+	Notifications Notifications `yaml:"notifications"`
+	// ExcludedAccounts are never changed.
+	ExcludedAccounts []string `yaml:"excludedAccounts"`
+	// IncludeManagementAccount lets cisguard change the organization's
+	// management account, which is excluded by default.
+	IncludeManagementAccount bool `yaml:"includeManagementAccount"`
+	// ManagementAccount names the management account; when empty it is
+	// discovered with organizations:DescribeOrganization.
+	ManagementAccount string `yaml:"managementAccount"`
+	// ExemptTag marks resources cisguard must not touch.
+	ExemptTag Tag `yaml:"exemptTag"`
+	// Concurrency bounds how many findings are handled at once.
+	Concurrency int `yaml:"concurrency"`
+	// SecurityHub controls the finding updates after handling.
+	SecurityHub SecurityHub `yaml:"securityHub"`
+	// Controls holds per-control settings keyed by CIS id ("5.1") or by a
+	// prefix that applies to every control under it ("4", "2.1.5").
+	Controls map[string]yaml.Node `yaml:"controls"`
+}
+
+// Notifications says where messages go.
+type Notifications struct {
+	// TopicARN is the central SNS topic, published to with the engine's own
+	// credentials. When empty, cisguard looks in the member account and
+	// region for a topic whose name contains MemberTopic.
+	TopicARN    string `yaml:"topicArn"`
+	MemberTopic string `yaml:"memberTopic"`
+	// Disabled turns notifications off.
+	Disabled bool `yaml:"disabled"`
+}
+
+// SecurityHub settings.
+type SecurityHub struct {
+	// UpdateFindings moves handled findings out of NEW (default true).
+	UpdateFindings *bool `yaml:"updateFindings"`
+}
+
+// Update reports whether findings are updated after handling.
+func (s SecurityHub) Update() bool { return s.UpdateFindings == nil || *s.UpdateFindings }
+
+// Tag is a tag key and the value that means "exempt".
+type Tag struct {
+	Key   string `yaml:"key"`
+	Value string `yaml:"value"`
+}
+
+// Matches reports whether tags carry the tag (value compared case-insensitively).
+func (t Tag) Matches(tags map[string]string) bool {
+	v, ok := tags[t.Key]
+	return ok && strings.EqualFold(v, t.Value)
+}
+
+// Default returns the configuration used when no file is given.
+func Default() *Config {
+	c := &Config{}
+	c.applyDefaults()
+	return c
+}
+
+func (c *Config) applyDefaults() {
+	if c.RoleName == "" {
+		c.RoleName = DefaultRoleName
+	}
+	if c.Notifications.MemberTopic == "" {
+		c.Notifications.MemberTopic = DefaultMemberTopic
+	}
+	if c.ExemptTag.Key == "" {
+		c.ExemptTag.Key = "cisguard:exempt"
+	}
+	if c.ExemptTag.Value == "" {
+		c.ExemptTag.Value = "true"
+	}
+	if c.Concurrency == 0 {
+		c.Concurrency = 8
+	}
+}
+
+// Load reads a configuration file; "" means the defaults.
+func Load(path string) (*Config, error) {
+	if path == "" {
+		return Default(), nil
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("config: %w", err)
+	}
+	c, err := Parse(b)
+	if err != nil {
+		return nil, fmt.Errorf("config %s: %w", path, err)
+	}
+	return c, nil
+}
+
+// Parse reads a configuration from YAML, rejecting unknown keys.
+func Parse(b []byte) (*Config, error) {
+	c := &Config{}
+	dec := yaml.NewDecoder(bytes.NewReader(b))
+	dec.KnownFields(true)
+	if err := dec.Decode(c); err != nil && !errors.Is(err, io.EOF) {
+		return nil, cleanYAMLError(err)
+	}
+	c.applyDefaults()
+	if err := c.validate(); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+var (
+	accountRE = regexp.MustCompile(`^\d{12}$`)
+	roleRE    = regexp.MustCompile(`^[\w+=,.@/-]{1,64}$`)
+	topicRE   = regexp.MustCompile(`^arn:aws[\w-]*:sns:[a-z0-9-]+:\d{12}:[\w-]{1,256}$`)
+)
+
+func (c *Config) validate() error {
+	var errs []error
+	if !roleRE.MatchString(c.RoleName) {
+		errs = append(errs, fmt.Errorf("roleName %q is not a valid IAM role name", c.RoleName))
+	}
+	if t := c.Notifications.TopicARN; t != "" && !topicRE.MatchString(t) {
+		errs = append(errs, fmt.Errorf("notifications.topicArn %q is not an SNS topic ARN", t))
+	}
+	for _, a := range c.ExcludedAccounts {
+		if !accountRE.MatchString(a) {
+			errs = append(errs, fmt.Errorf("excludedAccounts: %q is not a 12-digit account id", a))
+		}
+	}
+	if m := c.ManagementAccount; m != "" && !accountRE.MatchString(m) {
+		errs = append(errs, fmt.Errorf("managementAccount %q is not a 12-digit account id", m))
+	}
+	if c.Concurrency < 1 || c.Concurrency > 64 {
+		errs = append(errs, fmt.Errorf("concurrency %d is outside 1..64", c.Concurrency))
+	}
+	for key, n := range c.Controls {
+		if !validControlKey(key) {
+			errs = append(errs, fmt.Errorf("controls.%s: not a CIS v1.4.0 id or section", key))
+		} else if n.Kind != yaml.MappingNode {
+			errs = append(errs, fmt.Errorf("controls.%s (line %d): want a mapping of settings", key, n.Line))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// Excluded reports whether an account is on the exclusion list.
+func (c *Config) Excluded(account string) bool { return slices.Contains(c.ExcludedAccounts, account) }
+
+// yaml.v3 prefixes its errors with "yaml: "; the caller already says where.
+func cleanYAMLError(err error) error {
+	return errors.New(strings.ReplaceAll(strings.TrimPrefix(err.Error(), "yaml: "), "\n  ", "; "))
+}
+
+// validControlKey accepts a control id (5.1, 2.1.5.1) or a prefix that
+// groups controls (4, 2.1, 2.1.5).
+func validControlKey(key string) bool {
+	for _, id := range catalog.ControlIDs() {
+		if id == key || strings.HasPrefix(id, key+".") {
+			return true
+		}
+	}
+	return false
+}
+
+// Scopes returns the keys that apply to a control id, most general first:
+// "2.1.5.1" → "2", "2.1", "2.1.5", "2.1.5.1".
+func Scopes(id string) []string {
+	parts := strings.Split(id, ".")
+	scopes := make([]string, len(parts))
+	for i := range parts {
+		scopes[i] = strings.Join(parts[:i+1], ".")
+	}
+	return scopes
+}

@@ -1,0 +1,187 @@
+// Package controls is what cisguard knows how to do for each CIS
+// recommendation: build a remediation Plan from live state, or write the
+// resource-specific manual steps, and the IAM actions either needs.
+//
+// One file per CIS section (iam.go, storage.go, logging.go, monitoring.go,
+// networking.go), each a list of Control values. A control talks to AWS
+// only through the narrow interfaces of package awsapi, so tests run it on
+// the stateful fakes of package fake.
+package controls
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/cisguard/cisguard/internal/awsapi"
+	"github.com/cisguard/cisguard/internal/catalog"
+	"github.com/cisguard/cisguard/internal/config"
+	"github.com/cisguard/cisguard/internal/finding"
+	"github.com/cisguard/cisguard/internal/plan"
+)
+
+// Control is how cisguard handles one CIS recommendation (or part: 2.1.5.1).
+type Control struct {
+	ID string
+	// Permissions are the IAM actions that Plan, the plan's actions and
+	// Guide call in the member account. Calling anything else fails.
+	Permissions []string
+	// PassRoleTo names the services the plan passes a role to; the member
+	// policy allows iam:PassRole only to them.
+	PassRoleTo []string
+	// Params is a pointer to the default parameters (a struct with yaml
+	// tags); nil when the control has none.
+	Params any
+	// Plan builds the remediation from live state; nil when there is no
+	// automatic fix. A compliant resource yields an empty plan.
+	Plan func(ctx context.Context, t *Target) (*plan.Plan, error)
+	// Guide writes the manual steps for this resource; when nil, a control
+	// with a Plan explains its plan instead.
+	Guide func(ctx context.Context, t *Target) (*Guidance, error)
+	// Calls is the cost of one remediation of the typical non-compliant
+	// resource; a test holds the control to it.
+	Calls Calls
+	// Doc says in a sentence or two what cisguard does; docs/controls.md
+	// prints it.
+	Doc string
+}
+
+// Calls counts the AWS calls of one remediation: the reads that decide
+// and the writes that fix.
+type Calls struct {
+	Reads, Writes int
+	// Case names the situation counted ("default group with rules on both sides").
+	Case string
+}
+
+func (c Calls) String() string {
+	if c.Reads == 0 && c.Writes == 0 {
+		return ""
+	}
+	return fmt.Sprintf("%d reads + %d writes (%s)", c.Reads, c.Writes, c.Case)
+}
+
+// Recommendation returns the catalogue entry the control belongs to.
+func (c *Control) Recommendation() catalog.Recommendation {
+	r, _ := catalog.Lookup(c.ID)
+	return r
+}
+
+// Guidance is what a person must do by hand.
+type Guidance struct {
+	// Summary states the problem for this resource in one line.
+	Summary string
+	// Steps are the instructions, in order.
+	Steps []string
+}
+
+// Target is what a control works on: one resource in one account and region.
+type Target struct {
+	Clients awsapi.Clients
+	// Resource is the finding's resource; for account-wide findings it is
+	// the account.
+	Resource finding.Resource
+	// Params is the control's resolved parameters (same type as Control.Params).
+	Params any
+	// ExemptTag marks resources that must not be touched.
+	ExemptTag config.Tag
+	// Now is the time age thresholds are measured against.
+	Now time.Time
+}
+
+// Account returns the target's account id.
+func (t *Target) Account() string { return t.Clients.Account() }
+
+// Region returns the target's region.
+func (t *Target) Region() string { return t.Clients.Region() }
+
+// ARN builds an ARN in the target's partition and account.
+func (t *Target) ARN(service, region, resource string) string {
+	return fmt.Sprintf("arn:%s:%s:%s:%s:%s", t.Clients.Partition(), service, region, t.Account(), resource)
+}
+
+// Exempt returns an ExemptError when live tags carry the exemption tag.
+// Controls call it with the tags they read anyway, so a tag added after
+// the finding was raised still protects the resource.
+func (t *Target) Exempt(resource string, tags map[string]string) error {
+	if t.ExemptTag.Key != "" && t.ExemptTag.Matches(tags) {
+		return &ExemptError{Resource: resource, Tag: t.ExemptTag}
+	}
+	return nil
+}
+
+// ExemptError says that a resource carries the exemption tag.
+type ExemptError struct {
+	Resource string
+	Tag      config.Tag
+}
+
+func (e *ExemptError) Error() string {
+	return fmt.Sprintf("%s is exempt: tag %s=%s", e.Resource, e.Tag.Key, e.Tag.Value)
+}
+
+// IsExempt reports whether err is an ExemptError.
+func IsExempt(err error) bool {
+	var e *ExemptError
+	return errors.As(err, &e)
+}
+
+// params returns the target's parameters as the control's type.
+func params[T any](t *Target) *T {
+	p, ok := t.Params.(*T)
+	if !ok {
+		panic(fmt.Sprintf("controls: target parameters are %T, want *%T", t.Params, *new(T)))
+	}
+	return p
+}
+
+var (
+	allOnce sync.Once
+	all     []*Control
+)
+
+// All returns every control, in benchmark order.
+func All() []*Control {
+	allOnce.Do(func() {
+		for _, section := range [][]*Control{iamControls(), storageControls(), loggingControls(), monitoringControls(), networkingControls()} {
+			all = append(all, section...)
+		}
+		slices.SortFunc(all, func(a, b *Control) int { return catalog.Compare(a.ID, b.ID) })
+	})
+	return all
+}
+
+// Lookup returns the control for a CIS id.
+func Lookup(id string) (*Control, bool) {
+	for _, c := range All() {
+		if c.ID == id {
+			return c, true
+		}
+	}
+	return nil, false
+}
+
+// Explain returns the manual steps for a target: the control's Guide, or,
+// for a control that has only a Plan, the plan's actions as steps. It
+// returns nil when there is nothing to do.
+func Explain(ctx context.Context, c *Control, t *Target) (*Guidance, error) {
+	if c.Guide != nil {
+		return c.Guide(ctx, t)
+	}
+	if c.Plan == nil {
+		return nil, fmt.Errorf("%s has neither guidance nor a plan", c.ID)
+	}
+	p, err := c.Plan(ctx, t)
+	if err != nil || p.Empty() {
+		return nil, err
+	}
+	g := &Guidance{Summary: fmt.Sprintf("%s needs %d change(s); cisguard makes them when controls.%s.mode is auto, or do them by hand:", t.Resource.Name(), len(p.Actions), c.ID)}
+	for _, a := range p.Actions {
+		g.Steps = append(g.Steps, a.Description)
+	}
+	g.Steps = append(g.Steps, p.Notes...)
+	return g, nil
+}

@@ -1,0 +1,244 @@
+package controls
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/cisguard/cisguard/internal/config"
+	"github.com/cisguard/cisguard/internal/fake"
+	"github.com/cisguard/cisguard/internal/finding"
+	"github.com/cisguard/cisguard/internal/perms"
+	"github.com/cisguard/cisguard/internal/plan"
+)
+
+const (
+	testAccount = "111122223333"
+	testRegion  = "eu-west-1"
+)
+
+// testNow is the clock of every control test.
+var testNow = time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
+
+// harness runs controls against a fake account, the way the engine does:
+// under the control's permission declaration, with settings resolved from
+// YAML by Configure.
+type harness struct {
+	t      testing.TB
+	acct   *fake.Account
+	region string
+}
+
+var (
+	accountsMu sync.Mutex
+	accounts   []*fake.Account // every fake account of the run, for the permission audit
+	measuredMu sync.Mutex
+	measured   = map[string]bool{} // controls whose call count a test asserted
+)
+
+func newHarness(t testing.TB) *harness {
+	a := fake.NewAccount(testAccount)
+	accountsMu.Lock()
+	accounts = append(accounts, a)
+	accountsMu.Unlock()
+	return &harness{t: t, acct: a, region: testRegion}
+}
+
+// target builds the target of control id for a resource. settings is YAML
+// for controls.<id> (mode and parameters), "" for the defaults.
+func (h *harness) target(id string, res finding.Resource, settings string) (*Control, *Target) {
+	h.t.Helper()
+	cfg := config.Default()
+	if settings != "" {
+		var n yaml.Node
+		if err := yaml.Unmarshal([]byte(settings), &n); err != nil {
+			h.t.Fatalf("settings: %v", err)
+		}
+		cfg.Controls = map[string]yaml.Node{id: *n.Content[0]}
+	}
+	set, err := Configure(cfg)
+	if err != nil {
+		h.t.Fatalf("Configure: %v", err)
+	}
+	st, ok := set.For(id)
+	if !ok {
+		h.t.Fatalf("no control %s", id)
+	}
+	return st.Control, &Target{Clients: h.acct.Clients(h.region), Resource: res, Params: st.Params, ExemptTag: cfg.ExemptTag, Now: testNow}
+}
+
+// plan runs a control's Plan under its declaration.
+func (h *harness) plan(c *Control, t *Target) (*plan.Plan, error) {
+	return c.Plan(h.ctx(c), t)
+}
+
+func (h *harness) ctx(c *Control) context.Context {
+	return perms.Declare(context.Background(), c.ID, c.Permissions)
+}
+
+// remediate plans and applies a control and checks that it is idempotent:
+// the plan after applying is empty. It returns the applied plan.
+func (h *harness) remediate(id string, res finding.Resource, settings string) *plan.Plan {
+	h.t.Helper()
+	c, t := h.target(id, res, settings)
+	p, err := h.plan(c, t)
+	if err != nil {
+		h.t.Fatalf("%s plan: %v", id, err)
+	}
+	if o := plan.Apply(h.ctx(c), p); o.Err != nil {
+		h.t.Fatalf("%s apply: %v\nplan:\n%s", id, o.Err, p)
+	}
+	again, err := h.plan(c, t)
+	if err != nil {
+		h.t.Fatalf("%s plan after apply: %v", id, err)
+	}
+	if !again.Empty() {
+		h.t.Fatalf("%s is not idempotent: after applying\n%sit plans\n%s", id, p, again)
+	}
+	return p
+}
+
+// measure remediates and asserts that it took exactly the reads and writes
+// the control declares in Calls (the second, verifying plan not counted).
+func (h *harness) measure(id string, res finding.Resource, settings string) *plan.Plan {
+	h.t.Helper()
+	c, t := h.target(id, res, settings)
+	h.acct.Log.Reset()
+	p, err := h.plan(c, t)
+	if err != nil {
+		h.t.Fatalf("%s plan: %v", id, err)
+	}
+	if o := plan.Apply(h.ctx(c), p); o.Err != nil {
+		h.t.Fatalf("%s apply: %v", id, o.Err)
+	}
+	reads, writes := h.acct.Log.Counts()
+	if reads != c.Calls.Reads || writes != c.Calls.Writes {
+		h.t.Errorf("%s (%s) made %d reads + %d writes, declares %d + %d; calls: %v", id, c.Calls.Case, reads, writes, c.Calls.Reads, c.Calls.Writes, h.acct.Log.Calls())
+	}
+	measuredMu.Lock()
+	measured[id] = true
+	measuredMu.Unlock()
+	if again, err := h.plan(c, t); err != nil || !again.Empty() {
+		h.t.Fatalf("%s is not idempotent: %v\n%s", id, err, again)
+	}
+	return p
+}
+
+// mustPlan returns the plan, failing the test on error.
+func (h *harness) mustPlan(id string, res finding.Resource, settings string) *plan.Plan {
+	h.t.Helper()
+	c, t := h.target(id, res, settings)
+	p, err := h.plan(c, t)
+	if err != nil {
+		h.t.Fatalf("%s plan: %v", id, err)
+	}
+	return p
+}
+
+// planErr returns the error of planning, failing the test when there is none.
+func (h *harness) planErr(id string, res finding.Resource, settings string) error {
+	h.t.Helper()
+	c, t := h.target(id, res, settings)
+	p, err := h.plan(c, t)
+	if err == nil {
+		h.t.Fatalf("%s plan succeeded, want an error; plan:\n%s", id, p)
+	}
+	return err
+}
+
+// applyPlan applies a plan under the control's declaration and returns its error.
+func applyPlan(h *harness, c *Control, p *plan.Plan) error {
+	return plan.Apply(h.ctx(c), p).Err
+}
+
+// decodeYAML decodes settings text strictly into parameters.
+func decodeYAML(text string, v any) error {
+	var n yaml.Node
+	if err := yaml.Unmarshal([]byte(text), &n); err != nil {
+		return err
+	}
+	return decodeStrict(n.Content[0], v)
+}
+
+// writes returns how many writes were recorded since the last Reset.
+func (h *harness) writes() int {
+	_, w := h.acct.Log.Counts()
+	return w
+}
+
+func resource(typ, id string) finding.Resource {
+	return finding.Resource{Type: typ, ID: id, Partition: "aws", Region: testRegion}
+}
+
+func accountResource() finding.Resource {
+	return finding.Resource{Type: "AwsAccount", ID: "AWS::::Account:" + testAccount, Partition: "aws", Region: testRegion}
+}
+
+// descriptions returns the plan's action descriptions.
+func descriptions(p *plan.Plan) []string {
+	var out []string
+	for _, a := range p.Actions {
+		out = append(out, a.Description)
+	}
+	return out
+}
+
+func containsAll(t testing.TB, got []string, want ...string) {
+	t.Helper()
+	joined := strings.Join(got, "\n")
+	for _, w := range want {
+		if !strings.Contains(joined, w) {
+			t.Errorf("plan lacks %q; it is:\n%s", w, joined)
+		}
+	}
+}
+
+// TestMain audits, after a full run, that every automatic control had its
+// call count asserted and that every declared permission was exercised: a
+// declared action no test calls is either dead weight in the member policy
+// or untested code.
+func TestMain(m *testing.M) {
+	flag.Parse()
+	code := m.Run()
+	if code != 0 || flag.Lookup("test.run").Value.String() != "" || testing.Short() {
+		os.Exit(code)
+	}
+	used := map[string]map[string]bool{}
+	for _, a := range accounts {
+		for _, c := range a.Log.Calls() {
+			if used[c.Owner] == nil {
+				used[c.Owner] = map[string]bool{}
+			}
+			used[c.Owner][c.Action] = true
+		}
+	}
+	var problems []string
+	for _, c := range All() {
+		if c.Plan != nil && !measured[c.ID] {
+			problems = append(problems, fmt.Sprintf("%s: no test asserts its call count (use harness.measure)", c.ID))
+		}
+		for _, a := range c.Permissions {
+			if !used[c.ID][a] && !slices.Contains(uncalled, a) {
+				problems = append(problems, fmt.Sprintf("%s: declares %s but no test calls it", c.ID, a))
+			}
+		}
+	}
+	if len(problems) > 0 {
+		sort.Strings(problems)
+		fmt.Println("FAIL: control audit\n  " + strings.Join(problems, "\n  "))
+		os.Exit(1)
+	}
+	os.Exit(0)
+}
+
+// uncalled are actions IAM checks without an API call of their own.
+var uncalled = []string{"iam:PassRole"}

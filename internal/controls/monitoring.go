@@ -1,0 +1,3 @@
+package controls
+
+func monitoringControls() []*Control { return nil }

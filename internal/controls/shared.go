@@ -1,0 +1,146 @@
+package controls
+
+// Helpers shared by several sections: policy documents and buckets.
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/url"
+	"reflect"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+
+	"github.com/cisguard/cisguard/internal/awsapi"
+)
+
+// policyDocument is an IAM or resource policy. Statements are kept as
+// generic maps so that merging preserves every field cisguard does not
+// interpret.
+type policyDocument struct {
+	Version   string           `json:"Version"`
+	ID        string           `json:"Id,omitempty"`
+	Statement []map[string]any `json:"Statement"`
+}
+
+// parsePolicy reads a policy document, URL-encoded (as IAM returns them)
+// or not, with Statement as a list or a single object. "" is an empty
+// policy.
+func parsePolicy(doc string) (*policyDocument, error) {
+	if doc == "" {
+		return &policyDocument{Version: "2012-10-17"}, nil
+	}
+	if strings.HasPrefix(doc, "%7B") || strings.HasPrefix(doc, "%7b") {
+		if d, err := url.QueryUnescape(doc); err == nil {
+			doc = d
+		}
+	}
+	var raw struct {
+		Version   string          `json:"Version"`
+		ID        string          `json:"Id"`
+		Statement json.RawMessage `json:"Statement"`
+	}
+	if err := json.Unmarshal([]byte(doc), &raw); err != nil {
+		return nil, fmt.Errorf("policy is not valid JSON: %w", err)
+	}
+	p := &policyDocument{Version: raw.Version, ID: raw.ID}
+	if len(raw.Statement) > 0 && raw.Statement[0] == '{' {
+		var one map[string]any
+		if err := json.Unmarshal(raw.Statement, &one); err != nil {
+			return nil, fmt.Errorf("policy statement: %w", err)
+		}
+		p.Statement = []map[string]any{one}
+	} else if len(raw.Statement) > 0 {
+		if err := json.Unmarshal(raw.Statement, &p.Statement); err != nil {
+			return nil, fmt.Errorf("policy statements: %w", err)
+		}
+	}
+	if p.Version == "" {
+		p.Version = "2012-10-17"
+	}
+	return p, nil
+}
+
+// upsert adds a statement, or replaces the one with the same Sid; it
+// reports whether the document changed.
+func (p *policyDocument) upsert(stmt map[string]any) bool {
+	sid, _ := stmt["Sid"].(string)
+	// Compare through JSON so that a statement read back from AWS equals
+	// the one cisguard would write.
+	norm := func(v any) any {
+		b, _ := json.Marshal(v)
+		var out any
+		_ = json.Unmarshal(b, &out)
+		return out
+	}
+	for i, s := range p.Statement {
+		if id, _ := s["Sid"].(string); id != "" && id == sid {
+			if reflect.DeepEqual(norm(s), norm(stmt)) {
+				return false
+			}
+			p.Statement[i] = stmt
+			return true
+		}
+	}
+	p.Statement = append(p.Statement, stmt)
+	return true
+}
+
+// String renders the document as compact JSON.
+func (p *policyDocument) String() string {
+	b, err := json.Marshal(p)
+	if err != nil {
+		panic(err) // only maps of JSON values: cannot fail
+	}
+	return string(b)
+}
+
+// strings returns a statement field that may be a string or a list of
+// strings (Action, Resource, Principal.AWS …) as a list.
+func stringList(v any) []string {
+	switch x := v.(type) {
+	case string:
+		return []string{x}
+	case []any:
+		var out []string
+		for _, e := range x {
+			if s, ok := e.(string); ok {
+				out = append(out, s)
+			}
+		}
+		return out
+	case []string:
+		return x
+	}
+	return nil
+}
+
+// bucketClients returns the S3 client for a bucket's own region, where
+// every bucket operation must go. gone is true when the bucket no longer
+// exists.
+func bucketClients(ctx context.Context, t *Target, bucket string) (api awsapi.S3, region string, gone bool, err error) {
+	out, err := t.Clients.S3().GetBucketLocation(ctx, &s3.GetBucketLocationInput{Bucket: aws.String(bucket)})
+	if awsapi.IsNotFound(err) {
+		return nil, "", true, nil
+	}
+	if err != nil {
+		return nil, "", false, fmt.Errorf("locate bucket %s: %w", bucket, err)
+	}
+	region = string(out.LocationConstraint)
+	switch region {
+	case "":
+		region = "us-east-1"
+	case "EU":
+		region = "eu-west-1"
+	}
+	if region == t.Region() {
+		return t.Clients.S3(), region, false, nil
+	}
+	c, err := t.Clients.In(region)
+	if err != nil {
+		return nil, "", false, err
+	}
+	return c.S3(), region, false, nil
+}

@@ -1,0 +1,3 @@
+package controls
+
+func storageControls() []*Control { return nil }

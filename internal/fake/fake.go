@@ -1,0 +1,137 @@
+// Package fake holds stateful stand-ins for the AWS services in package
+// awsapi. A fake keeps real state (a security group really holds its rules
+// and really loses them when revoked), enforces the rules AWS enforces that
+// matter to cisguard (revoking a rule that does not exist fails, a list
+// returns pages, a bucket is reached only in its region), records every
+// call and refuses operations the running control did not declare.
+package fake
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"sync"
+
+	"github.com/aws/smithy-go"
+
+	"github.com/cisguard/cisguard/internal/perms"
+)
+
+// Call is one recorded API call.
+type Call struct {
+	Service, Operation, Region string
+	// Action is the IAM action that authorizes the call.
+	Action string
+	// Owner is who declared the permission (a control id), if anyone.
+	Owner string
+}
+
+// Write reports whether the call changes state.
+func (c Call) Write() bool {
+	for _, p := range []string{"Describe", "Get", "List", "Head"} {
+		if strings.HasPrefix(c.Operation, p) {
+			return false
+		}
+	}
+	return true
+}
+
+func (c Call) String() string { return c.Service + "/" + c.Operation }
+
+// Log records calls in order and injects errors. Its methods are safe for
+// concurrent use.
+type Log struct {
+	mu       sync.Mutex
+	calls    []Call
+	failures map[string][]error
+}
+
+// Calls returns the calls recorded so far.
+func (l *Log) Calls() []Call {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return append([]Call(nil), l.calls...)
+}
+
+// Counts returns how many reads and writes were recorded.
+func (l *Log) Counts() (reads, writes int) {
+	for _, c := range l.Calls() {
+		if c.Write() {
+			writes++
+		} else {
+			reads++
+		}
+	}
+	return reads, writes
+}
+
+// Reset forgets the recorded calls.
+func (l *Log) Reset() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.calls = nil
+}
+
+// Fail makes the next calls of service/operation ("EC2/DeleteNetworkAclEntry")
+// return errs, one per call, before the fake's own behaviour resumes.
+func (l *Log) Fail(op string, errs ...error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.failures == nil {
+		l.failures = map[string][]error{}
+	}
+	l.failures[op] = append(l.failures[op], errs...)
+}
+
+// record checks the call against the declared permissions, records it and
+// returns an injected failure, if any.
+func (l *Log) record(ctx context.Context, service, region, op string) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if err := perms.Check(ctx, service, op); err != nil {
+		return err
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	c := Call{Service: service, Operation: op, Region: region, Action: perms.Action(service, op), Owner: perms.Owner(ctx)}
+	l.calls = append(l.calls, c)
+	key := service + "/" + op
+	if errs := l.failures[key]; len(errs) > 0 {
+		l.failures[key] = errs[1:]
+		return errs[0]
+	}
+	return nil
+}
+
+// APIError builds an error in the shape the SDK returns for AWS faults.
+func APIError(code, format string, args ...any) error {
+	return &smithy.GenericAPIError{Code: code, Message: fmt.Sprintf(format, args...), Fault: smithy.FaultClient}
+}
+
+// Throttled is the error AWS returns when a caller exceeds its rate.
+func Throttled() error { return APIError("Throttling", "Rate exceeded") }
+
+// page returns one page of items starting at the position encoded in token,
+// as AWS list operations do: at most max items (def when max is 0) and a
+// token for the rest, nil on the last page. A token that was not issued is
+// an error.
+func page[T any](items []T, token *string, max int32, def int) ([]T, *string, error) {
+	start := 0
+	if token != nil && *token != "" {
+		if _, err := fmt.Sscanf(*token, "page-%d", &start); err != nil || start < 0 || start > len(items) {
+			return nil, nil, APIError("InvalidParameterValue", "invalid pagination token %q", *token)
+		}
+	}
+	n := def
+	if max > 0 {
+		n = int(max)
+	}
+	end := min(start+n, len(items))
+	var next *string
+	if end < len(items) {
+		s := fmt.Sprintf("page-%d", end)
+		next = &s
+	}
+	return items[start:end], next, nil
+}

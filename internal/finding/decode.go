@@ -1,0 +1,304 @@
+package finding
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/cisguard/cisguard/internal/catalog"
+)
+
+// Detail types of the EventBridge events Security Hub sends.
+const (
+	DetailImported     = "Security Hub Findings - Imported"
+	DetailCustomAction = "Security Hub Findings - Custom Action"
+)
+
+// ErrNoFindings is returned when well-formed input holds no finding.
+var ErrNoFindings = errors.New("no findings in input")
+
+// Decode reads findings from data: an EventBridge event of either Security
+// Hub detail type, a bare ASFF findings array (or {"Findings": [...]} as
+// GetFindings returns it), or an SQS batch ({"Records": [...]}) whose
+// message bodies hold any of those.
+//
+// Decode fails only when the input as a whole is unusable: not JSON, not
+// one of those shapes, or without a single finding. A malformed finding
+// inside a good event is returned with Err set, so it fails alone.
+func Decode(data []byte) ([]Finding, error) {
+	data = bytes.TrimSpace(data)
+	if len(data) == 0 {
+		return nil, errors.New("empty input")
+	}
+	if !json.Valid(data) {
+		return nil, errors.New("input is not valid JSON")
+	}
+	fs, err := decode(data, "")
+	if err != nil {
+		return nil, err
+	}
+	if len(fs) == 0 {
+		return nil, ErrNoFindings
+	}
+	return fs, nil
+}
+
+// envelope has the fields of every accepted top-level shape.
+type envelope struct {
+	DetailType string          `json:"detail-type"`
+	Source     string          `json:"source"`
+	Region     string          `json:"region"`
+	Detail     json.RawMessage `json:"detail"`
+	Records    []sqsRecord     `json:"Records"`
+	Findings   json.RawMessage `json:"Findings"`
+}
+
+type sqsRecord struct {
+	MessageID   string `json:"messageId"`
+	Body        string `json:"body"`
+	EventSource string `json:"eventSource"`
+}
+
+func decode(data []byte, message string) ([]Finding, error) {
+	if data[0] == '[' {
+		return decodeArray(data, Direct, "", message)
+	}
+	var env envelope
+	if err := json.Unmarshal(data, &env); err != nil {
+		return nil, fmt.Errorf("input is neither an event, an SQS batch nor a findings array: %w", err)
+	}
+	switch {
+	case env.Records != nil:
+		if message != "" {
+			return nil, errors.New("SQS message body is itself an SQS batch")
+		}
+		return decodeSQS(env.Records)
+	case env.DetailType != "":
+		var trigger Trigger
+		switch env.DetailType {
+		case DetailImported:
+			trigger = Imported
+		case DetailCustomAction:
+			trigger = CustomAction
+		default:
+			return nil, fmt.Errorf("event detail-type %q is not a Security Hub findings event", env.DetailType)
+		}
+		var detail struct {
+			Findings json.RawMessage `json:"findings"`
+		}
+		if len(env.Detail) == 0 {
+			return nil, errors.New("event has no detail")
+		}
+		if err := json.Unmarshal(env.Detail, &detail); err != nil {
+			return nil, fmt.Errorf("event detail: %w", err)
+		}
+		if len(detail.Findings) == 0 {
+			return nil, errors.New("event detail has no findings")
+		}
+		return decodeArray(detail.Findings, trigger, env.Region, message)
+	case env.Findings != nil:
+		return decodeArray(env.Findings, Direct, "", message)
+	default:
+		return nil, errors.New("input is neither an EventBridge event, an SQS batch nor a findings array")
+	}
+}
+
+func decodeSQS(records []sqsRecord) ([]Finding, error) {
+	var all []Finding
+	for i, r := range records {
+		if r.EventSource != "" && r.EventSource != "aws:sqs" {
+			return nil, fmt.Errorf("record %d: event source %q is not aws:sqs", i, r.EventSource)
+		}
+		id := r.MessageID
+		if id == "" {
+			id = fmt.Sprintf("record-%d", i)
+		}
+		body := bytes.TrimSpace([]byte(r.Body))
+		var fs []Finding
+		var err error
+		if !json.Valid(body) || len(body) == 0 {
+			err = errors.New("message body is not valid JSON")
+		} else {
+			fs, err = decode(body, id)
+		}
+		if err != nil {
+			// One bad message must not sink the batch: it becomes a failed
+			// pseudo-finding so the Lambda reports that message as failed.
+			all = append(all, Finding{Message: id, Err: fmt.Errorf("SQS message %s: %w", id, err)})
+			continue
+		}
+		all = append(all, fs...)
+	}
+	return all, nil
+}
+
+func decodeArray(data json.RawMessage, trigger Trigger, eventRegion, message string) ([]Finding, error) {
+	var raws []json.RawMessage
+	if err := json.Unmarshal(data, &raws); err != nil {
+		return nil, fmt.Errorf("findings are not an array: %w", err)
+	}
+	fs := make([]Finding, 0, len(raws))
+	for i, raw := range raws {
+		f, err := decodeOne(raw)
+		if err != nil {
+			f.Err = fmt.Errorf("finding %d: %w", i, err)
+		}
+		f.Trigger, f.Message = trigger, message
+		f.HubRegion = eventRegion
+		if f.HubRegion == "" {
+			f.HubRegion = f.findingRegion
+		}
+		fs = append(fs, f.Finding)
+	}
+	return fs, nil
+}
+
+// asff holds the fields of the AWS Security Finding Format that cisguard reads.
+type asff struct {
+	ID          string `json:"Id"`
+	ProductArn  string `json:"ProductArn"`
+	GeneratorID string `json:"GeneratorId"`
+	AwsAccount  string `json:"AwsAccountId"`
+	Region      string `json:"Region"`
+	Title       string `json:"Title"`
+	UpdatedAt   string `json:"UpdatedAt"`
+	RecordState string `json:"RecordState"`
+	Workflow    struct {
+		Status string `json:"Status"`
+	} `json:"Workflow"`
+	WorkflowState string `json:"WorkflowState"`
+	Compliance    struct {
+		Status              string   `json:"Status"`
+		SecurityControlID   string   `json:"SecurityControlId"`
+		RelatedRequirements []string `json:"RelatedRequirements"`
+	} `json:"Compliance"`
+	ProductFields map[string]string `json:"ProductFields"`
+	Resources     []struct {
+		Type      string            `json:"Type"`
+		ID        string            `json:"Id"`
+		Partition string            `json:"Partition"`
+		Region    string            `json:"Region"`
+		Tags      map[string]string `json:"Tags"`
+		Details   json.RawMessage   `json:"Details"`
+	} `json:"Resources"`
+}
+
+type decoded struct {
+	Finding
+	findingRegion string
+}
+
+var accountID = regexp.MustCompile(`^\d{12}$`)
+
+func decodeOne(raw json.RawMessage) (decoded, error) {
+	var a asff
+	if err := json.Unmarshal(raw, &a); err != nil {
+		return decoded{}, fmt.Errorf("not an ASFF finding: %w", err)
+	}
+	d := decoded{findingRegion: a.Region}
+	f := &d.Finding
+	f.ID, f.ProductARN, f.GeneratorID, f.Title = a.ID, a.ProductArn, a.GeneratorID, a.Title
+	f.Account, f.Region = a.AwsAccount, a.Region
+	f.Compliance, f.RecordState = a.Compliance.Status, a.RecordState
+	f.Workflow = a.Workflow.Status
+	if f.Workflow == "" {
+		f.Workflow = a.WorkflowState // deprecated field, still sent
+	}
+	f.SecurityControl = a.Compliance.SecurityControlID
+	if t, err := time.Parse(time.RFC3339Nano, a.UpdatedAt); err == nil {
+		f.UpdatedAt = t
+	}
+	if len(a.Resources) > 0 {
+		r := a.Resources[0]
+		f.Resource = Resource{Type: r.Type, ID: r.ID, Partition: r.Partition, Region: r.Region, Tags: r.Tags, Details: r.Details}
+		if r.Region != "" {
+			f.Region = r.Region
+		}
+	}
+	f.Partition = f.Resource.Partition
+	if f.Partition == "" {
+		f.Partition = partitionOf(a.ProductArn)
+	}
+	f.CIS = cisID(a)
+
+	switch {
+	case f.ID == "":
+		return d, errors.New("no Id")
+	case f.ProductARN == "":
+		return d, fmt.Errorf("%s: no ProductArn", f.ID)
+	case !accountID.MatchString(f.Account):
+		return d, fmt.Errorf("%s: AwsAccountId %q is not a 12-digit account id", f.ID, f.Account)
+	case f.Region == "":
+		return d, fmt.Errorf("%s: no Region", f.ID)
+	case len(a.Resources) == 0:
+		return d, fmt.Errorf("%s: no Resources", f.ID)
+	}
+	return d, nil
+}
+
+func partitionOf(arn string) string {
+	if p := strings.SplitN(arn, ":", 3); len(p) == 3 && p[0] == "arn" && p[1] != "" {
+		return p[1]
+	}
+	return "aws"
+}
+
+const (
+	cis140Prefix   = "cis-aws-foundations-benchmark/v/1.4.0/"
+	cis140Standard = "CIS AWS Foundations Benchmark v1.4.0/"
+	controlPrefix  = "security-control/"
+)
+
+// shControl matches a Security Hub control id (EC2.2, CloudWatch.14).
+var shControl = regexp.MustCompile(`^[A-Za-z0-9]+\.\d+$`)
+
+// cisID names the CIS v1.4.0 recommendation a finding is about.
+//
+// Compliance.SecurityControlId is authoritative where present: it is set on
+// standard-specific and consolidated findings and on findings of other
+// standards about the same control. When it maps to several
+// recommendations (CloudWatch.1 is 4.3 and 1.7) the CIS id the finding
+// names (GeneratorId first, then RelatedRequirements) picks one. Without it
+// the GeneratorId is read in both forms, and, for other standards, its last
+// segment when that is a Security Hub control id.
+func cisID(a asff) string {
+	named := generatorCIS(a.GeneratorID)
+	control := a.Compliance.SecurityControlID
+	if control == "" {
+		if rest, ok := strings.CutPrefix(a.GeneratorID, controlPrefix); ok {
+			control = rest
+		} else if named == "" {
+			if i := strings.LastIndex(a.GeneratorID, "/"); i >= 0 && shControl.MatchString(a.GeneratorID[i+1:]) {
+				control = a.GeneratorID[i+1:]
+			}
+		}
+	}
+	ids := catalog.ForSecurityHub(control)
+	if len(ids) == 0 {
+		return named
+	}
+	if slices.Contains(ids, named) {
+		return named
+	}
+	for _, id := range ids {
+		if slices.Contains(a.Compliance.RelatedRequirements, cis140Standard+id) {
+			return id
+		}
+	}
+	return ids[0]
+}
+
+// generatorCIS is the CIS v1.4.0 id a standard-specific GeneratorId names.
+func generatorCIS(generator string) string {
+	if i := strings.Index(generator, cis140Prefix); i >= 0 {
+		if id := generator[i+len(cis140Prefix):]; catalog.IsControl(id) {
+			return id
+		}
+	}
+	return ""
+}

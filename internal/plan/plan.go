@@ -1,0 +1,126 @@
+// Package plan holds the unit of work of a remediation: a Plan is an
+// ordered list of Actions, each a one-line description and the call that
+// performs it. Dry-run output, notifications, the Security Hub note and the
+// tests all read the same Plan, so what a user is told is what is done.
+package plan
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"strings"
+)
+
+// Action is one change to one resource.
+type Action struct {
+	// Description says exactly what the action changes, in one line:
+	// "revoke ingress rule sgr-0abc (tcp 22 from 0.0.0.0/0) of sg-0123".
+	Description string
+	// Do performs the change.
+	Do func(ctx context.Context) error
+}
+
+// Plan is what a control will do to make one finding compliant. An empty
+// plan means the resource is already compliant (or gone): nothing to do.
+type Plan struct {
+	Actions []Action
+	// Notes are facts found while planning that the user should read
+	// (a resource that vanished, a key skipped by an exclusion keyword).
+	Notes []string
+}
+
+// Add appends an action.
+func (p *Plan) Add(description string, do func(ctx context.Context) error) {
+	p.Actions = append(p.Actions, Action{Description: description, Do: do})
+}
+
+// Addf appends an action with a formatted description.
+func (p *Plan) Addf(do func(ctx context.Context) error, format string, args ...any) {
+	p.Add(fmt.Sprintf(format, args...), do)
+}
+
+// Note records a fact found while planning.
+func (p *Plan) Note(format string, args ...any) {
+	p.Notes = append(p.Notes, fmt.Sprintf(format, args...))
+}
+
+// Empty reports whether the plan changes nothing.
+func (p *Plan) Empty() bool { return p == nil || len(p.Actions) == 0 }
+
+// Merge appends the actions and notes of q.
+func (p *Plan) Merge(q *Plan) {
+	if q == nil {
+		return
+	}
+	p.Actions = append(p.Actions, q.Actions...)
+	p.Notes = append(p.Notes, q.Notes...)
+}
+
+// Result is what happened to one action.
+type Result struct {
+	Description string `json:"description"`
+	Done        bool   `json:"done"`
+	Error       string `json:"error,omitempty"`
+}
+
+// Outcome is the result of applying (or rendering) a plan.
+type Outcome struct {
+	Results []Result
+	// Err is the first error; the actions after it did not run.
+	Err error
+}
+
+// Apply performs the actions in order and stops at the first failure, so
+// that later actions never run on top of a half-made change. Every action
+// appears in the outcome: done, failed, or not run.
+func Apply(ctx context.Context, p *Plan) Outcome {
+	var o Outcome
+	for _, a := range p.Actions {
+		r := Result{Description: a.Description}
+		switch {
+		case o.Err != nil:
+			r.Error = "not run: an earlier action failed"
+		case ctx.Err() != nil:
+			o.Err = ctx.Err()
+			r.Error = "not run: " + ctx.Err().Error()
+		default:
+			if err := a.Do(ctx); err != nil {
+				o.Err = fmt.Errorf("%s: %w", a.Description, err)
+				r.Error = err.Error()
+			} else {
+				r.Done = true
+			}
+		}
+		o.Results = append(o.Results, r)
+	}
+	return o
+}
+
+// Pending returns the outcome of a plan that is shown but not applied.
+func Pending(p *Plan) Outcome {
+	var o Outcome
+	for _, a := range p.Actions {
+		o.Results = append(o.Results, Result{Description: a.Description})
+	}
+	return o
+}
+
+// Render writes the plan as an indented list.
+func Render(w io.Writer, p *Plan) {
+	if p.Empty() {
+		fmt.Fprintln(w, "  nothing to change")
+	}
+	for i, a := range p.Actions {
+		fmt.Fprintf(w, "  %d. %s\n", i+1, a.Description)
+	}
+	for _, n := range p.Notes {
+		fmt.Fprintf(w, "  note: %s\n", n)
+	}
+}
+
+// String renders the plan.
+func (p *Plan) String() string {
+	var b strings.Builder
+	Render(&b, p)
+	return b.String()
+}

@@ -1,0 +1,64 @@
+package plan
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+)
+
+func TestApplyStopsAtFirstFailure(t *testing.T) {
+	var ran []string
+	step := func(name string, err error) func(context.Context) error {
+		return func(context.Context) error { ran = append(ran, name); return err }
+	}
+	var p Plan
+	p.Add("first", step("first", nil))
+	p.Add("second", step("second", errors.New("AccessDenied")))
+	p.Add("third", step("third", nil))
+
+	o := Apply(context.Background(), &p)
+	if strings.Join(ran, ",") != "first,second" {
+		t.Fatalf("ran %v, want first,second", ran)
+	}
+	if o.Err == nil || !strings.Contains(o.Err.Error(), "second: AccessDenied") {
+		t.Fatalf("Err = %v", o.Err)
+	}
+	want := []Result{
+		{Description: "first", Done: true},
+		{Description: "second", Error: "AccessDenied"},
+		{Description: "third", Error: "not run: an earlier action failed"},
+	}
+	for i, r := range o.Results {
+		if r != want[i] {
+			t.Errorf("result %d = %+v, want %+v", i, r, want[i])
+		}
+	}
+}
+
+func TestApplyHonoursCancellation(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	var p Plan
+	called := false
+	p.Add("x", func(context.Context) error { called = true; return nil })
+	o := Apply(ctx, &p)
+	if called || o.Err == nil || o.Results[0].Done {
+		t.Fatalf("cancelled context: called=%v outcome=%+v", called, o)
+	}
+}
+
+func TestRender(t *testing.T) {
+	var p Plan
+	if got := p.String(); got != "  nothing to change\n" {
+		t.Errorf("empty plan renders %q", got)
+	}
+	p.Addf(nil, "revoke %s", "sgr-1")
+	p.Note("bucket %s is gone", "b")
+	if got := p.String(); got != "  1. revoke sgr-1\n  note: bucket b is gone\n" {
+		t.Errorf("plan renders %q", got)
+	}
+	if o := Pending(&p); len(o.Results) != 1 || o.Results[0].Done {
+		t.Errorf("Pending = %+v", o)
+	}
+}
