@@ -49,7 +49,9 @@ func deny(num int32, proto, cidr string, ports ...int32) types.NetworkAclEntry {
 // number order, first match wins, default deny.
 func naclAdmits(entries []types.NetworkAclEntry, proto string, port int32, src string) bool {
 	ingress := slices.DeleteFunc(slices.Clone(entries), func(e types.NetworkAclEntry) bool { return aws.ToBool(e.Egress) })
-	slices.SortFunc(ingress, func(a, b types.NetworkAclEntry) int { return int(aws.ToInt32(a.RuleNumber) - aws.ToInt32(b.RuleNumber)) })
+	slices.SortFunc(ingress, func(a, b types.NetworkAclEntry) int {
+		return int(aws.ToInt32(a.RuleNumber) - aws.ToInt32(b.RuleNumber))
+	})
 	addr := netip.MustParseAddr(src)
 	for _, e := range ingress {
 		r := naclRule(e)

@@ -11,4 +11,6 @@ type CloudTrail struct {
 func (c clients) CloudTrail() awsapi.CloudTrail { return c.a.CloudTrail(c.region) }
 
 // CloudTrail returns the account's CloudTrail in a region.
-func (a *Account) CloudTrail(region string) *CloudTrail { return &CloudTrail{svc: svc{a, region, "CloudTrail"}} }
+func (a *Account) CloudTrail(region string) *CloudTrail {
+	return &CloudTrail{svc: svc{a, region, "CloudTrail"}}
+}

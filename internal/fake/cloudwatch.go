@@ -11,4 +11,6 @@ type CloudWatch struct {
 func (c clients) CloudWatch() awsapi.CloudWatch { return c.a.CloudWatch(c.region) }
 
 // CloudWatch returns the account's CloudWatch in a region.
-func (a *Account) CloudWatch(region string) *CloudWatch { return &CloudWatch{svc: svc{a, region, "CloudWatch"}} }
+func (a *Account) CloudWatch(region string) *CloudWatch {
+	return &CloudWatch{svc: svc{a, region, "CloudWatch"}}
+}

@@ -11,4 +11,6 @@ type Config struct {
 func (c clients) Config() awsapi.Config { return c.a.Config(c.region) }
 
 // Config returns the account's Config in a region.
-func (a *Account) Config(region string) *Config { return &Config{svc: svc{a, region, "Config Service"}} }
+func (a *Account) Config(region string) *Config {
+	return &Config{svc: svc{a, region, "Config Service"}}
+}

@@ -11,4 +11,6 @@ type S3Control struct {
 func (c clients) S3Control() awsapi.S3Control { return c.a.S3Control(c.region) }
 
 // S3Control returns the account's S3Control in a region.
-func (a *Account) S3Control(region string) *S3Control { return &S3Control{svc: svc{a, region, "S3 Control"}} }
+func (a *Account) S3Control(region string) *S3Control {
+	return &S3Control{svc: svc{a, region, "S3 Control"}}
+}
