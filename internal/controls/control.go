@@ -20,6 +20,7 @@ import (
 	"github.com/cisguard/cisguard/internal/catalog"
 	"github.com/cisguard/cisguard/internal/config"
 	"github.com/cisguard/cisguard/internal/finding"
+	"github.com/cisguard/cisguard/internal/perms"
 	"github.com/cisguard/cisguard/internal/plan"
 )
 
@@ -184,4 +185,13 @@ func Explain(ctx context.Context, c *Control, t *Target) (*Guidance, error) {
 	}
 	g.Steps = append(g.Steps, p.Notes...)
 	return g, nil
+}
+
+// Grants returns what every control needs in the member account.
+func Grants() []perms.Grant {
+	var out []perms.Grant
+	for _, c := range All() {
+		out = append(out, perms.Grant{Owner: c.ID, Actions: c.Permissions, PassRoleTo: c.PassRoleTo})
+	}
+	return out
 }
