@@ -137,7 +137,7 @@ func Parse(b []byte) (*Config, error) {
 		return nil, cleanYAMLError(err)
 	}
 	c.applyDefaults()
-	if err := c.validate(); err != nil {
+	if err := c.Validate(); err != nil {
 		return nil, err
 	}
 	return c, nil
@@ -149,7 +149,9 @@ var (
 	topicRE   = regexp.MustCompile(`^arn:aws[\w-]*:sns:[a-z0-9-]+:\d{12}:[\w-]{1,256}$`)
 )
 
-func (c *Config) validate() error {
+// Validate checks the values; Parse calls it, callers that change a
+// loaded configuration call it again.
+func (c *Config) Validate() error {
 	var errs []error
 	if !roleRE.MatchString(c.RoleName) {
 		errs = append(errs, fmt.Errorf("roleName %q is not a valid IAM role name", c.RoleName))

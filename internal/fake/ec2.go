@@ -74,6 +74,15 @@ func (e *EC2) AddSecurityGroup(vpcID, name string, tags map[string]string) strin
 	return e.st().addGroup(e.a.ID, vpcID, name, tags)
 }
 
+// AddSecurityGroupWithID creates a group with a given id (to match a
+// sample finding).
+func (e *EC2) AddSecurityGroupWithID(id, vpcID, name string, tags map[string]string) {
+	e.a.mu.Lock()
+	defer e.a.mu.Unlock()
+	gen := e.st().addGroup(e.a.ID, vpcID, name, tags)
+	e.st().group(gen).GroupId = aws.String(id)
+}
+
 // AddRule adds a rule to a group and returns its id. The rule's GroupId,
 // IsEgress and rule id are set by the fake.
 func (e *EC2) AddRule(groupID string, egress bool, r types.SecurityGroupRule) string {
@@ -93,6 +102,14 @@ func (e *EC2) AddNetworkACL(vpcID string, tags map[string]string, entries ...typ
 		acl.Tags = append(acl.Tags, types.Tag{Key: aws.String(k), Value: aws.String(v)})
 	}
 	return id
+}
+
+// AddNetworkACLWithID is AddNetworkACL with a given id.
+func (e *EC2) AddNetworkACLWithID(id, vpcID string, tags map[string]string, entries ...types.NetworkAclEntry) {
+	gen := e.AddNetworkACL(vpcID, tags, entries...)
+	e.a.mu.Lock()
+	defer e.a.mu.Unlock()
+	e.st().acl(gen).NetworkAclId = aws.String(id)
 }
 
 // NetworkACL returns a copy of an ACL's current entries.

@@ -1,0 +1,113 @@
+// Command cisguard remediates CIS AWS Foundations Benchmark v1.4.0 findings
+// from AWS Security Hub across an AWS Organization: the same engine the
+// Lambda runs, from a terminal.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/spf13/cobra"
+)
+
+// Exit codes.
+const (
+	exitOK       = 0 // nothing failed
+	exitFailed   = 1 // a finding (or an operation) failed
+	exitBadInput = 2 // unusable input or flags
+)
+
+// exitError carries an exit code up to main.
+type exitError struct {
+	code int
+	err  error
+}
+
+func (e *exitError) Error() string { return e.err.Error() }
+func (e *exitError) Unwrap() error { return e.err }
+
+func badInput(format string, args ...any) error {
+	return &exitError{code: exitBadInput, err: fmt.Errorf(format, args...)}
+}
+
+// version is set at build time with -ldflags "-X main.version=…".
+var version = "dev"
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	os.Exit(run(ctx, os.Args[1:]))
+}
+
+// run executes the command line and returns the exit code.
+func run(ctx context.Context, args []string) int {
+	root := newRootCmd()
+	root.SetArgs(args)
+	err := root.ExecuteContext(ctx)
+	if err == nil {
+		return exitOK
+	}
+	var ee *exitError
+	if errors.As(err, &ee) {
+		if ee.err != nil && ee.err.Error() != "" {
+			fmt.Fprintln(os.Stderr, "cisguard:", ee.err)
+		}
+		return ee.code
+	}
+	fmt.Fprintln(os.Stderr, "cisguard:", err)
+	if errors.Is(err, errUsage) {
+		return exitBadInput
+	}
+	return exitFailed
+}
+
+var errUsage = errors.New("usage")
+
+// globals are the flags every command takes.
+type globals struct {
+	configPath string
+	logLevel   string
+}
+
+func newRootCmd() *cobra.Command {
+	g := &globals{}
+	root := &cobra.Command{
+		Use:   "cisguard",
+		Short: "Remediate CIS AWS Foundations Benchmark v1.4.0 findings across an AWS Organization",
+		Long: `cisguard fixes (or explains) the CIS AWS Foundations Benchmark v1.4.0 findings
+that Security Hub reports, in the member account and region they came from.
+It runs as a Lambda function behind EventBridge, and from this command line
+with the same engine: dry-run any remediation against an event file first.`,
+		Version:       version,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.PersistentFlags().StringVar(&g.configPath, "config", "", "configuration file (YAML); defaults apply when omitted")
+	root.PersistentFlags().StringVar(&g.logLevel, "log-level", "warn", "log level: debug, info, warn or error (logs go to stderr)")
+	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
+		return &exitError{code: exitBadInput, err: fmt.Errorf("%w\nsee '%s --help'", err, c.CommandPath())}
+	})
+	root.AddCommand(
+		newControlsCmd(),
+		newRemediateCmd(g),
+		newPolicyCmd(),
+		newBuildLambdaCmd(g),
+		newTemplatesCmd(g),
+		newDeployCmd(g),
+	)
+	return root
+}
+
+// logger returns a text logger on stderr at the chosen level.
+func (g *globals) logger() (*slog.Logger, error) {
+	var lvl slog.Level
+	if err := lvl.UnmarshalText([]byte(g.logLevel)); err != nil {
+		return nil, badInput("--log-level %q: want debug, info, warn or error", g.logLevel)
+	}
+	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: lvl})), nil
+}

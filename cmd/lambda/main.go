@@ -1,0 +1,157 @@
+// Command lambda is cisguard's AWS Lambda function (runtime provided.al2023,
+// binary bootstrap). It takes Security Hub findings from EventBridge,
+// directly or through SQS, and hands them to the same engine as the CLI.
+//
+// Configuration: the YAML file named by CISGUARD_CONFIG, else cisguard.yaml
+// beside the binary if present, else the defaults; CISGUARD_NOTIFY_TOPIC_ARN
+// and CISGUARD_ROLE_NAME override the file. Logs are JSON (CISGUARD_LOG_LEVEL,
+// default info).
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-lambda-go/lambda"
+
+	"github.com/cisguard/cisguard/internal/cloud"
+	"github.com/cisguard/cisguard/internal/config"
+	"github.com/cisguard/cisguard/internal/controls"
+	"github.com/cisguard/cisguard/internal/engine"
+	"github.com/cisguard/cisguard/internal/finding"
+	"github.com/cisguard/cisguard/internal/lambdazip"
+)
+
+func main() {
+	log := newLogger(os.Getenv("CISGUARD_LOG_LEVEL"))
+	h, err := setup(context.Background(), log)
+	if err != nil {
+		// Fail the cold start loudly: a bad configuration must not look
+		// like a run that found nothing to do.
+		log.Error("cisguard cannot start", "error", err)
+		os.Exit(1)
+	}
+	lambda.Start(h.handle)
+}
+
+func newLogger(level string) *slog.Logger {
+	var lvl slog.Level
+	if err := lvl.UnmarshalText([]byte(level)); err != nil {
+		lvl = slog.LevelInfo
+	}
+	return slog.New(slog.NewJSONHandler(os.Stdout, &slog.HandlerOptions{Level: lvl}))
+}
+
+// handler holds what lives across invocations of a warm function: the
+// configuration, the client factory with its credential caches, the engine.
+type handler struct {
+	engine *engine.Engine
+	log    *slog.Logger
+}
+
+func setup(ctx context.Context, log *slog.Logger) (*handler, error) {
+	cfg, err := loadConfig()
+	if err != nil {
+		return nil, err
+	}
+	settings, err := controls.Configure(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("configuration: %w", err)
+	}
+	factory, err := cloud.Load(ctx, cloud.Options{RoleName: cfg.RoleName, ExternalID: cfg.ExternalID})
+	if err != nil {
+		return nil, err
+	}
+	eng := engine.New(cfg, settings, &engine.AWS{Factory: factory}, engine.Options{Logger: log})
+	log.Info("cisguard ready", "role", cfg.RoleName, "topic", cfg.Notifications.TopicARN, "auto", settings.Auto())
+	return &handler{engine: eng, log: log}, nil
+}
+
+func loadConfig() (*config.Config, error) {
+	path := os.Getenv("CISGUARD_CONFIG")
+	if path == "" {
+		candidate := filepath.Join(os.Getenv("LAMBDA_TASK_ROOT"), lambdazip.ConfigName)
+		if _, err := os.Stat(candidate); err == nil {
+			path = candidate
+		}
+	}
+	cfg, err := config.Load(path)
+	if err != nil {
+		return nil, err
+	}
+	if v := os.Getenv("CISGUARD_NOTIFY_TOPIC_ARN"); v != "" {
+		cfg.Notifications.TopicARN = v
+	}
+	if v := os.Getenv("CISGUARD_ROLE_NAME"); v != "" {
+		cfg.RoleName = v
+	}
+	if err := cfg.Validate(); err != nil {
+		return nil, fmt.Errorf("configuration with environment overrides: %w", err)
+	}
+	return cfg, nil
+}
+
+// handle takes an EventBridge event or an SQS batch. For SQS it reports
+// the messages whose findings failed, so only those are retried; for
+// EventBridge it fails only on unusable input, since findings that failed
+// stay NEW in Security Hub and come back.
+func (h *handler) handle(ctx context.Context, raw json.RawMessage) (any, error) {
+	findings, err := finding.Decode(raw)
+	sqs := isSQS(raw)
+	if err != nil {
+		h.log.Error("unusable event", "error", err)
+		if sqs {
+			return failAll(raw), nil
+		}
+		return nil, fmt.Errorf("unusable event: %w", err)
+	}
+	results := h.engine.Run(ctx, findings)
+	for _, r := range results {
+		h.log.Info("finding handled", "finding", r.ID, "account", r.Account, "region", r.Region, "cis", r.CIS,
+			"resource", r.Resource, "decision", r.Decision, "reason", r.Reason, "actions", len(r.Actions),
+			"notification", r.Notification, "workflow", r.Workflow)
+	}
+	if !sqs {
+		return summary(results), nil
+	}
+	resp := events.SQSEventResponse{BatchItemFailures: []events.SQSBatchItemFailure{}}
+	seen := map[string]bool{}
+	for _, r := range results {
+		if m := r.Finding.Message; r.Decision == engine.Failed && m != "" && !seen[m] {
+			seen[m] = true
+			resp.BatchItemFailures = append(resp.BatchItemFailures, events.SQSBatchItemFailure{ItemIdentifier: m})
+		}
+	}
+	return resp, nil
+}
+
+func isSQS(raw json.RawMessage) bool {
+	var probe struct {
+		Records []json.RawMessage `json:"Records"`
+	}
+	return json.Unmarshal(raw, &probe) == nil && probe.Records != nil
+}
+
+// failAll reports every message of an SQS batch as failed.
+func failAll(raw json.RawMessage) events.SQSEventResponse {
+	var ev events.SQSEvent
+	_ = json.Unmarshal(raw, &ev)
+	resp := events.SQSEventResponse{BatchItemFailures: []events.SQSBatchItemFailure{}}
+	for _, r := range ev.Records {
+		resp.BatchItemFailures = append(resp.BatchItemFailures, events.SQSBatchItemFailure{ItemIdentifier: r.MessageId})
+	}
+	return resp
+}
+
+func summary(results []engine.Result) map[string]int {
+	out := map[string]int{}
+	for _, r := range results {
+		out[r.Decision]++
+	}
+	return out
+}

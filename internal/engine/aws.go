@@ -1,0 +1,79 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"sync"
+
+	"github.com/aws/aws-sdk-go-v2/service/organizations"
+	"github.com/aws/aws-sdk-go-v2/service/securityhub"
+	"github.com/aws/aws-sdk-go-v2/service/sns"
+
+	"github.com/cisguard/cisguard/internal/awsapi"
+	"github.com/cisguard/cisguard/internal/cloud"
+	"github.com/cisguard/cisguard/internal/hub"
+)
+
+// AWS is the Cloud of a real run, on a cloud.Factory.
+type AWS struct {
+	Factory *cloud.Factory
+
+	mu   sync.Mutex
+	hubs map[string]*securityhub.Client
+	sns  map[string]*sns.Client
+}
+
+var _ Cloud = (*AWS)(nil)
+
+// Member assumes the member role (once per account) and returns its clients.
+func (a *AWS) Member(ctx context.Context, partition, account, region string) (awsapi.Clients, error) {
+	if err := a.Factory.Assume(ctx, partition, account); err != nil {
+		return nil, fmt.Errorf("account %s: %w", account, err)
+	}
+	return a.Factory.Clients(partition, account, region), nil
+}
+
+// Hub returns Security Hub in a region with the engine's own credentials.
+func (a *AWS) Hub(region string) hub.API {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.hubs == nil {
+		a.hubs = map[string]*securityhub.Client{}
+	}
+	c, ok := a.hubs[region]
+	if !ok {
+		c = securityhub.NewFromConfig(a.Factory.Base(region))
+		a.hubs[region] = c
+	}
+	return c
+}
+
+// SNS returns SNS in a region with the engine's own credentials.
+func (a *AWS) SNS(region string) awsapi.SNS {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.sns == nil {
+		a.sns = map[string]*sns.Client{}
+	}
+	c, ok := a.sns[region]
+	if !ok {
+		c = sns.NewFromConfig(a.Factory.Base(region))
+		a.sns[region] = c
+	}
+	return c
+}
+
+// ManagementAccount asks AWS Organizations for the management account.
+func (a *AWS) ManagementAccount(ctx context.Context) (string, error) {
+	out, err := organizations.NewFromConfig(a.Factory.Base("")).DescribeOrganization(ctx, &organizations.DescribeOrganizationInput{})
+	if err != nil {
+		if awsapi.HasCode(err, "AWSOrganizationsNotInUseException") {
+			return "", nil
+		}
+		return "", fmt.Errorf("describe organization: %w", err)
+	}
+	if out.Organization == nil || out.Organization.MasterAccountId == nil {
+		return "", nil
+	}
+	return *out.Organization.MasterAccountId, nil
+}

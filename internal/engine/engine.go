@@ -1,0 +1,359 @@
+// Package engine is cisguard's pipeline for a batch of findings:
+//
+//	decide (policy) → member clients (assumed role) → plan from live state →
+//	dry-run: show │ apply → verify → notify (SNS) → update Security Hub
+//
+// Findings run concurrently up to the configured bound, but findings of
+// the same account run one after another, because controls of one account
+// share resources (1.8 and 1.9 both rewrite the password policy).
+package engine
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"strings"
+	"sync"
+	"time"
+
+	shtypes "github.com/aws/aws-sdk-go-v2/service/securityhub/types"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/cisguard/cisguard/internal/awsapi"
+	"github.com/cisguard/cisguard/internal/config"
+	"github.com/cisguard/cisguard/internal/controls"
+	"github.com/cisguard/cisguard/internal/finding"
+	"github.com/cisguard/cisguard/internal/hub"
+	"github.com/cisguard/cisguard/internal/notify"
+	"github.com/cisguard/cisguard/internal/perms"
+	"github.com/cisguard/cisguard/internal/plan"
+	"github.com/cisguard/cisguard/internal/policy"
+)
+
+// Decisions reported per finding.
+const (
+	Remediated = "remediated" // the plan was applied
+	Planned    = "planned"    // dry-run: the plan was shown, nothing changed
+	Notified   = "notified"   // manual steps were sent, nothing changed
+	Skipped    = "skipped"    // nothing to do, with the reason
+	Failed     = "failed"     // the finding could not be handled
+)
+
+// Cloud gives the engine its AWS clients.
+type Cloud interface {
+	// Member returns the clients of a member account and region, acting as
+	// the member role; it fails when the role cannot be assumed.
+	Member(ctx context.Context, partition, account, region string) (awsapi.Clients, error)
+	// Hub returns Security Hub in a region, with the engine's own credentials.
+	Hub(region string) hub.API
+	// SNS returns SNS in a region, with the engine's own credentials.
+	SNS(region string) awsapi.SNS
+	// ManagementAccount returns the organization's management account, or
+	// "" when the engine is not in an organization.
+	ManagementAccount(ctx context.Context) (string, error)
+}
+
+// Options change how a run behaves.
+type Options struct {
+	// DryRun plans without changing, notifying or updating anything.
+	DryRun bool
+	Logger *slog.Logger
+	// Now is the clock (tests set it).
+	Now func() time.Time
+}
+
+// Engine handles findings.
+type Engine struct {
+	cfg      *config.Config
+	settings *controls.Settings
+	cloud    Cloud
+	opts     Options
+	sender   *notify.Sender
+
+	mgmtOnce sync.Once
+	policy   *policy.Policy
+
+	locksMu sync.Mutex
+	locks   map[string]*sync.Mutex
+}
+
+// New returns an engine.
+func New(cfg *config.Config, settings *controls.Settings, cloud Cloud, opts Options) *Engine {
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	e := &Engine{cfg: cfg, settings: settings, cloud: cloud, opts: opts, locks: map[string]*sync.Mutex{}}
+	e.sender = &notify.Sender{TopicARN: cfg.Notifications.TopicARN, MemberTopic: cfg.Notifications.MemberTopic}
+	if t := cfg.Notifications.TopicARN; t != "" {
+		e.sender.Central = cloud.SNS(arnRegion(t))
+	}
+	return e
+}
+
+// Result is what happened to one finding.
+type Result struct {
+	ID       string        `json:"id"`
+	Account  string        `json:"account"`
+	Region   string        `json:"region"`
+	CIS      string        `json:"cis"`
+	Control  string        `json:"control"`
+	Resource string        `json:"resource"`
+	Decision string        `json:"decision"`
+	Reason   string        `json:"reason"`
+	Actions  []plan.Result `json:"actions"`
+	Notes    []string      `json:"notes,omitempty"`
+	// Guidance holds the manual steps of a notified finding.
+	Guidance *controls.Guidance `json:"guidance,omitempty"`
+	// Notification is "sent", "" when none was due, or why sending failed.
+	Notification string `json:"notification,omitempty"`
+	// Workflow is the status set in Security Hub, or why setting it failed.
+	Workflow string `json:"workflow,omitempty"`
+
+	Finding finding.Finding `json:"-"`
+	update  *hub.Update
+}
+
+// Run handles every finding and returns one result each, in input order.
+func (e *Engine) Run(ctx context.Context, fs []finding.Finding) []Result {
+	results := make([]Result, len(fs))
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(e.cfg.Concurrency)
+	for i := range fs {
+		g.Go(func() error {
+			results[i] = e.handle(gctx, fs[i])
+			return nil
+		})
+	}
+	_ = g.Wait() // handle reports failures in results, never as errors
+	if !e.opts.DryRun && e.cfg.SecurityHub.Update() {
+		e.updateHub(ctx, results)
+	}
+	return results
+}
+
+func (e *Engine) handle(ctx context.Context, f finding.Finding) Result {
+	r := Result{ID: f.ID, Account: f.Account, Region: f.Region, CIS: f.CIS, Control: f.SecurityControl, Resource: f.Resource.ID, Actions: []plan.Result{}, Finding: f}
+	log := e.opts.Logger.With("finding", f.ID, "account", f.Account, "region", f.Region, "cis", f.CIS, "resource", f.Resource.ID)
+	if f.Err != nil {
+		r.Decision, r.Reason = Failed, f.Err.Error()
+		log.Error("malformed finding", "error", f.Err)
+		return r
+	}
+	d := e.decide(ctx, f)
+	if d.Action == policy.Skip {
+		r.Decision, r.Reason = Skipped, d.Reason
+		log.Info("skipped", "reason", d.Reason)
+		return r
+	}
+	// One finding of an account at a time: controls of an account share
+	// resources, and a plan must not be built on state another is changing.
+	unlock := e.lock(f.Account)
+	defer unlock()
+
+	member, err := e.cloud.Member(ctx, f.Partition, f.Account, f.Region)
+	if err != nil {
+		r.Decision, r.Reason = Failed, err.Error()
+		log.Error("no access to member account", "error", err)
+		e.notify(ctx, &r, nil)
+		return r
+	}
+	c := d.Setting.Control
+	t := &controls.Target{Clients: member, Resource: f.Resource, Params: d.Setting.Params, ExemptTag: e.cfg.ExemptTag, Now: e.opts.Now()}
+	cctx := perms.Declare(ctx, c.ID, c.Permissions)
+
+	if d.Action == policy.Notify {
+		e.explain(cctx, &r, c, t, log)
+	} else {
+		e.remediate(cctx, &r, c, t, log)
+	}
+	if !e.opts.DryRun && r.Decision != Skipped {
+		e.notify(ctx, &r, member)
+	}
+	return r
+}
+
+func (e *Engine) decide(ctx context.Context, f finding.Finding) policy.Decision {
+	e.mgmtOnce.Do(func() {
+		mgmt := e.cfg.ManagementAccount
+		if mgmt == "" {
+			var err error
+			if mgmt, err = e.cloud.ManagementAccount(ctx); err != nil {
+				e.opts.Logger.Warn("cannot tell the organization's management account; none is excluded", "error", err)
+			}
+		}
+		e.policy = &policy.Policy{Config: e.cfg, Settings: e.settings, ManagementAccount: mgmt}
+	})
+	return e.policy.Decide(f)
+}
+
+// explain builds the manual steps of a notify-mode finding.
+func (e *Engine) explain(ctx context.Context, r *Result, c *controls.Control, t *controls.Target, log *slog.Logger) {
+	g, err := controls.Explain(ctx, c, t)
+	switch {
+	case controls.IsExempt(err):
+		r.Decision, r.Reason = Skipped, err.Error()
+	case err != nil:
+		r.Decision, r.Reason = Failed, err.Error()
+		log.Error("guidance failed", "error", err)
+	case g == nil:
+		r.Decision, r.Reason = Skipped, "already compliant: nothing to do"
+		r.update = e.resolve(r, "cisguard found the resource compliant; nothing was changed")
+	default:
+		r.Decision, r.Reason, r.Guidance = Notified, fmt.Sprintf("controls.%s.mode is notify: manual steps sent", c.ID), g
+		r.update = &hub.Update{Status: shtypes.WorkflowStatusNotified, Note: "cisguard sent manual steps: " + g.Summary}
+		log.Info("guidance", "summary", g.Summary, "steps", len(g.Steps))
+	}
+}
+
+// remediate plans and, unless this is a dry run, applies and verifies.
+func (e *Engine) remediate(ctx context.Context, r *Result, c *controls.Control, t *controls.Target, log *slog.Logger) {
+	p, err := c.Plan(ctx, t)
+	switch {
+	case controls.IsExempt(err):
+		r.Decision, r.Reason = Skipped, err.Error()
+		return
+	case err != nil:
+		r.Decision, r.Reason = Failed, err.Error()
+		log.Error("plan failed", "error", err)
+		return
+	}
+	r.Notes = p.Notes
+	if p.Empty() {
+		r.Decision, r.Reason = Skipped, "already compliant: nothing to change"
+		if len(p.Notes) > 0 {
+			r.Reason = "nothing to change: " + strings.Join(p.Notes, "; ")
+		}
+		r.update = e.resolve(r, "cisguard found nothing to change: "+r.Reason)
+		return
+	}
+	if e.opts.DryRun {
+		r.Decision, r.Reason = Planned, "dry run: nothing was changed"
+		r.Actions = plan.Pending(p).Results
+		return
+	}
+	o := plan.Apply(ctx, p)
+	r.Actions = o.Results
+	for _, a := range o.Results {
+		log.Info("action", "control", c.ID, "description", a.Description, "done", a.Done, "error", a.Error)
+	}
+	if o.Err != nil {
+		r.Decision, r.Reason = Failed, o.Err.Error()
+		return
+	}
+	r.Decision = Remediated
+	// Verified when a fresh plan finds nothing left to do.
+	status, verdict := shtypes.WorkflowStatusNotified, "not verified"
+	if again, err := c.Plan(ctx, t); err == nil && again.Empty() {
+		status, verdict = shtypes.WorkflowStatusResolved, "verified"
+	}
+	r.Reason = fmt.Sprintf("%d action(s) applied, %s", len(o.Results), verdict)
+	r.update = &hub.Update{Status: status, Note: "cisguard remediated (" + verdict + "): " + joinDescriptions(o.Results)}
+}
+
+func (e *Engine) resolve(r *Result, note string) *hub.Update {
+	return &hub.Update{Status: shtypes.WorkflowStatusResolved, Note: note}
+}
+
+// notify sends the message of a handled finding; a failure to notify is
+// reported in the result, never turned into a failed remediation.
+func (e *Engine) notify(ctx context.Context, r *Result, member awsapi.Clients) {
+	if e.cfg.Notifications.Disabled {
+		return
+	}
+	if member == nil && e.sender.TopicARN == "" {
+		r.Notification = "not sent: no central topic and no access to the member account's topic"
+		return
+	}
+	rep := notify.Report{Finding: r.Finding, Decision: r.Decision, Reason: r.Reason, Actions: r.Actions, Notes: r.Notes}
+	if r.Guidance != nil {
+		rep.Summary, rep.Steps = r.Guidance.Summary, r.Guidance.Steps
+	}
+	if err := e.sender.Send(ctx, notify.Compose(rep), member); err != nil {
+		r.Notification = "not sent: " + err.Error()
+		e.opts.Logger.Warn("notification not sent", "finding", r.ID, "error", err)
+		return
+	}
+	r.Notification = "sent"
+}
+
+// updateHub moves handled findings out of NEW, batched per region. A
+// failed finding is left in NEW on purpose: Security Hub raises it again
+// and cisguard retries; any update, even a note alone, would itself emit
+// an Imported event for a NEW finding and loop.
+func (e *Engine) updateHub(ctx context.Context, results []Result) {
+	byRegion := map[string][]hub.Update{}
+	index := map[string][]int{}
+	for i := range results {
+		r := &results[i]
+		if r.update == nil {
+			continue
+		}
+		u := *r.update
+		u.ID, u.ProductARN = r.Finding.ID, r.Finding.ProductARN
+		region := r.Finding.HubRegion
+		byRegion[region] = append(byRegion[region], u)
+		index[r.ID] = append(index[r.ID], i)
+	}
+	for region, updates := range byRegion {
+		failed := hub.Apply(ctx, e.cloud.Hub(region), updates)
+		for _, u := range updates {
+			for _, i := range index[u.ID] {
+				if err := failed[u.ID]; err != nil {
+					results[i].Workflow = "not updated: " + err.Error()
+					e.opts.Logger.Warn("finding not updated", "finding", u.ID, "error", err)
+				} else {
+					results[i].Workflow = string(u.Status)
+				}
+			}
+		}
+	}
+}
+
+func (e *Engine) lock(account string) func() {
+	e.locksMu.Lock()
+	m, ok := e.locks[account]
+	if !ok {
+		m = &sync.Mutex{}
+		e.locks[account] = m
+	}
+	e.locksMu.Unlock()
+	m.Lock()
+	return m.Unlock
+}
+
+func joinDescriptions(rs []plan.Result) string {
+	var d []string
+	for _, r := range rs {
+		d = append(d, r.Description)
+	}
+	return strings.Join(d, "; ")
+}
+
+// arnRegion returns the region field of an ARN.
+func arnRegion(arn string) string {
+	parts := strings.SplitN(arn, ":", 5)
+	if len(parts) < 5 {
+		return ""
+	}
+	return parts[3]
+}
+
+// Failures counts the failed results.
+func Failures(rs []Result) int {
+	n := 0
+	for _, r := range rs {
+		if r.Decision == Failed {
+			n++
+		}
+	}
+	return n
+}
+
+// MemberPolicy returns the least-privilege policy of the member role: what
+// every control declares, plus the notification topic lookup.
+func MemberPolicy() perms.Document {
+	return perms.Policy(append(controls.Grants(), notify.MemberGrant)...)
+}
