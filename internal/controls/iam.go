@@ -1,3 +1,768 @@
 package controls
 
-func iamControls() []*Control { return nil }
+// Section 1: Identity and Access Management.
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
+	"github.com/aws/aws-sdk-go-v2/service/iam/types"
+
+	"github.com/cisguard/cisguard/internal/awsapi"
+	"github.com/cisguard/cisguard/internal/plan"
+)
+
+func iamControls() []*Control {
+	return []*Control{
+		{
+			ID:          "1.4",
+			Permissions: []string{"iam:GetAccountSummary"},
+			Guide:       guideRootAccessKeys,
+			Doc:         "Only the root user (or the management account through centralized root access) can delete root access keys: cisguard sends the steps, naming the account.",
+		},
+		{
+			ID:          "1.5",
+			Permissions: []string{"iam:GetAccountSummary"},
+			Guide:       guideRootMFA,
+			Doc:         "Only the root user can assign its MFA device: cisguard sends the steps when the account summary says root has none.",
+		},
+		{
+			ID:          "1.6",
+			Permissions: []string{"iam:GetAccountSummary", "iam:ListVirtualMFADevices"},
+			Guide:       guideRootHardwareMFA,
+			Doc:         "Root must have MFA and no virtual MFA device (serial `root-account-mfa-device` or assigned to the root ARN); cisguard sends the steps to assign a hardware device and remove the virtual ones it names.",
+		},
+		{
+			ID:          "1.8",
+			Permissions: []string{"iam:GetAccountPasswordPolicy", "iam:UpdateAccountPasswordPolicy"},
+			Params:      &PasswordLengthParams{MinimumLength: 14},
+			Plan:        planPasswordLength,
+			Calls:       Calls{Reads: 2, Writes: 1, Case: "password policy with MinimumPasswordLength 8"},
+			Doc: "Raises the password policy's MinimumPasswordLength to `minimumLength` (default 14), never lowers it, and re-sends every other field as it is (IAM resets omitted ones). " +
+				"The policy is read again just before the update, so 1.8 and 1.9 fixed together keep each other's change. An account without a policy gets one that keeps IAM's default rules (8 characters; all four character types, where the default asks for three).",
+		},
+		{
+			ID:          "1.9",
+			Permissions: []string{"iam:GetAccountPasswordPolicy", "iam:UpdateAccountPasswordPolicy"},
+			Params:      &PasswordReuseParams{ReusePrevention: 24},
+			Plan:        planPasswordReuse,
+			Calls:       Calls{Reads: 2, Writes: 1, Case: "password policy without reuse prevention"},
+			Doc:         "Raises the password policy's PasswordReusePrevention to `reusePrevention` (default 24, IAM's maximum and the value Security Hub's IAM.16 checks), keeping every other field, as 1.8 does.",
+		},
+		{
+			ID:          "1.10",
+			Permissions: []string{"iam:GetUser", "iam:GetLoginProfile", "iam:ListMFADevices"},
+			Guide:       guideUserMFA,
+			Doc:         "A user with a console password and no MFA device gets the steps to assign one (console and CLI, with the user's name), or to delete the password when the console is not needed.",
+		},
+		{
+			ID:          "1.12",
+			Permissions: []string{"iam:GetUser", "iam:ListAccessKeys", "iam:GetAccessKeyLastUsed", "iam:UpdateAccessKey", "iam:DeleteAccessKey", "iam:GetLoginProfile", "iam:DeleteLoginProfile"},
+			Params:      &UnusedCredentialsParams{UnusedDays: 45, KeyAction: "deactivate"},
+			Plan:        planUnusedCredentials,
+			Calls:       Calls{Reads: 4, Writes: 2, Case: "one active key and a console password, both never used and older than 45 days"},
+			Doc: "Active access keys unused for `unusedDays` (default 45) or more are deactivated (`keyAction: delete` deletes them); a key never used counts from its creation. " +
+				"The console password is deleted when unused for as long, counted from its last use or, if later, from when it was set (a password just reset is kept). Users tagged with the exemption tag are left alone.",
+		},
+		{
+			ID:          "1.14",
+			Permissions: []string{"iam:GetUser", "iam:ListAccessKeys", "iam:UpdateAccessKey"},
+			Params:      &KeyRotationParams{MaxKeyAgeDays: 90},
+			Plan:        planKeyRotation,
+			Calls:       Calls{Reads: 2, Writes: 1, Case: "one active key created 120 days ago"},
+			Doc:         "Active access keys older than `maxKeyAgeDays` (default 90) are deactivated, not deleted: applications still using them fail until they get a new key, and the old one can be re-activated. Users tagged with the exemption tag are left alone.",
+		},
+		{
+			ID:          "1.16",
+			Permissions: []string{"iam:GetPolicy", "iam:GetPolicyVersion", "iam:ListEntitiesForPolicy"},
+			Guide:       guideAdminPolicy,
+			Doc:         "Reads the policy's default version; when a statement allows Action \"*\" on Resource \"*\", cisguard sends the steps to replace it or to detach it from each user, group and role it names.",
+		},
+		{
+			ID:          "1.17",
+			Permissions: []string{"iam:ListEntitiesForPolicy", "iam:GetRole", "iam:CreateRole", "iam:AttachRolePolicy"},
+			Params:      &SupportRoleParams{RoleName: "SupportAccessRole"},
+			Plan:        planSupportRole,
+			Calls:       Calls{Reads: 2, Writes: 2, Case: "no role has AWSSupportAccess"},
+			Doc: "Compliant when any role has the AWS managed policy AWSSupportAccess. Otherwise cisguard creates the role `roleName` (default SupportAccessRole), trusted by the account itself (`arn:<partition>:iam::<account>:root`, so only principals the account's own policies allow may assume it), and attaches AWSSupportAccess; " +
+				"an existing role of that name just gets the policy.",
+		},
+	}
+}
+
+// daysAgo is a duration in whole days, for messages.
+func daysAgo(now, then time.Time) int { return int(now.Sub(then).Hours() / 24) }
+
+func date(t time.Time) string { return t.UTC().Format("2006-01-02") }
+
+// Root user (1.4, 1.5, 1.6).
+
+// accountSummary returns IAM's account summary map.
+func accountSummary(ctx context.Context, t *Target) (map[string]int32, error) {
+	out, err := t.Clients.IAM().GetAccountSummary(ctx, &iam.GetAccountSummaryInput{})
+	if err != nil {
+		return nil, fmt.Errorf("get IAM account summary of %s: %w", t.Account(), err)
+	}
+	return out.SummaryMap, nil
+}
+
+// rootSignIn is the first step of every root-user procedure.
+func rootSignIn(t *Target) string {
+	return fmt.Sprintf("Sign in to the AWS Management Console as the root user of account %s (the account's email address and password), open the account menu (top right) and choose Security credentials.", t.Account())
+}
+
+func guideRootAccessKeys(ctx context.Context, t *Target) (*Guidance, error) {
+	sum, err := accountSummary(ctx, t)
+	if err != nil || sum["AccountAccessKeysPresent"] == 0 {
+		return nil, err
+	}
+	acct := t.Account()
+	return &Guidance{
+		Summary: fmt.Sprintf("The root user of account %s has access keys; only root (or the management account) can delete them.", acct),
+		Steps: []string{
+			fmt.Sprintf("Find what still uses them: in account %s open IAM > Credential report > Download credentials report, and in the <root_account> row read access_key_1_last_used_date, access_key_1_last_used_service and the same for key 2.", acct),
+			"Move whatever uses them to an IAM role (or an IAM user with only the permissions it needs).",
+			rootSignIn(t),
+			"Under Access keys, for each key choose Actions > Deactivate; once nothing has broken, choose Actions > Delete.",
+			fmt.Sprintf("If the root user has no password (usual for accounts created by AWS Organizations) and centralized root access is enabled, do it from the management account instead: "+
+				"aws sts assume-root --target-principal %s --task-policy-arn arn=arn:%s:iam::aws:policy/root-task/IAMDeleteRootUserCredentials, "+
+				"then with the returned credentials: aws iam list-access-keys, and aws iam delete-access-key --access-key-id <id> for each key.", acct, t.Clients.Partition()),
+		},
+	}, nil
+}
+
+func guideRootMFA(ctx context.Context, t *Target) (*Guidance, error) {
+	sum, err := accountSummary(ctx, t)
+	if err != nil || sum["AccountMFAEnabled"] == 1 {
+		return nil, err
+	}
+	return &Guidance{
+		Summary: fmt.Sprintf("The root user of account %s has no MFA device.", t.Account()),
+		Steps: []string{
+			rootSignIn(t),
+			"Under Multi-factor authentication (MFA) choose Assign MFA device. Prefer a hardware device (a FIDO security key or a hardware TOTP token): it also satisfies CIS 1.6, which an authenticator app does not.",
+			"Register a second device the same way (root accepts up to 8) and keep both where the account's owners can reach them.",
+		},
+	}, nil
+}
+
+// rootVirtualMFA returns the serial numbers of the virtual MFA devices
+// assigned to the root user.
+func rootVirtualMFA(ctx context.Context, t *Target) ([]string, error) {
+	var serials []string
+	pages := iam.NewListVirtualMFADevicesPaginator(t.Clients.IAM(), &iam.ListVirtualMFADevicesInput{AssignmentStatus: types.AssignmentStatusTypeAssigned})
+	for pages.HasMorePages() {
+		pg, err := pages.NextPage(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("list virtual MFA devices of %s: %w", t.Account(), err)
+		}
+		for _, d := range pg.VirtualMFADevices {
+			serial := aws.ToString(d.SerialNumber)
+			if strings.HasSuffix(serial, ":mfa/root-account-mfa-device") || (d.User != nil && strings.HasSuffix(aws.ToString(d.User.Arn), ":root")) {
+				serials = append(serials, serial)
+			}
+		}
+	}
+	return serials, nil
+}
+
+func guideRootHardwareMFA(ctx context.Context, t *Target) (*Guidance, error) {
+	sum, err := accountSummary(ctx, t)
+	if err != nil {
+		return nil, err
+	}
+	assign := "Under Multi-factor authentication (MFA) choose Assign MFA device, then Security key (FIDO) or Hardware TOTP token, and follow the prompts."
+	if sum["AccountMFAEnabled"] == 0 {
+		return &Guidance{
+			Summary: fmt.Sprintf("The root user of account %s has no MFA device at all, so no hardware one.", t.Account()),
+			Steps:   []string{rootSignIn(t), assign, "Sign out and sign in again as root to check the device works; keep it where the account's owners can reach it."},
+		}, nil
+	}
+	virtual, err := rootVirtualMFA(ctx, t)
+	if err != nil || len(virtual) == 0 {
+		return nil, err
+	}
+	steps := []string{rootSignIn(t), assign, "Sign out and sign in again as root with the new device to check it works."}
+	for _, s := range virtual {
+		steps = append(steps, fmt.Sprintf("Then, under Multi-factor authentication (MFA), select the virtual device %s and choose Remove.", s))
+	}
+	return &Guidance{
+		Summary: fmt.Sprintf("The root user of account %s uses virtual MFA (%s) instead of a hardware device.", t.Account(), strings.Join(virtual, ", ")),
+		Steps:   steps,
+	}, nil
+}
+
+// Password policy (1.8, 1.9).
+
+// PasswordLengthParams configures 1.8.
+type PasswordLengthParams struct {
+	// MinimumLength is the least MinimumPasswordLength cisguard leaves.
+	MinimumLength int32 `yaml:"minimumLength"`
+}
+
+// Validate accepts what IAM accepts, but not less than CIS's 14.
+func (p *PasswordLengthParams) Validate() error {
+	if p.MinimumLength < 14 || p.MinimumLength > 128 {
+		return fmt.Errorf("minimumLength %d is outside 14..128 (CIS asks for at least 14, IAM allows at most 128)", p.MinimumLength)
+	}
+	return nil
+}
+
+// PasswordReuseParams configures 1.9.
+type PasswordReuseParams struct {
+	// ReusePrevention is the least PasswordReusePrevention cisguard leaves.
+	ReusePrevention int32 `yaml:"reusePrevention"`
+}
+
+// Validate accepts IAM's range; below 24 Security Hub's IAM.16 still fails.
+func (p *PasswordReuseParams) Validate() error {
+	if p.ReusePrevention < 1 || p.ReusePrevention > 24 {
+		return fmt.Errorf("reusePrevention %d is outside 1..24 (IAM's range)", p.ReusePrevention)
+	}
+	return nil
+}
+
+// passwordField is the numeric field of the password policy a control
+// raises.
+type passwordField struct {
+	name string
+	get  func(*types.PasswordPolicy) int32 // 0 when unset
+	set  func(*iam.UpdateAccountPasswordPolicyInput, int32)
+}
+
+var (
+	minimumLengthField = passwordField{
+		name: "MinimumPasswordLength",
+		get:  func(p *types.PasswordPolicy) int32 { return aws.ToInt32(p.MinimumPasswordLength) },
+		set:  func(in *iam.UpdateAccountPasswordPolicyInput, v int32) { in.MinimumPasswordLength = aws.Int32(v) },
+	}
+	reusePreventionField = passwordField{
+		name: "PasswordReusePrevention",
+		get:  func(p *types.PasswordPolicy) int32 { return aws.ToInt32(p.PasswordReusePrevention) },
+		set:  func(in *iam.UpdateAccountPasswordPolicyInput, v int32) { in.PasswordReusePrevention = aws.Int32(v) },
+	}
+)
+
+func planPasswordLength(ctx context.Context, t *Target) (*plan.Plan, error) {
+	return planPasswordField(ctx, t, minimumLengthField, params[PasswordLengthParams](t).MinimumLength)
+}
+
+func planPasswordReuse(ctx context.Context, t *Target) (*plan.Plan, error) {
+	return planPasswordField(ctx, t, reusePreventionField, params[PasswordReuseParams](t).ReusePrevention)
+}
+
+// defaultPasswordRules is the custom policy closest to what IAM enforces
+// when an account has none (8 characters and three of the four character
+// types), rounded up to all four types: a policy cisguard creates never
+// weakens the rules in force. Users may not change their own password,
+// as without a policy (unless their IAM policies allow it).
+var defaultPasswordRules = types.PasswordPolicy{
+	MinimumPasswordLength:      aws.Int32(8),
+	RequireLowercaseCharacters: true,
+	RequireUppercaseCharacters: true,
+	RequireNumbers:             true,
+	RequireSymbols:             true,
+}
+
+// passwordPolicy reads the account password policy; when the account has
+// none it returns defaultPasswordRules and exists false.
+func passwordPolicy(ctx context.Context, api awsapi.IAM, account string) (p *types.PasswordPolicy, exists bool, err error) {
+	out, err := api.GetAccountPasswordPolicy(ctx, &iam.GetAccountPasswordPolicyInput{})
+	if awsapi.HasCode(err, "NoSuchEntity") {
+		d := defaultPasswordRules
+		return &d, false, nil
+	}
+	if err != nil {
+		return nil, false, fmt.Errorf("get password policy of %s: %w", account, err)
+	}
+	return out.PasswordPolicy, true, nil
+}
+
+// policyInput returns the update that keeps every field of p: IAM resets
+// the fields an update leaves out. Zero MaxPasswordAge and
+// PasswordReusePrevention mean "off" and must be left out (IAM rejects 0).
+func policyInput(p *types.PasswordPolicy) *iam.UpdateAccountPasswordPolicyInput {
+	in := &iam.UpdateAccountPasswordPolicyInput{
+		AllowUsersToChangePassword: p.AllowUsersToChangePassword,
+		HardExpiry:                 p.HardExpiry,
+		MinimumPasswordLength:      p.MinimumPasswordLength,
+		RequireLowercaseCharacters: p.RequireLowercaseCharacters,
+		RequireNumbers:             p.RequireNumbers,
+		RequireSymbols:             p.RequireSymbols,
+		RequireUppercaseCharacters: p.RequireUppercaseCharacters,
+	}
+	if aws.ToInt32(p.MaxPasswordAge) > 0 {
+		in.MaxPasswordAge = p.MaxPasswordAge
+	}
+	if aws.ToInt32(p.PasswordReusePrevention) > 0 {
+		in.PasswordReusePrevention = p.PasswordReusePrevention
+	}
+	return in
+}
+
+// planPasswordField raises one field of the password policy to want.
+//
+// UpdateAccountPasswordPolicy replaces the whole policy, so the action
+// reads the policy again and merges into it just before writing: 1.8 and
+// 1.9 are raised by Security Hub together, and an update built from the
+// policy as it was at planning would undo the other control's change.
+func planPasswordField(ctx context.Context, t *Target, f passwordField, want int32) (*plan.Plan, error) {
+	p := &plan.Plan{}
+	api := t.Clients.IAM()
+	acct := t.Account()
+	cur, exists, err := passwordPolicy(ctx, api, acct)
+	if err != nil {
+		return nil, err
+	}
+	have := f.get(cur)
+	if have >= want {
+		return p, nil
+	}
+	do := func(ctx context.Context) error {
+		live, _, err := passwordPolicy(ctx, api, acct)
+		if err != nil {
+			return err
+		}
+		if f.get(live) >= want {
+			return nil // raised meanwhile
+		}
+		in := policyInput(live)
+		f.set(in, want)
+		_, err = api.UpdateAccountPasswordPolicy(ctx, in)
+		return err
+	}
+	if !exists {
+		p.Addf(do, "create the password policy of account %s with %s %d (it had none; IAM's default rules are kept: at least 8 characters, and all four character types required)", acct, f.name, want)
+		return p, nil
+	}
+	p.Addf(do, "set the password policy of account %s: %s %d -> %d (other fields kept)", acct, f.name, have, want)
+	return p, nil
+}
+
+// Users (1.10, 1.12, 1.14).
+
+// iamUser reads the finding's user; nil when it no longer exists. Its
+// tags come with it, so the exemption costs no extra call.
+func iamUser(ctx context.Context, t *Target) (*types.User, error) {
+	name := t.Resource.Name()
+	out, err := t.Clients.IAM().GetUser(ctx, &iam.GetUserInput{UserName: aws.String(name)})
+	if awsapi.IsNotFound(err) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("get IAM user %s: %w", name, err)
+	}
+	return out.User, nil
+}
+
+// exemptUser reads the user for a plan: nil (with a note) when it is
+// gone, an ExemptError when it carries the exemption tag.
+func exemptUser(ctx context.Context, t *Target, p *plan.Plan) (*types.User, error) {
+	u, err := iamUser(ctx, t)
+	if err != nil {
+		return nil, err
+	}
+	if u == nil {
+		p.Note("IAM user %s no longer exists: nothing to do", t.Resource.Name())
+		return nil, nil
+	}
+	tags := map[string]string{}
+	for _, tg := range u.Tags {
+		tags[aws.ToString(tg.Key)] = aws.ToString(tg.Value)
+	}
+	return u, t.Exempt("IAM user "+aws.ToString(u.UserName), tags)
+}
+
+// accessKeys lists a user's access keys.
+func accessKeys(ctx context.Context, api awsapi.IAM, user string) ([]types.AccessKeyMetadata, error) {
+	var keys []types.AccessKeyMetadata
+	pages := iam.NewListAccessKeysPaginator(api, &iam.ListAccessKeysInput{UserName: aws.String(user)})
+	for pages.HasMorePages() {
+		pg, err := pages.NextPage(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("list access keys of IAM user %s: %w", user, err)
+		}
+		keys = append(keys, pg.AccessKeyMetadata...)
+	}
+	return keys, nil
+}
+
+// loginProfile reads a user's console password; nil when there is none.
+func loginProfile(ctx context.Context, api awsapi.IAM, user string) (*types.LoginProfile, error) {
+	out, err := api.GetLoginProfile(ctx, &iam.GetLoginProfileInput{UserName: aws.String(user)})
+	if awsapi.IsNotFound(err) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("get console password of IAM user %s: %w", user, err)
+	}
+	return out.LoginProfile, nil
+}
+
+func setKeyStatus(api awsapi.IAM, user, key string, status types.StatusType) func(context.Context) error {
+	return func(ctx context.Context) error {
+		_, err := api.UpdateAccessKey(ctx, &iam.UpdateAccessKeyInput{UserName: aws.String(user), AccessKeyId: aws.String(key), Status: status})
+		return err
+	}
+}
+
+// UnusedCredentialsParams configures 1.12.
+type UnusedCredentialsParams struct {
+	// UnusedDays is how long a credential may go unused.
+	UnusedDays int `yaml:"unusedDays"`
+	// KeyAction is deactivate or delete.
+	KeyAction string `yaml:"keyAction"`
+}
+
+// Validate accepts up to CIS's 45 days and the two key actions.
+func (p *UnusedCredentialsParams) Validate() error {
+	if p.UnusedDays < 1 || p.UnusedDays > 45 {
+		return fmt.Errorf("unusedDays %d is outside 1..45 (CIS disables credentials unused for 45 days)", p.UnusedDays)
+	}
+	if p.KeyAction != "deactivate" && p.KeyAction != "delete" {
+		return fmt.Errorf("keyAction %q is not deactivate or delete", p.KeyAction)
+	}
+	return nil
+}
+
+func planUnusedCredentials(ctx context.Context, t *Target) (*plan.Plan, error) {
+	p := &plan.Plan{}
+	cfg := params[UnusedCredentialsParams](t)
+	api := t.Clients.IAM()
+	u, err := exemptUser(ctx, t, p)
+	if u == nil || err != nil {
+		return p, err
+	}
+	name := aws.ToString(u.UserName)
+	limit := time.Duration(cfg.UnusedDays) * 24 * time.Hour
+	keys, err := accessKeys(ctx, api, name)
+	if err != nil {
+		return nil, err
+	}
+	for _, k := range keys {
+		if k.Status != types.StatusTypeActive {
+			continue
+		}
+		if err := planUnusedKey(ctx, t, p, cfg, name, k, limit); err != nil {
+			return nil, err
+		}
+	}
+	lp, err := loginProfile(ctx, api, name)
+	if err != nil || lp == nil {
+		return p, err
+	}
+	// Count from the later of the last sign-in and the password's
+	// creation: PasswordLastUsed survives a reset, and a password an
+	// administrator just set must not be deleted for its predecessor's
+	// idleness.
+	set := aws.ToTime(lp.CreateDate)
+	since, how := set, fmt.Sprintf("never used; set %s", date(set))
+	if last := u.PasswordLastUsed; last != nil {
+		if last.After(set) {
+			since, how = *last, "last sign-in "+date(*last)
+		} else if t.Now.Sub(*last) >= limit && t.Now.Sub(set) < limit {
+			p.Note("the console password of IAM user %s was set on %s, after its last sign-in on %s: kept until it has been unused for %d days", name, date(set), date(*last), cfg.UnusedDays)
+		}
+	}
+	if t.Now.Sub(since) < limit {
+		return p, nil
+	}
+	p.Addf(func(ctx context.Context) error {
+		_, err := api.DeleteLoginProfile(ctx, &iam.DeleteLoginProfileInput{UserName: aws.String(name)})
+		return err
+	}, "delete the console password (login profile) of IAM user %s: unused for %d days (%s)", name, daysAgo(t.Now, since), how)
+	return p, nil
+}
+
+// planUnusedKey adds the action for an active key unused for limit or
+// more; a key never used counts from its creation.
+func planUnusedKey(ctx context.Context, t *Target, p *plan.Plan, cfg *UnusedCredentialsParams, user string, k types.AccessKeyMetadata, limit time.Duration) error {
+	api := t.Clients.IAM()
+	id := aws.ToString(k.AccessKeyId)
+	out, err := api.GetAccessKeyLastUsed(ctx, &iam.GetAccessKeyLastUsedInput{AccessKeyId: k.AccessKeyId})
+	if awsapi.IsNotFound(err) {
+		return nil // deleted since it was listed
+	}
+	if err != nil {
+		return fmt.Errorf("get last use of access key %s of IAM user %s: %w", id, user, err)
+	}
+	created := aws.ToTime(k.CreateDate)
+	since, how := created, fmt.Sprintf("never used; created %s", date(created))
+	if last := out.AccessKeyLastUsed; last != nil && last.LastUsedDate != nil {
+		since, how = *last.LastUsedDate, fmt.Sprintf("last used %s with %s in %s", date(*last.LastUsedDate), aws.ToString(last.ServiceName), aws.ToString(last.Region))
+	}
+	if t.Now.Sub(since) < limit {
+		return nil
+	}
+	days := daysAgo(t.Now, since)
+	if cfg.KeyAction == "delete" {
+		p.Addf(func(ctx context.Context) error {
+			_, err := api.DeleteAccessKey(ctx, &iam.DeleteAccessKeyInput{UserName: aws.String(user), AccessKeyId: aws.String(id)})
+			return err
+		}, "delete access key %s of IAM user %s: unused for %d days (%s)", id, user, days, how)
+		return nil
+	}
+	p.Addf(setKeyStatus(api, user, id, types.StatusTypeInactive), "deactivate access key %s of IAM user %s: unused for %d days (%s)", id, user, days, how)
+	return nil
+}
+
+// KeyRotationParams configures 1.14.
+type KeyRotationParams struct {
+	// MaxKeyAgeDays is the age past which an active key is deactivated.
+	MaxKeyAgeDays int `yaml:"maxKeyAgeDays"`
+}
+
+// Validate accepts up to CIS's 90 days.
+func (p *KeyRotationParams) Validate() error {
+	if p.MaxKeyAgeDays < 1 || p.MaxKeyAgeDays > 90 {
+		return fmt.Errorf("maxKeyAgeDays %d is outside 1..90 (CIS rotates keys at least every 90 days)", p.MaxKeyAgeDays)
+	}
+	return nil
+}
+
+func planKeyRotation(ctx context.Context, t *Target) (*plan.Plan, error) {
+	p := &plan.Plan{}
+	maxAge := params[KeyRotationParams](t).MaxKeyAgeDays
+	api := t.Clients.IAM()
+	u, err := exemptUser(ctx, t, p)
+	if u == nil || err != nil {
+		return p, err
+	}
+	name := aws.ToString(u.UserName)
+	keys, err := accessKeys(ctx, api, name)
+	if err != nil {
+		return nil, err
+	}
+	for _, k := range keys {
+		created := aws.ToTime(k.CreateDate)
+		if k.Status != types.StatusTypeActive || t.Now.Sub(created) <= time.Duration(maxAge)*24*time.Hour {
+			continue
+		}
+		id := aws.ToString(k.AccessKeyId)
+		p.Addf(setKeyStatus(api, name, id, types.StatusTypeInactive), "deactivate access key %s of IAM user %s: created %s, %d days ago (limit %d)", id, name, date(created), daysAgo(t.Now, created), maxAge)
+		p.Note("to rotate %s: aws iam create-access-key --user-name %s, move its applications to the new key, then aws iam delete-access-key --user-name %s --access-key-id %s", id, name, name, id)
+	}
+	return p, nil
+}
+
+func guideUserMFA(ctx context.Context, t *Target) (*Guidance, error) {
+	api := t.Clients.IAM()
+	u, err := iamUser(ctx, t)
+	if err != nil || u == nil {
+		return nil, err
+	}
+	name := aws.ToString(u.UserName)
+	lp, err := loginProfile(ctx, api, name)
+	if err != nil || lp == nil {
+		return nil, err
+	}
+	pages := iam.NewListMFADevicesPaginator(api, &iam.ListMFADevicesInput{UserName: aws.String(name)})
+	for pages.HasMorePages() {
+		pg, err := pages.NextPage(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("list MFA devices of IAM user %s: %w", name, err)
+		}
+		if len(pg.MFADevices) > 0 {
+			return nil, nil
+		}
+	}
+	used := "never used"
+	if u.PasswordLastUsed != nil {
+		used = "last sign-in " + date(*u.PasswordLastUsed)
+	}
+	serial := fmt.Sprintf("arn:%s:iam::%s:mfa/%s", t.Clients.Partition(), t.Account(), name)
+	return &Guidance{
+		Summary: fmt.Sprintf("IAM user %s of account %s has a console password (%s) and no MFA device.", name, t.Account(), used),
+		Steps: []string{
+			fmt.Sprintf("Have %s assign an MFA device: after signing in, account menu (top right) > Security credentials > Multi-factor authentication (MFA) > Assign MFA device (a security key, passkey or authenticator app). An administrator can do it at IAM > Users > %s > Security credentials > Assign MFA device.", name, name),
+			fmt.Sprintf("Or from the CLI with a virtual device: aws iam create-virtual-mfa-device --virtual-mfa-device-name %s --outfile %s-mfa.png --bootstrap-method QRCodePNG; scan the QR code into the authenticator, then "+
+				"aws iam enable-mfa-device --user-name %s --serial-number %s --authentication-code1 <code> --authentication-code2 <next code>.", name, name, name, serial),
+			fmt.Sprintf("If %s does not need the console, delete the password instead: aws iam delete-login-profile --user-name %s", name, name),
+		},
+	}, nil
+}
+
+// Policies (1.16, 1.17).
+
+// attachments are the principals a managed policy is attached to.
+type attachments struct{ groups, users, roles []string }
+
+func (a attachments) empty() bool { return len(a.groups)+len(a.users)+len(a.roles) == 0 }
+
+// policyEntities lists where a managed policy is attached; filter ""
+// lists every kind of principal.
+func policyEntities(ctx context.Context, api awsapi.IAM, arn string, filter types.EntityType) (attachments, error) {
+	var a attachments
+	pages := iam.NewListEntitiesForPolicyPaginator(api, &iam.ListEntitiesForPolicyInput{PolicyArn: aws.String(arn), EntityFilter: filter})
+	for pages.HasMorePages() {
+		pg, err := pages.NextPage(ctx)
+		if err != nil {
+			return a, fmt.Errorf("list entities of policy %s: %w", arn, err)
+		}
+		for _, g := range pg.PolicyGroups {
+			a.groups = append(a.groups, aws.ToString(g.GroupName))
+		}
+		for _, u := range pg.PolicyUsers {
+			a.users = append(a.users, aws.ToString(u.UserName))
+		}
+		for _, r := range pg.PolicyRoles {
+			a.roles = append(a.roles, aws.ToString(r.RoleName))
+		}
+	}
+	return a, nil
+}
+
+// adminStatements returns the statements that allow every action on every
+// resource, named by Sid or position.
+func adminStatements(doc *policyDocument) []string {
+	var out []string
+	for i, s := range doc.Statement {
+		if s["Effect"] != "Allow" {
+			continue
+		}
+		all := func(field string, wild ...string) bool {
+			for _, v := range stringList(s[field]) {
+				for _, w := range wild {
+					if v == w {
+						return true
+					}
+				}
+			}
+			return false
+		}
+		if all("Action", "*", "*:*") && all("Resource", "*") {
+			name := fmt.Sprintf("#%d", i+1)
+			if sid, _ := s["Sid"].(string); sid != "" {
+				name = sid
+			}
+			out = append(out, name)
+		}
+	}
+	return out
+}
+
+func guideAdminPolicy(ctx context.Context, t *Target) (*Guidance, error) {
+	api := t.Clients.IAM()
+	arn := t.Resource.ID
+	pol, err := api.GetPolicy(ctx, &iam.GetPolicyInput{PolicyArn: aws.String(arn)})
+	if awsapi.IsNotFound(err) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("get policy %s: %w", arn, err)
+	}
+	name, version := aws.ToString(pol.Policy.PolicyName), aws.ToString(pol.Policy.DefaultVersionId)
+	v, err := api.GetPolicyVersion(ctx, &iam.GetPolicyVersionInput{PolicyArn: aws.String(arn), VersionId: aws.String(version)})
+	if err != nil {
+		return nil, fmt.Errorf("get version %s of policy %s: %w", version, arn, err)
+	}
+	doc, err := parsePolicy(aws.ToString(v.PolicyVersion.Document))
+	if err != nil {
+		return nil, fmt.Errorf("policy %s version %s: %w", arn, version, err)
+	}
+	stmts := adminStatements(doc)
+	if len(stmts) == 0 {
+		return nil, nil
+	}
+	att, err := policyEntities(ctx, api, arn, "")
+	if err != nil {
+		return nil, err
+	}
+	g := &Guidance{Summary: fmt.Sprintf("IAM policy %s (%s) allows Action \"*\" on Resource \"*\" in its default version %s (statement %s) and is attached to %s.",
+		name, arn, version, strings.Join(stmts, ", "), describeAttachments(att))}
+	if att.empty() {
+		g.Steps = []string{
+			fmt.Sprintf("If nothing needs it, delete it: delete its other versions (aws iam list-policy-versions --policy-arn %s, then aws iam delete-policy-version --policy-arn %s --version-id <id> for each non-default one), then aws iam delete-policy --policy-arn %s", arn, arn, arn),
+			fmt.Sprintf("Otherwise replace its default version with a least-privilege document: aws iam create-policy-version --policy-arn %s --policy-document file://least-privilege.json --set-as-default", arn),
+		}
+		return g, nil
+	}
+	g.Steps = append(g.Steps,
+		fmt.Sprintf("Find what its principals really use: IAM > Policies > %s > Entities attached, and each principal's Last accessed tab.", name),
+		fmt.Sprintf("Either replace its default version with a least-privilege document: aws iam create-policy-version --policy-arn %s --policy-document file://least-privilege.json --set-as-default (a policy keeps at most 5 versions: delete an old one first with aws iam delete-policy-version --policy-arn %s --version-id <id>).", arn, arn),
+		"Or detach it from each principal that must not have full administrative access, after giving it the narrower permissions it needs:")
+	for _, n := range att.groups {
+		g.Steps = append(g.Steps, fmt.Sprintf("group %s: aws iam detach-group-policy --group-name %s --policy-arn %s", n, n, arn))
+	}
+	for _, n := range att.users {
+		g.Steps = append(g.Steps, fmt.Sprintf("user %s: aws iam detach-user-policy --user-name %s --policy-arn %s", n, n, arn))
+	}
+	for _, n := range att.roles {
+		g.Steps = append(g.Steps, fmt.Sprintf("role %s: aws iam detach-role-policy --role-name %s --policy-arn %s", n, n, arn))
+	}
+	return g, nil
+}
+
+// describeAttachments says where a policy is attached, naming every principal.
+func describeAttachments(a attachments) string {
+	if a.empty() {
+		return "no user, group or role"
+	}
+	var parts []string
+	for _, k := range []struct {
+		kind  string
+		names []string
+	}{{"group", a.groups}, {"user", a.users}, {"role", a.roles}} {
+		if len(k.names) == 0 {
+			continue
+		}
+		kind := k.kind
+		if len(k.names) > 1 {
+			kind += "s"
+		}
+		parts = append(parts, kind+" "+strings.Join(k.names, ", "))
+	}
+	return strings.Join(parts, "; ")
+}
+
+// SupportRoleParams configures 1.17.
+type SupportRoleParams struct {
+	// RoleName is the role created when no role has AWSSupportAccess.
+	RoleName string `yaml:"roleName"`
+}
+
+var roleNamePattern = regexp.MustCompile(`^[\w+=,.@-]{1,64}$`)
+
+// Validate checks the role name against IAM's rules.
+func (p *SupportRoleParams) Validate() error {
+	if !roleNamePattern.MatchString(p.RoleName) {
+		return fmt.Errorf("roleName %q is not a valid IAM role name (1-64 of letters, digits and +=,.@_-)", p.RoleName)
+	}
+	return nil
+}
+
+func planSupportRole(ctx context.Context, t *Target) (*plan.Plan, error) {
+	p := &plan.Plan{}
+	name := params[SupportRoleParams](t).RoleName
+	api := t.Clients.IAM()
+	policy := fmt.Sprintf("arn:%s:iam::aws:policy/AWSSupportAccess", t.Clients.Partition())
+	att, err := policyEntities(ctx, api, policy, types.EntityTypeRole)
+	if err != nil || !att.empty() {
+		return p, err
+	}
+	_, err = api.GetRole(ctx, &iam.GetRoleInput{RoleName: aws.String(name)})
+	switch {
+	case awsapi.IsNotFound(err):
+		root := fmt.Sprintf("arn:%s:iam::%s:root", t.Clients.Partition(), t.Account())
+		trust := fmt.Sprintf(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":%q},"Action":"sts:AssumeRole"}]}`, root)
+		p.Addf(func(ctx context.Context) error {
+			_, err := api.CreateRole(ctx, &iam.CreateRoleInput{RoleName: aws.String(name), AssumeRolePolicyDocument: aws.String(trust),
+				Description: aws.String("Manages AWS Support cases (CIS 1.17); created by cisguard")})
+			return err
+		}, "create IAM role %s trusted by %s (principals of account %s that IAM policies allow to assume it)", name, root, t.Account())
+	case err != nil:
+		return nil, fmt.Errorf("get IAM role %s: %w", name, err)
+	default:
+		p.Note("IAM role %s already exists; its trust policy is kept", name)
+	}
+	p.Addf(func(ctx context.Context) error {
+		_, err := api.AttachRolePolicy(ctx, &iam.AttachRolePolicyInput{RoleName: aws.String(name), PolicyArn: aws.String(policy)})
+		return err
+	}, "attach %s to IAM role %s", policy, name)
+	return p, nil
+}
