@@ -30,7 +30,7 @@ func storageControls() []*Control {
 			Plan:        planBucketEncryption,
 			Calls:       Calls{Reads: 3, Writes: 1, Case: "a bucket without default encryption"},
 			Doc: "A bucket without default encryption gets SSE-S3 (AES256); any existing default encryption, SSE-KMS included, is left as it is. " +
-				"S3 has encrypted every new bucket with SSE-S3 since January 2023, so only buckets whose configuration was deleted fail.",
+				"Rarely needed: since January 2023 S3 applies SSE-S3 to every bucket, and deleting the configuration resets it to SSE-S3.",
 		},
 		{
 			ID:          "2.1.2",
@@ -560,19 +560,28 @@ func (r rdsRecipe) downtime(what string) string {
 	return fmt.Sprintf("Plan a maintenance window: %s is replaced by a new encrypted copy. Writes made after the snapshot are lost unless you stop them first, and clients must switch endpoints: expect downtime for the snapshot, the copy and the restore (minutes to hours, growing with the data size).", what)
 }
 
-// switchAndClean are the steps after the restore: move clients, then
-// remove the old instance and the intermediate snapshots.
-func (r rdsRecipe) switchAndClean(oldID, newID, deleteCmd string, snapshots ...string) []string {
+// switchAndClean are the steps after the restore. The new instance takes
+// the old one's name, so clients keep their endpoint; the old one, renamed
+// away first, is what gets deleted, never the name the new one now holds.
+func (r rdsRecipe) switchAndClean(newID string, finalSnapshot bool, snapshots ...string) []string {
+	retired := derivedID(r.id, "-unencrypted")
 	steps := []string{
-		fmt.Sprintf("Switch clients from %s (endpoint %s) to %s. To keep the endpoint name, rename the old one away and the new one in its place: %s, then %s.",
-			oldID, r.endpoint(), newID,
-			r.cli("modify-db-instance", "--db-instance-identifier", oldID, "--new-db-instance-identifier", derivedID(oldID, "-unencrypted"), "--apply-immediately"),
-			r.cli("modify-db-instance", "--db-instance-identifier", newID, "--new-db-instance-identifier", oldID, "--apply-immediately")),
+		fmt.Sprintf("Switch over, keeping the endpoint %s: rename the old instance away, %s, wait until it is available again, then give %s the old name, %s. Clients reconnect to the same endpoint; the time between the two renames is downtime.",
+			r.endpoint(),
+			r.cli("modify-db-instance", "--db-instance-identifier", r.id, "--new-db-instance-identifier", retired, "--apply-immediately"),
+			newID,
+			r.cli("modify-db-instance", "--db-instance-identifier", newID, "--new-db-instance-identifier", r.id, "--apply-immediately")),
 	}
 	if aws.ToBool(r.db.DeletionProtection) {
-		steps = append(steps, fmt.Sprintf("%s has deletion protection: turn it off before deleting it (modify with --no-deletion-protection).", oldID))
+		steps = append(steps, fmt.Sprintf("The old instance, now %s, has deletion protection: turn it off first, %s.", retired,
+			r.cli("modify-db-instance", "--db-instance-identifier", retired, "--no-deletion-protection", "--apply-immediately")))
 	}
-	last := fmt.Sprintf("Once the new one is verified, delete the unencrypted original: %s", deleteCmd)
+	final := "--skip-final-snapshot"
+	if finalSnapshot {
+		final = "--final-db-snapshot-identifier " + derivedID(r.id, "-final")
+	}
+	last := fmt.Sprintf("Once %s (the encrypted one now) is verified, delete the unencrypted original, now %s: %s", r.id, retired,
+		r.cli("delete-db-instance", "--db-instance-identifier", retired, final))
 	if len(snapshots) > 0 {
 		last += "; then the intermediate snapshots " + strings.Join(snapshots, " and ")
 	}
@@ -589,7 +598,10 @@ func (r rdsRecipe) instance() *Guidance {
 	if len(db.OptionGroupMemberships) > 0 {
 		optionGroup = aws.ToString(db.OptionGroupMemberships[0].OptionGroupName)
 	}
-	multiAZ, public := "--no-multi-az", "--no-publicly-accessible"
+	multiAZ, public, protect := "--no-multi-az", "--no-publicly-accessible", ""
+	if aws.ToBool(db.DeletionProtection) {
+		protect = "--deletion-protection"
+	}
 	if aws.ToBool(db.MultiAZ) {
 		multiAZ = "--multi-az"
 	}
@@ -606,12 +618,12 @@ func (r rdsRecipe) instance() *Guidance {
 		fmt.Sprintf("Restore a new encrypted instance with the same settings: %s.",
 			r.cli("restore-db-instance-from-db-snapshot", "--db-instance-identifier", newID, "--db-snapshot-identifier", enc,
 				"--db-instance-class", aws.ToString(db.DBInstanceClass), opt("--storage-type", aws.ToString(db.StorageType)),
-				r.network(), opt("--db-parameter-group-name", paramGroup), opt("--option-group-name", optionGroup), multiAZ, public)),
+				r.network(), opt("--db-parameter-group-name", paramGroup), opt("--option-group-name", optionGroup), multiAZ, public, protect)),
 	}
 	if n := len(db.ReadReplicaDBInstanceIdentifiers); n > 0 {
 		steps = append(steps, fmt.Sprintf("Recreate its %d read replica(s) (%s) from %s with create-db-instance-read-replica; a replica's encryption follows its source.", n, strings.Join(db.ReadReplicaDBInstanceIdentifiers, ", "), newID))
 	}
-	steps = append(steps, r.switchAndClean(r.id, newID, r.cli("delete-db-instance", "--db-instance-identifier", r.id, "--final-db-snapshot-identifier", derivedID(r.id, "-final")), raw, enc)...)
+	steps = append(steps, r.switchAndClean(newID, true, raw, enc)...)
 	return &Guidance{
 		Summary: fmt.Sprintf("DB instance %s in %s (%s) stores its data unencrypted; RDS cannot encrypt an existing instance, so it must be replaced by an encrypted copy.", r.id, r.region, r.describe()),
 		Steps:   steps,
@@ -654,7 +666,7 @@ func (r rdsRecipe) replica() *Guidance {
 		fmt.Sprintf("Once the encrypted copy of the source has taken the name %s, create an encrypted replica from it: %s.", src,
 			r.cli("create-db-instance-read-replica", "--db-instance-identifier", newID, "--source-db-instance-identifier", src, "--db-instance-class", aws.ToString(r.db.DBInstanceClass))),
 	}
-	steps = append(steps, r.switchAndClean(r.id, newID, r.cli("delete-db-instance", "--db-instance-identifier", r.id, "--skip-final-snapshot"))...)
+	steps = append(steps, r.switchAndClean(newID, false)...)
 	return &Guidance{
 		Summary: fmt.Sprintf("DB instance %s in %s (%s) is an unencrypted read replica of %s; it becomes encrypted only by recreating it from an encrypted source.", r.id, r.region, r.describe(), src),
 		Steps:   steps,
