@@ -1,0 +1,234 @@
+// Package templates renders cisguard's CloudFormation templates from the
+// embedded sources (deploy/cloudformation/templates) and the settings they
+// depend on: the member role's name and generated policy, and the controls
+// remediated automatically, which the admin stack's EventBridge rule
+// matches. The same rendering feeds `cisguard templates`, `cisguard deploy`
+// and the checked-in files, so what a pipeline deploys is what the
+// command deploys.
+package templates
+
+import (
+	"bytes"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"text/template"
+
+	"github.com/cisguard/cisguard/deploy/cloudformation"
+	"github.com/cisguard/cisguard/internal/catalog"
+	"github.com/cisguard/cisguard/internal/config"
+	"github.com/cisguard/cisguard/internal/perms"
+)
+
+// File names of the rendered templates.
+const (
+	Admin         = "cisguard-admin.yaml"
+	MemberRole    = "cisguard-member-role.yaml"
+	MemberTopic   = "cisguard-member-topic.yaml"
+	CloudTrailKey = "cisguard-cloudtrail-key.yaml"
+	EnableConfig  = "cisguard-enable-config.yaml"
+)
+
+// sources maps each rendered file to its source under templates/.
+var sources = map[string]string{
+	Admin:         "admin.yaml.tmpl",
+	MemberRole:    "member-role.yaml.tmpl",
+	MemberTopic:   "member-topic.yaml.tmpl",
+	CloudTrailKey: "cloudtrail-key.yaml.tmpl",
+	EnableConfig:  "enable-config.yaml.tmpl",
+}
+
+// Names lists the rendered templates in deployment order.
+func Names() []string {
+	return []string{Admin, MemberRole, MemberTopic, CloudTrailKey, EnableConfig}
+}
+
+// Defaults shared with the engine and the deploy command.
+const (
+	// DefaultActionID is the Security Hub custom action's id (at most 20
+	// letters and digits); its ARN is
+	// arn:<partition>:securityhub:<region>:<account>:action/custom/<id>.
+	DefaultActionID = "CISRemediation"
+	// DefaultActionName is the custom action's name in the console.
+	DefaultActionName = "CIS Remediation"
+	// DefaultKeyAlias is the alias the 3.7 remediation looks up by default
+	// (the original solution's template created this alias but its code
+	// looked for another: cisguard uses one name everywhere).
+	DefaultKeyAlias = "alias/CIS_CloudTrail_Encryption_Key"
+)
+
+// Data is what the sources are rendered with.
+type Data struct {
+	// RoleName is the member role's name.
+	RoleName string
+	// MemberTopic is the part of a member topic's name cisguard looks for.
+	MemberTopic string
+	// KeyAlias is the CloudTrail key alias.
+	KeyAlias string
+	// ActionID and ActionName name the Security Hub custom action.
+	ActionID, ActionName string
+	// AutoGeneratorIDs and AutoSecurityControlIDs select the findings the
+	// automatic rule sends to the Lambda (see AutoFindings).
+	AutoGeneratorIDs       []string
+	AutoSecurityControlIDs []string
+	// MemberPolicy is the member role's permissions policy.
+	MemberPolicy perms.Document
+}
+
+// For returns the data for a configuration, the ids of the controls in
+// auto mode ((*controls.Settings).Auto) and the member policy
+// (engine.MemberPolicy).
+func For(cfg *config.Config, auto []string, policy perms.Document) Data {
+	gen, sc := AutoFindings(auto)
+	return Data{
+		RoleName:               cfg.RoleName,
+		MemberTopic:            cfg.Notifications.MemberTopic,
+		KeyAlias:               DefaultKeyAlias,
+		ActionID:               DefaultActionID,
+		ActionName:             DefaultActionName,
+		AutoGeneratorIDs:       gen,
+		AutoSecurityControlIDs: sc,
+		MemberPolicy:           policy,
+	}
+}
+
+// GeneratorID prefixes of the two forms a CIS v1.4.0 finding comes in.
+const (
+	StandardGeneratorPrefix = "cis-aws-foundations-benchmark/v/1.4.0/"
+	ControlGeneratorPrefix  = "security-control/"
+)
+
+// AutoFindings returns, for CIS ids in auto mode, the GeneratorId values of
+// their findings in both forms (standard-specific
+// "cis-aws-foundations-benchmark/v/1.4.0/5.3" and consolidated
+// "security-control/EC2.2") and the Security Hub control ids
+// (Compliance.SecurityControlId), including the related controls of other
+// standards, whose findings get the same fix. Both lists are sorted and
+// free of duplicates, so the rendered template is stable.
+func AutoFindings(auto []string) (generatorIDs, securityControlIDs []string) {
+	for _, id := range auto {
+		generatorIDs = append(generatorIDs, StandardGeneratorPrefix+id)
+		for _, sh := range securityHubControls(id) {
+			generatorIDs = append(generatorIDs, ControlGeneratorPrefix+sh)
+			securityControlIDs = append(securityControlIDs, sh)
+		}
+	}
+	slices.Sort(generatorIDs)
+	slices.Sort(securityControlIDs)
+	return slices.Compact(generatorIDs), slices.Compact(securityControlIDs)
+}
+
+// securityHubControls returns the Security Hub controls that report a CIS
+// id: a part's own control (2.1.5.1 → S3.1), else the recommendation's
+// controls and related controls.
+func securityHubControls(id string) []string {
+	r, ok := catalog.Lookup(id)
+	if !ok {
+		return nil
+	}
+	for _, p := range r.Parts {
+		if p.ID == id {
+			return []string{p.SecurityHub}
+		}
+	}
+	if len(r.Parts) > 0 {
+		var out []string
+		for _, p := range r.Parts {
+			out = append(out, p.SecurityHub)
+		}
+		return out
+	}
+	return append(slices.Clone(r.SecurityHub), r.Related...)
+}
+
+// Render renders every template; the map is keyed by file name (Names).
+func Render(d Data) (map[string][]byte, error) {
+	if err := d.validate(); err != nil {
+		return nil, err
+	}
+	out := map[string][]byte{}
+	for _, name := range Names() {
+		src, err := fs.ReadFile(cloudformation.Sources, "templates/"+sources[name])
+		if err != nil {
+			return nil, fmt.Errorf("template %s: %w", name, err)
+		}
+		t, err := template.New(sources[name]).Option("missingkey=error").Funcs(funcs).Parse(string(src))
+		if err != nil {
+			return nil, fmt.Errorf("template %s: %w", name, err)
+		}
+		var b bytes.Buffer
+		if err := t.Execute(&b, d); err != nil {
+			return nil, fmt.Errorf("template %s: %w", name, err)
+		}
+		out[name] = b.Bytes()
+	}
+	return out, nil
+}
+
+// Write renders every template into dir.
+func Write(dir string, d Data) ([]string, error) {
+	files, err := Render(d)
+	if err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, err
+	}
+	var written []string
+	for _, name := range Names() {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, files[name], 0o644); err != nil {
+			return written, err
+		}
+		written = append(written, p)
+	}
+	return written, nil
+}
+
+// validate rejects values that would make a template invalid YAML or an
+// invalid parameter default, before CloudFormation does it less clearly.
+func (d Data) validate() error {
+	for _, v := range []struct{ name, value string }{
+		{"role name", d.RoleName}, {"member topic", d.MemberTopic}, {"key alias", d.KeyAlias},
+		{"action id", d.ActionID}, {"action name", d.ActionName},
+	} {
+		if v.value == "" || strings.ContainsAny(v.value, "\"'\n:#{}[],&*!|>%@`") {
+			return fmt.Errorf("templates: %s %q is empty or has characters a template parameter default cannot hold", v.name, v.value)
+		}
+	}
+	if len(d.ActionName) > 20 {
+		return fmt.Errorf("templates: action name %q is longer than 20 characters", d.ActionName)
+	}
+	for _, id := range append(slices.Clone(d.AutoGeneratorIDs), d.AutoSecurityControlIDs...) {
+		if strings.ContainsAny(id, ",\"\n") {
+			return fmt.Errorf("templates: finding selector %q contains a comma, quote or newline", id)
+		}
+	}
+	if len(d.MemberPolicy.Statement) == 0 {
+		return fmt.Errorf("templates: the member policy has no statement")
+	}
+	return nil
+}
+
+var funcs = template.FuncMap{
+	"join": strings.Join,
+	// indent renders a value (a perms.Document as its JSON) with every line
+	// indented by n spaces: JSON is YAML, so the policy goes into the
+	// template exactly as `cisguard policy` prints it.
+	"indent": func(n int, v any) (string, error) {
+		var s string
+		switch v := v.(type) {
+		case perms.Document:
+			s = v.JSON()
+		case string:
+			s = v
+		default:
+			return "", fmt.Errorf("indent: unsupported %T", v)
+		}
+		pad := strings.Repeat(" ", n)
+		return pad + strings.ReplaceAll(s, "\n", "\n"+pad), nil
+	},
+}
