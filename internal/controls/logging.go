@@ -790,7 +790,7 @@ func planTrailLogs(ctx context.Context, t *Target) (*plan.Plan, error) {
 		p.Note("trail %s no longer exists: nothing to do", t.Resource.ID)
 		return p, nil
 	}
-	_, err = planLogDelivery(ctx, t, tr, cfg, p)
+	_, _, err = planLogDelivery(ctx, t, tr, cfg, p)
 	return p, err
 }
 
@@ -802,48 +802,48 @@ func logGroupOf(arn string) string {
 
 // planLogDelivery plans what the trail needs to deliver its events to
 // CloudWatch Logs and returns the log group they go to, which exists once
-// the plan is applied. A trail that already delivers keeps its group
-// (recreated if it was deleted).
-func planLogDelivery(ctx context.Context, t *Target, tr *trail, cfg *CloudWatchLogsParams, p *plan.Plan) (string, error) {
+// the plan is applied (exists: already before). A trail that already
+// delivers keeps its group (recreated if it was deleted).
+func planLogDelivery(ctx context.Context, t *Target, tr *trail, cfg *CloudWatchLogsParams, p *plan.Plan) (group string, exists bool, err error) {
 	logs := tr.home.Logs()
-	group := cfg.LogGroup
+	group = cfg.LogGroup
 	if arn := aws.ToString(tr.CloudWatchLogsLogGroupArn); arn != "" {
 		group = logGroupOf(arn)
 	}
 	if group == "" {
 		group = "/aws/cloudtrail/" + tr.name()
 	}
-	if err := planLogGroup(ctx, logs, tr.region(), group, cfg.RetentionDays, p); err != nil {
-		return "", err
+	if exists, err = planLogGroup(ctx, logs, tr.region(), group, cfg.RetentionDays, p); err != nil {
+		return "", false, err
 	}
 	if aws.ToString(tr.CloudWatchLogsLogGroupArn) != "" && aws.ToString(tr.CloudWatchLogsRoleArn) != "" {
-		return group, nil
+		return group, exists, nil
 	}
 	groupARN := "arn:" + t.Clients.Partition() + ":logs:" + tr.region() + ":" + t.Account() + ":log-group:" + group + ":*"
 	write := map[string]any{"Sid": sid("CloudTrailWriteTo", group), "Effect": "Allow", "Action": []string{"logs:CreateLogStream", "logs:PutLogEvents"},
 		"Resource": strings.TrimSuffix(groupARN, "*") + "log-stream:*"}
 	role, created, err := planServiceRole(ctx, t, cfg.RoleName, "cloudtrail.amazonaws.com", "CloudTrailToCloudWatchLogs", write, p)
 	if err != nil {
-		return "", err
+		return "", false, err
 	}
 	update := tr.update(cloudtrail.UpdateTrailInput{CloudWatchLogsLogGroupArn: aws.String(groupARN), CloudWatchLogsRoleArn: aws.String(role)})
 	p.Addf(func(ctx context.Context) error {
 		return retryNewRole(ctx, created, update, "InvalidCloudWatchLogsRoleArnException")
 	}, "send the events of %s to CloudWatch Logs group %s through role %s", tr, group, cfg.RoleName)
-	return group, nil
+	return group, exists, nil
 }
 
 // planLogGroup plans a log group when it does not exist, with retention
 // days (0: forever).
-func planLogGroup(ctx context.Context, logs awsapi.Logs, region, name string, retention int32, p *plan.Plan) error {
+func planLogGroup(ctx context.Context, logs awsapi.Logs, region, name string, retention int32, p *plan.Plan) (exists bool, err error) {
 	pages := cloudwatchlogs.NewDescribeLogGroupsPaginator(logs, &cloudwatchlogs.DescribeLogGroupsInput{LogGroupNamePrefix: aws.String(name)})
 	for pages.HasMorePages() {
 		pg, err := pages.NextPage(ctx)
 		if err != nil {
-			return fmt.Errorf("describe log groups %s* in %s: %w", name, region, err)
+			return false, fmt.Errorf("describe log groups %s* in %s: %w", name, region, err)
 		}
 		if slices.ContainsFunc(pg.LogGroups, func(g cwltypes.LogGroup) bool { return aws.ToString(g.LogGroupName) == name }) {
-			return nil
+			return true, nil
 		}
 	}
 	p.Addf(func(ctx context.Context) error {
@@ -859,7 +859,7 @@ func planLogGroup(ctx context.Context, logs awsapi.Logs, region, name string, re
 			return err
 		}, "keep the events of log group %s for %d days", name, retention)
 	}
-	return nil
+	return false, nil
 }
 
 // planServiceRole makes sure a role that service may assume exists and
@@ -1323,7 +1323,7 @@ func planFlowLogs(ctx context.Context, t *Target) (*plan.Plan, error) {
 	if err := t.Exempt(id, tagMap(out.Vpcs[0].Tags)); err != nil {
 		return nil, err
 	}
-	if err := planLogGroup(ctx, t.Clients.Logs(), t.Region(), cfg.LogGroup, cfg.RetentionDays, p); err != nil {
+	if _, err := planLogGroup(ctx, t.Clients.Logs(), t.Region(), cfg.LogGroup, cfg.RetentionDays, p); err != nil {
 		return nil, err
 	}
 	groupARN := t.ARN("logs", "*", "log-group:"+cfg.LogGroup)

@@ -1,3 +1,593 @@
 package controls
 
-func monitoringControls() []*Control { return nil }
+// Section 4: Monitoring. One mechanism serves all fifteen recommendations
+// (and 1.7): a metric filter with the exact CIS pattern on the CloudWatch
+// Logs group of the discovered trail, an alarm on its metric, and an SNS
+// topic with a subscriber as the alarm's action.
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
+	cwtypes "github.com/aws/aws-sdk-go-v2/service/cloudwatch/types"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
+	cwltypes "github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs/types"
+	"github.com/aws/aws-sdk-go-v2/service/sns"
+	snstypes "github.com/aws/aws-sdk-go-v2/service/sns/types"
+
+	"github.com/cisguard/cisguard/internal/awsapi"
+	"github.com/cisguard/cisguard/internal/plan"
+)
+
+// metricCheck is one recommendation of section 4.
+type metricCheck struct {
+	id string
+	// events says what the alarm reports.
+	events string
+	// pattern is the CIS text, written as is; existing filters are
+	// compared with it semantically.
+	pattern string
+	// metric names the metric and the filter cisguard creates.
+	metric string
+}
+
+// alarm is the name of the alarm cisguard creates.
+func (m metricCheck) alarm() string { return "CIS-" + m.id + "-" + m.metric }
+
+var metricChecks = []metricCheck{
+	{"4.1", "unauthorized API calls", `{ ($.errorCode = "*UnauthorizedOperation") || ($.errorCode = "AccessDenied*") && ($.sourceIPAddress != "delivery.logs.amazonaws.com") && ($.eventName != "HeadBucket") }`, "UnauthorizedAPICalls"},
+	{"4.2", "console sign-in without MFA", `{ ($.eventName = "ConsoleLogin") && ($.additionalEventData.MFAUsed != "Yes") }`, "ConsoleSigninWithoutMFA"},
+	{"4.3", "use of the root user", `{ $.userIdentity.type = "Root" && $.userIdentity.invokedBy NOT EXISTS && $.eventType != "AwsServiceEvent" }`, "RootAccountUsage"},
+	{"4.4", "IAM policy changes", `{($.eventName=DeleteGroupPolicy)||($.eventName=DeleteRolePolicy)||($.eventName=DeleteUserPolicy)||($.eventName=PutGroupPolicy)||($.eventName=PutRolePolicy)||($.eventName=PutUserPolicy)||($.eventName=CreatePolicy)||($.eventName=DeletePolicy)||($.eventName=CreatePolicyVersion)||($.eventName=DeletePolicyVersion)||($.eventName=AttachRolePolicy)||($.eventName=DetachRolePolicy)||($.eventName=AttachUserPolicy)||($.eventName=DetachUserPolicy)||($.eventName=AttachGroupPolicy)||($.eventName=DetachGroupPolicy)}`, "IAMPolicyChanges"},
+	{"4.5", "CloudTrail configuration changes", `{ ($.eventName = CreateTrail) || ($.eventName = UpdateTrail) || ($.eventName = DeleteTrail) || ($.eventName = StartLogging) || ($.eventName = StopLogging) }`, "CloudTrailConfigChanges"},
+	{"4.6", "console authentication failures", `{ ($.eventName = ConsoleLogin) && ($.errorMessage = "Failed authentication") }`, "ConsoleAuthenticationFailures"},
+	{"4.7", "disabling or scheduled deletion of customer managed keys", `{($.eventSource = kms.amazonaws.com) && (($.eventName=DisableKey)||($.eventName=ScheduleKeyDeletion)) }`, "DisableOrDeleteCMK"},
+	{"4.8", "S3 bucket policy changes", `{ ($.eventSource = s3.amazonaws.com) && (($.eventName = PutBucketAcl) || ($.eventName = PutBucketPolicy) || ($.eventName = PutBucketCors) || ($.eventName = PutBucketLifecycle) || ($.eventName = PutBucketReplication) || ($.eventName = DeleteBucketPolicy) || ($.eventName = DeleteBucketCors) || ($.eventName = DeleteBucketLifecycle) || ($.eventName = DeleteBucketReplication)) }`, "S3BucketPolicyChanges"},
+	{"4.9", "AWS Config configuration changes", `{ ($.eventSource = config.amazonaws.com) && (($.eventName=StopConfigurationRecorder)||($.eventName=DeleteDeliveryChannel)||($.eventName=PutDeliveryChannel)||($.eventName=PutConfigurationRecorder)) }`, "AWSConfigChanges"},
+	{"4.10", "security group changes", `{ ($.eventName = AuthorizeSecurityGroupIngress) || ($.eventName = AuthorizeSecurityGroupEgress) || ($.eventName = RevokeSecurityGroupIngress) || ($.eventName = RevokeSecurityGroupEgress) || ($.eventName = CreateSecurityGroup) || ($.eventName = DeleteSecurityGroup) }`, "SecurityGroupChanges"},
+	{"4.11", "network ACL changes", `{ ($.eventName = CreateNetworkAcl) || ($.eventName = CreateNetworkAclEntry) || ($.eventName = DeleteNetworkAcl) || ($.eventName = DeleteNetworkAclEntry) || ($.eventName = ReplaceNetworkAclEntry) || ($.eventName = ReplaceNetworkAclAssociation) }`, "NACLChanges"},
+	{"4.12", "network gateway changes", `{ ($.eventName = CreateCustomerGateway) || ($.eventName = DeleteCustomerGateway) || ($.eventName = AttachInternetGateway) || ($.eventName = CreateInternetGateway) || ($.eventName = DeleteInternetGateway) || ($.eventName = DetachInternetGateway) }`, "NetworkGatewayChanges"},
+	{"4.13", "route table changes", `{ ($.eventName = CreateRoute) || ($.eventName = CreateRouteTable) || ($.eventName = ReplaceRoute) || ($.eventName = ReplaceRouteTableAssociation) || ($.eventName = DeleteRouteTable) || ($.eventName = DeleteRoute) || ($.eventName = DisassociateRouteTable) }`, "RouteTableChanges"},
+	{"4.14", "VPC changes", `{ ($.eventName = CreateVpc) || ($.eventName = DeleteVpc) || ($.eventName = ModifyVpcAttribute) || ($.eventName = AcceptVpcPeeringConnection) || ($.eventName = CreateVpcPeeringConnection) || ($.eventName = DeleteVpcPeeringConnection) || ($.eventName = RejectVpcPeeringConnection) || ($.eventName = AttachClassicLinkVpc) || ($.eventName = DetachClassicLinkVpc) || ($.eventName = DisableVpcClassicLink) || ($.eventName = EnableVpcClassicLink) }`, "VPCChanges"},
+	{"4.15", "AWS Organizations changes", `{ ($.eventSource = organizations.amazonaws.com) && (($.eventName = "AcceptHandshake") || ($.eventName = "AttachPolicy") || ($.eventName = "CreateAccount") || ($.eventName = "CreateOrganizationalUnit") || ($.eventName = "CreatePolicy") || ($.eventName = "DeclineHandshake") || ($.eventName = "DeleteOrganization") || ($.eventName = "DeleteOrganizationalUnit") || ($.eventName = "DeletePolicy") || ($.eventName = "DetachPolicy") || ($.eventName = "DisablePolicyType") || ($.eventName = "EnablePolicyType") || ($.eventName = "InviteAccountToOrganization") || ($.eventName = "LeaveOrganization") || ($.eventName = "MoveAccount") || ($.eventName = "RemoveAccountFromOrganization") || ($.eventName = "UpdatePolicy") || ($.eventName = "UpdateOrganizationalUnit")) }`, "OrganizationsChanges"},
+}
+
+// monitoringPermissions are what every section 4 plan calls, 3.4's
+// included for a trail without a log group.
+var monitoringPermissions = actions(trailReads, logDeliveryPermissions, []string{
+	"logs:DescribeMetricFilters", "logs:PutMetricFilter",
+	"cloudwatch:DescribeAlarmsForMetric", "cloudwatch:PutMetricAlarm",
+	"sns:ListTopics", "sns:CreateTopic", "sns:ListSubscriptionsByTopic", "sns:Subscribe",
+})
+
+func monitoringControls() []*Control {
+	var out []*Control
+	for _, m := range metricChecks {
+		out = append(out, metricControl(m.id, m, fmt.Sprintf("Alarms on %s: metric filter %s with the CIS pattern on the discovered trail's log group, alarm %s, SNS topic `topic`.", m.events, m.metric, m.alarm())))
+	}
+	// 1.7's fix is 4.3's metric filter and alarm on root usage: same plan,
+	// same parameters (set them under controls.1.7).
+	root := metricChecks[slices.IndexFunc(metricChecks, func(m metricCheck) bool { return m.id == "4.3" })]
+	return append(out, metricControl("1.7", root, "Root use cannot be prevented by an API; cisguard makes it visible with 4.3's metric filter and alarm on root usage (same plan and parameters)."))
+}
+
+func metricControl(id string, m metricCheck, doc string) *Control {
+	return &Control{
+		ID:          id,
+		Permissions: monitoringPermissions,
+		PassRoleTo:  []string{"cloudtrail.amazonaws.com"},
+		Params:      defaultMonitoringParams(),
+		Plan:        func(ctx context.Context, t *Target) (*plan.Plan, error) { return planMetricAlarm(ctx, t, m) },
+		Calls:       Calls{Reads: 7, Writes: 3, Case: "a trail delivering to CloudWatch Logs; no filter, alarm or topic"},
+		Doc: doc + " Existing filters count when their pattern means the same (spacing, quoting and term order do not matter). A trail without a log group gets 3.4's fix first (`setUpLogs`). " +
+			"Subscribe someone with `endpoint`: an alarm whose topic has no subscriber notifies nobody.",
+	}
+}
+
+// MonitoringParams configures section 4 (and 1.7).
+type MonitoringParams struct {
+	// CloudWatchLogsParams configure 3.4's fix, used when the trail has no
+	// log group.
+	CloudWatchLogsParams `yaml:",inline"`
+	// SetUpLogs lets the plan remediate 3.4 first when the trail delivers
+	// to no log group; false fails with that reason instead.
+	SetUpLogs bool `yaml:"setUpLogs"`
+	// Namespace holds the metrics.
+	Namespace string `yaml:"namespace"`
+	// Topic names the SNS topic of the alarms (created when missing, in
+	// the trail's home region).
+	Topic string `yaml:"topic"`
+	// Protocol and Endpoint subscribe someone to the topic ("email",
+	// "alerts@example.com"); empty Endpoint subscribes nobody.
+	Protocol string `yaml:"protocol"`
+	Endpoint string `yaml:"endpoint"`
+}
+
+func defaultMonitoringParams() *MonitoringParams {
+	return &MonitoringParams{CloudWatchLogsParams: *defaultCloudWatchLogsParams(), SetUpLogs: true, Namespace: "CISBenchmark", Topic: "cisguard-cis-alarms", Protocol: "email"}
+}
+
+var (
+	topicNameRe = regexp.MustCompile(`^[A-Za-z0-9_-]{1,256}$`)
+	emailRe     = regexp.MustCompile(`^[^@\s]+@[^@\s]+\.[^@\s]+$`)
+)
+
+// Validate checks names and that the endpoint suits the protocol.
+func (p *MonitoringParams) Validate() error {
+	if err := p.CloudWatchLogsParams.Validate(); err != nil {
+		return err
+	}
+	switch {
+	case p.Namespace == "" || len(p.Namespace) > 255 || strings.HasPrefix(p.Namespace, "AWS/"):
+		return fmt.Errorf("namespace %q must be 1 to 255 characters and not start with AWS/", p.Namespace)
+	case !topicNameRe.MatchString(p.Topic):
+		return fmt.Errorf("topic %q is not a valid SNS topic name", p.Topic)
+	}
+	if p.Endpoint == "" {
+		return nil
+	}
+	var ok bool
+	switch p.Protocol {
+	case "email", "email-json":
+		ok = emailRe.MatchString(p.Endpoint)
+	case "http", "https":
+		ok = strings.HasPrefix(p.Endpoint, p.Protocol+"://")
+	case "sqs", "lambda":
+		ok = strings.HasPrefix(p.Endpoint, "arn:")
+	case "sms":
+		ok = regexp.MustCompile(`^\+[0-9]{6,15}$`).MatchString(p.Endpoint)
+	default:
+		return fmt.Errorf("protocol %q is not email, email-json, http, https, sqs, lambda or sms", p.Protocol)
+	}
+	if !ok {
+		return fmt.Errorf("endpoint %q is not a valid %s endpoint", p.Endpoint, p.Protocol)
+	}
+	return nil
+}
+
+// planMetricAlarm plans the filter, alarm and topic of one check.
+func planMetricAlarm(ctx context.Context, t *Target, m metricCheck) (*plan.Plan, error) {
+	p := &plan.Plan{}
+	cfg := params[MonitoringParams](t)
+	tr, err := qualifyingTrail(ctx, t, cfg.Trail)
+	if err != nil {
+		return nil, err
+	}
+	group, exists, err := monitoredGroup(ctx, t, tr, cfg, p)
+	if err != nil {
+		return nil, err
+	}
+	home := tr.home
+	metric, ns := m.metric, cfg.Namespace
+	if exists {
+		f, err := findFilter(ctx, home.Logs(), group, m.pattern)
+		if err != nil {
+			return nil, err
+		}
+		if f != nil {
+			metric, ns = aws.ToString(f.MetricTransformations[0].MetricName), aws.ToString(f.MetricTransformations[0].MetricNamespace)
+		}
+		exists = f != nil
+	}
+	if !exists {
+		logs := home.Logs()
+		p.Addf(func(ctx context.Context) error {
+			_, err := logs.PutMetricFilter(ctx, &cloudwatchlogs.PutMetricFilterInput{LogGroupName: aws.String(group), FilterName: aws.String(metric), FilterPattern: aws.String(m.pattern),
+				MetricTransformations: []cwltypes.MetricTransformation{{MetricName: aws.String(metric), MetricNamespace: aws.String(ns), MetricValue: aws.String("1")}}})
+			return err
+		}, "create metric filter %s on log group %s (%s): CIS %s pattern for %s -> metric %s/%s", metric, group, tr.region(), m.id, m.events, ns, metric)
+	}
+	a := &alarmPlanner{t: t, home: home, region: tr.region(), cfg: cfg, subs: map[string]subscribers{}}
+	if err := a.plan(ctx, m, metric, ns, p); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// monitoredGroup returns the log group of the trail, planning 3.4's fix
+// when the trail delivers to none (or its group was deleted); exists is
+// true when the group exists already.
+func monitoredGroup(ctx context.Context, t *Target, tr *trail, cfg *MonitoringParams, p *plan.Plan) (group string, exists bool, err error) {
+	q := &plan.Plan{}
+	group, exists, err = planLogDelivery(ctx, t, tr, &cfg.CloudWatchLogsParams, q)
+	if err != nil {
+		return "", false, err
+	}
+	if !q.Empty() && !cfg.SetUpLogs {
+		return "", false, fmt.Errorf("%s delivers its events to no CloudWatch Logs group (CIS 3.4), so no metric filter can watch them; remediate 3.4 or set setUpLogs: true. 3.4 would: %s",
+			tr, strings.Join(planSteps(q), "; "))
+	}
+	p.Merge(q)
+	return group, exists, nil
+}
+
+// planSteps returns the descriptions of a plan's actions.
+func planSteps(p *plan.Plan) []string {
+	var out []string
+	for _, a := range p.Actions {
+		out = append(out, a.Description)
+	}
+	return out
+}
+
+// findFilter returns the group's metric filter whose pattern means the
+// same as pattern, or nil.
+func findFilter(ctx context.Context, logs awsapi.Logs, group, pattern string) (*cwltypes.MetricFilter, error) {
+	pages := cloudwatchlogs.NewDescribeMetricFiltersPaginator(logs, &cloudwatchlogs.DescribeMetricFiltersInput{LogGroupName: aws.String(group)})
+	for pages.HasMorePages() {
+		pg, err := pages.NextPage(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("describe metric filters of log group %s: %w", group, err)
+		}
+		for _, f := range pg.MetricFilters {
+			if len(f.MetricTransformations) > 0 && samePattern(aws.ToString(f.FilterPattern), pattern) {
+				return &f, nil
+			}
+		}
+	}
+	return nil, nil
+}
+
+// subscribers counts a topic's subscriptions.
+type subscribers struct {
+	confirmed, pending int
+	endpoints          []string
+}
+
+func (s subscribers) any() bool { return s.confirmed+s.pending > 0 }
+
+// alarmPlanner plans the alarm of one metric and its topic, in the
+// trail's home region (where the metric is).
+type alarmPlanner struct {
+	t      *Target
+	home   awsapi.Clients
+	region string
+	cfg    *MonitoringParams
+	subs   map[string]subscribers // by topic ARN, read once
+}
+
+func (a *alarmPlanner) plan(ctx context.Context, m metricCheck, metric, ns string, p *plan.Plan) error {
+	cw := a.home.CloudWatch()
+	out, err := cw.DescribeAlarmsForMetric(ctx, &cloudwatch.DescribeAlarmsForMetricInput{MetricName: aws.String(metric), Namespace: aws.String(ns)})
+	if err != nil {
+		return fmt.Errorf("describe alarms of metric %s/%s in %s: %w", ns, metric, a.region, err)
+	}
+	topicARN := a.t.ARN("sns", a.region, a.cfg.Topic)
+	var own *cwtypes.MetricAlarm
+	watched := false // some alarm already notifies our topic
+	for i, al := range out.MetricAlarms {
+		for _, act := range al.AlarmActions {
+			if !strings.HasPrefix(act, "arn:"+a.t.Clients.Partition()+":sns:") {
+				continue
+			}
+			s, err := a.subscribers(ctx, act)
+			if err != nil {
+				return err
+			}
+			if s.any() && act != topicARN {
+				return nil // an alarm notifies a topic someone listens to
+			}
+			watched = watched || act == topicARN
+		}
+		if aws.ToString(al.AlarmName) == m.alarm() {
+			own = &out.MetricAlarms[i]
+		}
+	}
+	if err := a.planTopic(ctx, topicARN, p); err != nil {
+		return err
+	}
+	if watched {
+		return nil
+	}
+	in := &cloudwatch.PutMetricAlarmInput{AlarmName: aws.String(m.alarm()), AlarmDescription: aws.String(fmt.Sprintf("CIS %s: %s (cisguard)", m.id, m.events)),
+		MetricName: aws.String(metric), Namespace: aws.String(ns), Statistic: cwtypes.StatisticSum, Period: aws.Int32(300), EvaluationPeriods: aws.Int32(1),
+		Threshold: aws.Float64(1), ComparisonOperator: cwtypes.ComparisonOperatorGreaterThanOrEqualToThreshold, TreatMissingData: aws.String("notBreaching"),
+		AlarmActions: []string{topicARN}}
+	what := "create"
+	if own != nil {
+		// Keep what the existing alarm of that name does besides.
+		what = "add the topic to"
+		in.AlarmActions = append(slices.Clone(own.AlarmActions), topicARN)
+		in.OKActions, in.InsufficientDataActions = own.OKActions, own.InsufficientDataActions
+	}
+	p.Addf(func(ctx context.Context) error {
+		_, err := cw.PutMetricAlarm(ctx, in)
+		return err
+	}, "%s alarm %s in %s: metric %s/%s >= 1 in 5 minutes notifies SNS topic %s", what, m.alarm(), a.region, ns, metric, a.cfg.Topic)
+	return nil
+}
+
+// subscribers reads a topic's subscriptions once; a topic that no longer
+// exists has none.
+func (a *alarmPlanner) subscribers(ctx context.Context, topic string) (subscribers, error) {
+	if s, ok := a.subs[topic]; ok {
+		return s, nil
+	}
+	var s subscribers
+	api := a.home.SNS()
+	if r := arnRegion(topic); r != a.region {
+		c, err := a.t.Clients.In(r)
+		if err != nil {
+			return s, err
+		}
+		api = c.SNS()
+	}
+	pages := sns.NewListSubscriptionsByTopicPaginator(api, &sns.ListSubscriptionsByTopicInput{TopicArn: aws.String(topic)})
+	for pages.HasMorePages() {
+		pg, err := pages.NextPage(ctx)
+		if awsapi.IsNotFound(err) {
+			break
+		}
+		if err != nil {
+			return s, fmt.Errorf("list subscriptions of topic %s: %w", topic, err)
+		}
+		for _, sub := range pg.Subscriptions {
+			if aws.ToString(sub.SubscriptionArn) == "PendingConfirmation" {
+				s.pending++
+			} else {
+				s.confirmed++
+			}
+			s.endpoints = append(s.endpoints, aws.ToString(sub.Protocol)+":"+aws.ToString(sub.Endpoint))
+		}
+	}
+	a.subs[topic] = s
+	return s, nil
+}
+
+// planTopic plans the topic when it does not exist and the configured
+// subscription when it is missing; a topic left without subscriber gets a
+// note, since its alarms notify nobody.
+func (a *alarmPlanner) planTopic(ctx context.Context, topicARN string, p *plan.Plan) error {
+	api := a.home.SNS()
+	exists := false
+	pages := sns.NewListTopicsPaginator(api, &sns.ListTopicsInput{})
+	for pages.HasMorePages() && !exists {
+		pg, err := pages.NextPage(ctx)
+		if err != nil {
+			return fmt.Errorf("list SNS topics in %s: %w", a.region, err)
+		}
+		exists = slices.ContainsFunc(pg.Topics, func(t snstypes.Topic) bool { return aws.ToString(t.TopicArn) == topicARN })
+	}
+	var s subscribers
+	if exists {
+		var err error
+		if s, err = a.subscribers(ctx, topicARN); err != nil {
+			return err
+		}
+	} else {
+		name := a.cfg.Topic
+		p.Addf(func(ctx context.Context) error {
+			_, err := api.CreateTopic(ctx, &sns.CreateTopicInput{Name: aws.String(name)})
+			return err
+		}, "create SNS topic %s in %s", name, a.region)
+	}
+	c := a.cfg
+	if c.Endpoint != "" && !slices.Contains(s.endpoints, c.Protocol+":"+c.Endpoint) {
+		p.Addf(func(ctx context.Context) error {
+			_, err := api.Subscribe(ctx, &sns.SubscribeInput{TopicArn: aws.String(topicARN), Protocol: aws.String(c.Protocol), Endpoint: aws.String(c.Endpoint)})
+			return err
+		}, "subscribe %s %s to SNS topic %s", c.Protocol, c.Endpoint, c.Topic)
+		if c.Protocol == "email" || c.Protocol == "email-json" || strings.HasPrefix(c.Protocol, "http") {
+			p.Note("%s must confirm the subscription to SNS topic %s before it receives alarms", c.Endpoint, c.Topic)
+		}
+		return nil
+	}
+	switch {
+	case !s.any():
+		p.Note("SNS topic %s has no subscriber: its alarms notify nobody; set endpoint (and protocol) or subscribe someone", c.Topic)
+	case s.confirmed == 0:
+		p.Note("the subscription(s) to SNS topic %s await confirmation: its alarms notify nobody until then", c.Topic)
+	}
+	return nil
+}
+
+// Metric filter patterns.
+
+// samePattern reports whether two JSON metric filter patterns mean the
+// same: spacing, quoting of plain values, redundant parentheses and the
+// order of terms joined by the same operator do not matter. Anything that
+// is not a JSON pattern compares as text.
+func samePattern(a, b string) bool {
+	x, errA := parsePattern(a)
+	y, errB := parsePattern(b)
+	if errA != nil || errB != nil {
+		return strings.TrimSpace(a) == strings.TrimSpace(b)
+	}
+	return x.String() == y.String()
+}
+
+// patternExpr is a parsed pattern: a comparison (op "") or terms joined
+// by && or ||.
+type patternExpr struct {
+	op    string
+	terms []patternExpr
+	cmp   string // canonical comparison
+}
+
+// String is the canonical form: operands sorted, values quoted.
+func (e patternExpr) String() string {
+	if e.op == "" {
+		return e.cmp
+	}
+	var parts []string
+	for _, t := range e.terms {
+		parts = append(parts, t.String())
+	}
+	return "(" + strings.Join(parts, " "+e.op+" ") + ")"
+}
+
+// parsePattern parses "{ ... }". && binds tighter than ||, as in most
+// languages; the same rule on both sides keeps the comparison fair.
+func parsePattern(s string) (patternExpr, error) {
+	toks, err := tokenize(s)
+	if err != nil {
+		return patternExpr{}, err
+	}
+	if len(toks) < 2 || toks[0] != "{" || toks[len(toks)-1] != "}" {
+		return patternExpr{}, errors.New("not a JSON pattern in braces")
+	}
+	p := &patternParser{toks: toks[1 : len(toks)-1]}
+	e, err := p.or()
+	if err != nil {
+		return patternExpr{}, err
+	}
+	if p.i != len(p.toks) {
+		return patternExpr{}, fmt.Errorf("unexpected %q", p.toks[p.i])
+	}
+	return e, nil
+}
+
+// tokenize splits a pattern into braces, parentheses, && and ||,
+// comparison operators, quoted strings (kept with their quotes) and words.
+func tokenize(s string) ([]string, error) {
+	var toks []string
+	for i := 0; i < len(s); {
+		c := s[i]
+		switch {
+		case c == ' ' || c == '\t' || c == '\n' || c == '\r':
+			i++
+		case strings.ContainsRune("{}()", rune(c)):
+			toks = append(toks, string(c))
+			i++
+		case strings.HasPrefix(s[i:], "&&"), strings.HasPrefix(s[i:], "||"), strings.HasPrefix(s[i:], "!="), strings.HasPrefix(s[i:], "<="), strings.HasPrefix(s[i:], ">="):
+			toks = append(toks, s[i:i+2])
+			i += 2
+		case c == '=' || c == '<' || c == '>':
+			toks = append(toks, string(c))
+			i++
+		case c == '"':
+			j := i + 1
+			for j < len(s) && s[j] != '"' {
+				if s[j] == '\\' {
+					j++
+				}
+				j++
+			}
+			if j >= len(s) {
+				return nil, errors.New("unterminated string")
+			}
+			toks = append(toks, s[i:j+1])
+			i = j + 1
+		default:
+			j := i
+			for j < len(s) && !strings.ContainsRune(" \t\n\r{}()=!<>&|\"", rune(s[j])) {
+				j++
+			}
+			if j == i {
+				return nil, fmt.Errorf("unexpected %q", s[i:i+1])
+			}
+			toks = append(toks, s[i:j])
+			i = j
+		}
+	}
+	return toks, nil
+}
+
+type patternParser struct {
+	toks []string
+	i    int
+}
+
+func (p *patternParser) peek() string {
+	if p.i < len(p.toks) {
+		return p.toks[p.i]
+	}
+	return ""
+}
+
+func (p *patternParser) next() string {
+	t := p.peek()
+	p.i++
+	return t
+}
+
+func (p *patternParser) or() (patternExpr, error)  { return p.joined("||", p.and) }
+func (p *patternParser) and() (patternExpr, error) { return p.joined("&&", p.unary) }
+
+// joined parses operands separated by op and returns them flattened,
+// sorted and without duplicates.
+func (p *patternParser) joined(op string, operand func() (patternExpr, error)) (patternExpr, error) {
+	first, err := operand()
+	if err != nil {
+		return patternExpr{}, err
+	}
+	terms := []patternExpr{first}
+	for p.peek() == op {
+		p.next()
+		e, err := operand()
+		if err != nil {
+			return patternExpr{}, err
+		}
+		terms = append(terms, e)
+	}
+	if len(terms) == 1 {
+		return first, nil
+	}
+	var flat []patternExpr
+	for _, t := range terms {
+		if t.op == op {
+			flat = append(flat, t.terms...)
+		} else {
+			flat = append(flat, t)
+		}
+	}
+	slices.SortFunc(flat, func(a, b patternExpr) int { return strings.Compare(a.String(), b.String()) })
+	flat = slices.CompactFunc(flat, func(a, b patternExpr) bool { return a.String() == b.String() })
+	if len(flat) == 1 {
+		return flat[0], nil
+	}
+	return patternExpr{op: op, terms: flat}, nil
+}
+
+func (p *patternParser) unary() (patternExpr, error) {
+	if p.peek() == "(" {
+		p.next()
+		e, err := p.or()
+		if err != nil {
+			return patternExpr{}, err
+		}
+		if p.next() != ")" {
+			return patternExpr{}, errors.New("missing )")
+		}
+		return e, nil
+	}
+	sel := p.next()
+	if !strings.HasPrefix(sel, "$") {
+		return patternExpr{}, fmt.Errorf("expected a $ selector, got %q", sel)
+	}
+	switch op := p.next(); op {
+	case "=", "!=", "<", ">", "<=", ">=":
+		v := p.next()
+		if v == "" || strings.ContainsAny(v[:1], "{}()&|=!<>") {
+			return patternExpr{}, fmt.Errorf("expected a value after %s %s", sel, op)
+		}
+		if strings.HasPrefix(v, `"`) {
+			u, err := strconv.Unquote(v)
+			if err != nil {
+				return patternExpr{}, fmt.Errorf("bad string %s", v)
+			}
+			v = u
+		}
+		return patternExpr{cmp: sel + " " + op + " " + strconv.Quote(v)}, nil
+	case "NOT":
+		if p.next() != "EXISTS" {
+			return patternExpr{}, errors.New("expected NOT EXISTS")
+		}
+		return patternExpr{cmp: sel + " NOT EXISTS"}, nil
+	case "IS":
+		w := p.next()
+		if w != "NULL" && w != "TRUE" && w != "FALSE" {
+			return patternExpr{}, fmt.Errorf("expected NULL, TRUE or FALSE after IS, got %q", w)
+		}
+		return patternExpr{cmp: sel + " IS " + w}, nil
+	default:
+		return patternExpr{}, fmt.Errorf("expected an operator after %s, got %q", sel, op)
+	}
+}
