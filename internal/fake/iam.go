@@ -82,6 +82,7 @@ type iamState struct {
 	rootMFA        bool
 	virtualMFA     []types.VirtualMFADevice
 	seq            int
+	pageSize       int32 // 0: pages hold MaxItems
 }
 
 func (c clients) IAM() awsapi.IAM { return c.a.IAM() }
@@ -127,7 +128,26 @@ func (st *iamState) id(prefix string) string {
 	return fmt.Sprintf("%s%016X", prefix, st.seq)
 }
 
+// iamPage pages an IAM list: MaxItems per page (default 100), or fewer
+// when SetIAMPageSize says so.
+func iamPage[T any](st *iamState, items []T, marker *string, maxItems *int32) ([]T, *string, error) {
+	n := aws.ToInt32(maxItems)
+	if st.pageSize > 0 && (n == 0 || st.pageSize < n) {
+		n = st.pageSize
+	}
+	return page(items, marker, n, 100)
+}
+
 // Seeding and read-back helpers.
+
+// SetIAMPageSize makes IAM lists return at most n items per page, as IAM
+// may ("IAM might return fewer results, even when there are more results
+// available"), so that tests page through a user's two access keys.
+func (a *Account) SetIAMPageSize(n int32) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	iamOf(a).pageSize = n
+}
 
 // AddRole seeds a role.
 func (a *Account) AddRole(name, trustPolicy string, attached ...string) *Role {
@@ -385,7 +405,7 @@ func (f *IAM) ListAttachedRolePolicies(ctx context.Context, in *iam.ListAttached
 	for _, arn := range r.Attached {
 		all = append(all, types.AttachedPolicy{PolicyArn: aws.String(arn), PolicyName: aws.String(arn[strings.LastIndex(arn, "/")+1:])})
 	}
-	items, next, err := page(all, in.Marker, aws.ToInt32(in.MaxItems), 100)
+	items, next, err := iamPage(f.st(), all, in.Marker, in.MaxItems)
 	if err != nil {
 		return nil, err
 	}
@@ -481,7 +501,7 @@ func (f *IAM) ListVirtualMFADevices(ctx context.Context, in *iam.ListVirtualMFAD
 		}
 		all = append(all, d)
 	}
-	items, next, err := page(all, in.Marker, aws.ToInt32(in.MaxItems), 100)
+	items, next, err := iamPage(f.st(), all, in.Marker, in.MaxItems)
 	if err != nil {
 		return nil, err
 	}
@@ -604,7 +624,7 @@ func (f *IAM) ListAccessKeys(ctx context.Context, in *iam.ListAccessKeysInput, _
 	for _, k := range u.AccessKeys {
 		all = append(all, types.AccessKeyMetadata{AccessKeyId: aws.String(k.ID), Status: k.Status, CreateDate: aws.Time(k.Created), UserName: aws.String(u.Name)})
 	}
-	items, next, err := page(all, in.Marker, aws.ToInt32(in.MaxItems), 100)
+	items, next, err := iamPage(f.st(), all, in.Marker, in.MaxItems)
 	if err != nil {
 		return nil, err
 	}
@@ -728,7 +748,7 @@ func (f *IAM) ListMFADevices(ctx context.Context, in *iam.ListMFADevicesInput, _
 	for _, s := range u.MFA {
 		all = append(all, types.MFADevice{SerialNumber: aws.String(s), UserName: aws.String(u.Name), EnableDate: aws.Time(u.Created)})
 	}
-	items, next, err := page(all, in.Marker, aws.ToInt32(in.MaxItems), 100)
+	items, next, err := iamPage(f.st(), all, in.Marker, in.MaxItems)
 	if err != nil {
 		return nil, err
 	}
@@ -842,7 +862,7 @@ func (f *IAM) ListEntitiesForPolicy(ctx context.Context, in *iam.ListEntitiesFor
 			all = append(all, entity{r: &roles[i]})
 		}
 	}
-	items, next, err := page(all, in.Marker, aws.ToInt32(in.MaxItems), 100)
+	items, next, err := iamPage(f.st(), all, in.Marker, in.MaxItems)
 	if err != nil {
 		return nil, err
 	}
