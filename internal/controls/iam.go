@@ -98,7 +98,7 @@ func iamControls() []*Control {
 // daysAgo is a duration in whole days, for messages.
 func daysAgo(now, then time.Time) int { return int(now.Sub(then).Hours() / 24) }
 
-func date(t time.Time) string { return t.UTC().Format("2006-01-02") }
+func isoDate(t time.Time) string { return t.UTC().Format("2006-01-02") }
 
 // Root user (1.4, 1.5, 1.6).
 
@@ -337,7 +337,13 @@ func planPasswordField(ctx context.Context, t *Target, f passwordField, want int
 		return err
 	}
 	if !exists {
-		p.Addf(do, "create the password policy of account %s with %s %d (it had none; IAM's default rules are kept: at least 8 characters, and all four character types required)", acct, f.name, want)
+		in := policyInput(cur)
+		f.set(in, want)
+		fields := fmt.Sprintf("MinimumPasswordLength %d", aws.ToInt32(in.MinimumPasswordLength))
+		if n := aws.ToInt32(in.PasswordReusePrevention); n > 0 {
+			fields += fmt.Sprintf(", PasswordReusePrevention %d", n)
+		}
+		p.Addf(do, "create the password policy of account %s: %s, upper- and lowercase letters, numbers and symbols required (it had none; IAM's default asks for 8 characters and three of those four types)", acct, fields)
 		return p, nil
 	}
 	p.Addf(do, "set the password policy of account %s: %s %d -> %d (other fields kept)", acct, f.name, have, want)
@@ -375,7 +381,10 @@ func exemptUser(ctx context.Context, t *Target, p *plan.Plan) (*types.User, erro
 	for _, tg := range u.Tags {
 		tags[aws.ToString(tg.Key)] = aws.ToString(tg.Value)
 	}
-	return u, t.Exempt("IAM user "+aws.ToString(u.UserName), tags)
+	if err := t.Exempt("IAM user "+aws.ToString(u.UserName), tags); err != nil {
+		return nil, err
+	}
+	return u, nil
 }
 
 // accessKeys lists a user's access keys.
@@ -435,8 +444,11 @@ func planUnusedCredentials(ctx context.Context, t *Target) (*plan.Plan, error) {
 	cfg := params[UnusedCredentialsParams](t)
 	api := t.Clients.IAM()
 	u, err := exemptUser(ctx, t, p)
-	if u == nil || err != nil {
-		return p, err
+	if err != nil {
+		return nil, err
+	}
+	if u == nil {
+		return p, nil
 	}
 	name := aws.ToString(u.UserName)
 	limit := time.Duration(cfg.UnusedDays) * 24 * time.Hour
@@ -453,20 +465,23 @@ func planUnusedCredentials(ctx context.Context, t *Target) (*plan.Plan, error) {
 		}
 	}
 	lp, err := loginProfile(ctx, api, name)
-	if err != nil || lp == nil {
-		return p, err
+	if err != nil {
+		return nil, err
+	}
+	if lp == nil {
+		return p, nil
 	}
 	// Count from the later of the last sign-in and the password's
 	// creation: PasswordLastUsed survives a reset, and a password an
 	// administrator just set must not be deleted for its predecessor's
 	// idleness.
 	set := aws.ToTime(lp.CreateDate)
-	since, how := set, fmt.Sprintf("never used; set %s", date(set))
+	since, how := set, fmt.Sprintf("never used; set %s", isoDate(set))
 	if last := u.PasswordLastUsed; last != nil {
 		if last.After(set) {
-			since, how = *last, "last sign-in "+date(*last)
+			since, how = *last, "last sign-in "+isoDate(*last)
 		} else if t.Now.Sub(*last) >= limit && t.Now.Sub(set) < limit {
-			p.Note("the console password of IAM user %s was set on %s, after its last sign-in on %s: kept until it has been unused for %d days", name, date(set), date(*last), cfg.UnusedDays)
+			p.Note("the console password of IAM user %s was set on %s, after its last sign-in on %s: kept until it has been unused for %d days", name, isoDate(set), isoDate(*last), cfg.UnusedDays)
 		}
 	}
 	if t.Now.Sub(since) < limit {
@@ -492,9 +507,9 @@ func planUnusedKey(ctx context.Context, t *Target, p *plan.Plan, cfg *UnusedCred
 		return fmt.Errorf("get last use of access key %s of IAM user %s: %w", id, user, err)
 	}
 	created := aws.ToTime(k.CreateDate)
-	since, how := created, fmt.Sprintf("never used; created %s", date(created))
+	since, how := created, fmt.Sprintf("never used; created %s", isoDate(created))
 	if last := out.AccessKeyLastUsed; last != nil && last.LastUsedDate != nil {
-		since, how = *last.LastUsedDate, fmt.Sprintf("last used %s with %s in %s", date(*last.LastUsedDate), aws.ToString(last.ServiceName), aws.ToString(last.Region))
+		since, how = *last.LastUsedDate, fmt.Sprintf("last used %s with %s in %s", isoDate(*last.LastUsedDate), aws.ToString(last.ServiceName), aws.ToString(last.Region))
 	}
 	if t.Now.Sub(since) < limit {
 		return nil
@@ -530,8 +545,11 @@ func planKeyRotation(ctx context.Context, t *Target) (*plan.Plan, error) {
 	maxAge := params[KeyRotationParams](t).MaxKeyAgeDays
 	api := t.Clients.IAM()
 	u, err := exemptUser(ctx, t, p)
-	if u == nil || err != nil {
-		return p, err
+	if err != nil {
+		return nil, err
+	}
+	if u == nil {
+		return p, nil
 	}
 	name := aws.ToString(u.UserName)
 	keys, err := accessKeys(ctx, api, name)
@@ -544,7 +562,7 @@ func planKeyRotation(ctx context.Context, t *Target) (*plan.Plan, error) {
 			continue
 		}
 		id := aws.ToString(k.AccessKeyId)
-		p.Addf(setKeyStatus(api, name, id, types.StatusTypeInactive), "deactivate access key %s of IAM user %s: created %s, %d days ago (limit %d)", id, name, date(created), daysAgo(t.Now, created), maxAge)
+		p.Addf(setKeyStatus(api, name, id, types.StatusTypeInactive), "deactivate access key %s of IAM user %s: created %s, %d days ago (limit %d)", id, name, isoDate(created), daysAgo(t.Now, created), maxAge)
 		p.Note("to rotate %s: aws iam create-access-key --user-name %s, move its applications to the new key, then aws iam delete-access-key --user-name %s --access-key-id %s", id, name, name, id)
 	}
 	return p, nil
@@ -573,7 +591,7 @@ func guideUserMFA(ctx context.Context, t *Target) (*Guidance, error) {
 	}
 	used := "never used"
 	if u.PasswordLastUsed != nil {
-		used = "last sign-in " + date(*u.PasswordLastUsed)
+		used = "last sign-in " + isoDate(*u.PasswordLastUsed)
 	}
 	serial := fmt.Sprintf("arn:%s:iam::%s:mfa/%s", t.Clients.Partition(), t.Account(), name)
 	return &Guidance{
@@ -589,15 +607,15 @@ func guideUserMFA(ctx context.Context, t *Target) (*Guidance, error) {
 
 // Policies (1.16, 1.17).
 
-// attachments are the principals a managed policy is attached to.
-type attachments struct{ groups, users, roles []string }
+// policyAttachments are the principals a managed policy is attached to.
+type policyAttachments struct{ groups, users, roles []string }
 
-func (a attachments) empty() bool { return len(a.groups)+len(a.users)+len(a.roles) == 0 }
+func (a policyAttachments) empty() bool { return len(a.groups)+len(a.users)+len(a.roles) == 0 }
 
 // policyEntities lists where a managed policy is attached; filter ""
 // lists every kind of principal.
-func policyEntities(ctx context.Context, api awsapi.IAM, arn string, filter types.EntityType) (attachments, error) {
-	var a attachments
+func policyEntities(ctx context.Context, api awsapi.IAM, arn string, filter types.EntityType) (policyAttachments, error) {
+	var a policyAttachments
 	pages := iam.NewListEntitiesForPolicyPaginator(api, &iam.ListEntitiesForPolicyInput{PolicyArn: aws.String(arn), EntityFilter: filter})
 	for pages.HasMorePages() {
 		pg, err := pages.NextPage(ctx)
@@ -699,7 +717,7 @@ func guideAdminPolicy(ctx context.Context, t *Target) (*Guidance, error) {
 }
 
 // describeAttachments says where a policy is attached, naming every principal.
-func describeAttachments(a attachments) string {
+func describeAttachments(a policyAttachments) string {
 	if a.empty() {
 		return "no user, group or role"
 	}
@@ -742,8 +760,11 @@ func planSupportRole(ctx context.Context, t *Target) (*plan.Plan, error) {
 	api := t.Clients.IAM()
 	policy := fmt.Sprintf("arn:%s:iam::aws:policy/AWSSupportAccess", t.Clients.Partition())
 	att, err := policyEntities(ctx, api, policy, types.EntityTypeRole)
-	if err != nil || !att.empty() {
-		return p, err
+	if err != nil {
+		return nil, err
+	}
+	if !att.empty() {
+		return p, nil
 	}
 	_, err = api.GetRole(ctx, &iam.GetRoleInput{RoleName: aws.String(name)})
 	switch {

@@ -85,7 +85,7 @@ func TestPasswordReuseKeepsOtherFields(t *testing.T) {
 func TestPasswordPolicyCreatedWhenNone(t *testing.T) {
 	h := newHarness(t)
 	p := h.remediate("1.9", accountResource(), "")
-	containsAll(t, descriptions(p), "create the password policy of account 111122223333 with PasswordReusePrevention 24 (it had none")
+	containsAll(t, descriptions(p), "create the password policy of account 111122223333: MinimumPasswordLength 8, PasswordReusePrevention 24, upper- and lowercase letters, numbers and symbols required (it had none")
 	got := h.acct.PasswordPolicy()
 	// IAM's own default is 8 characters and three character types; an
 	// update that left length out would set 6.
@@ -98,6 +98,14 @@ func TestPasswordPolicyCreatedWhenNone(t *testing.T) {
 	want.MinimumPasswordLength = aws.Int32(14)
 	if got := h.acct.PasswordPolicy(); !samePolicy(got, &want) {
 		t.Errorf("after 1.8: policy %s, want %s", showPolicy(got), showPolicy(&want))
+	}
+
+	h = newHarness(t)
+	p = h.remediate("1.8", accountResource(), "")
+	containsAll(t, descriptions(p), "create the password policy of account 111122223333: MinimumPasswordLength 14, upper- and lowercase")
+	want.PasswordReusePrevention = nil
+	if got := h.acct.PasswordPolicy(); !samePolicy(got, &want) {
+		t.Errorf("1.8 alone: policy %s, want %s", showPolicy(got), showPolicy(&want))
 	}
 }
 
