@@ -570,7 +570,7 @@ func planNewTrail(ctx context.Context, t *Target, cfg *CloudTrailParams, name st
 	}
 	trailARN := t.ARN("cloudtrail", region, "trail/"+name)
 	stmts := cloudTrailBucketStatements(t, bucket, name, trailARN)
-	if err := planBucketWithPolicy(ctx, t, bucket, region, stmts, p); err != nil {
+	if err := planBucketWithPolicy(ctx, t, bucket, region, false, stmts, p); err != nil {
 		return err
 	}
 	api := t.Clients.CloudTrail()
@@ -611,8 +611,9 @@ func sid(prefix, name string) string {
 
 // planBucketWithPolicy makes sure a bucket exists with the statements in
 // its policy: a missing bucket is created in region (Block Public Access
-// on), an existing one gets the statements merged into its policy.
-func planBucketWithPolicy(ctx context.Context, t *Target, bucket, region string, stmts []map[string]any, p *plan.Plan) error {
+// on), an existing one gets the statements merged into its policy. With
+// sameRegion, an existing bucket elsewhere is an error.
+func planBucketWithPolicy(ctx context.Context, t *Target, bucket, region string, sameRegion bool, stmts []map[string]any, p *plan.Plan) error {
 	api, at, gone, err := bucketClients(ctx, t, bucket)
 	if err != nil {
 		return err
@@ -643,7 +644,7 @@ func planBucketWithPolicy(ctx context.Context, t *Target, bucket, region string,
 			return err
 		}, "turn on all four Block Public Access settings of bucket %s", bucket)
 	} else {
-		if at != region {
+		if sameRegion && at != region {
 			return fmt.Errorf("bucket %s is in %s, it must be in %s", bucket, at, region)
 		}
 		out, err := api.GetBucketPolicy(ctx, &s3.GetBucketPolicyInput{Bucket: aws.String(bucket)})
@@ -1002,7 +1003,7 @@ func planTrailBucketLogging(ctx context.Context, t *Target) (*plan.Plan, error) 
 	stmt := map[string]any{"Sid": sid("S3ServerAccessLogsFrom", name), "Effect": "Allow", "Principal": map[string]any{"Service": "logging.s3.amazonaws.com"},
 		"Action": "s3:PutObject", "Resource": "arn:" + part + ":s3:::" + logBucket + "/" + prefix + "*",
 		"Condition": map[string]any{"ArnLike": map[string]any{"aws:SourceArn": "arn:" + part + ":s3:::" + name}, "StringEquals": map[string]any{"aws:SourceAccount": t.Account()}}}
-	if err := planBucketWithPolicy(ctx, t, logBucket, region, []map[string]any{stmt}, p); err != nil {
+	if err := planBucketWithPolicy(ctx, t, logBucket, region, true, []map[string]any{stmt}, p); err != nil {
 		return nil, err
 	}
 	p.Addf(func(ctx context.Context) error {
