@@ -1,0 +1,120 @@
+// Package deploy sets cisguard up in an AWS Organization from the
+// management account, in one command: Security Hub's delegated
+// administrator and central configuration with the CIS v1.4.0 standard,
+// the admin stack (Lambda, queue, rules, topic, custom action), the member
+// role StackSet, AWS Config where it is missing, and the optional member
+// StackSets.
+//
+// Like a remediation, a deployment is a plan.Plan computed from live
+// state: each step says what it creates or changes, --dry-run prints the
+// steps, apply runs them in order and stops at the first failure. A second
+// run on a deployed organization plans nothing. Each AWS service is reached
+// through a small interface listing only the calls made, so the tests run
+// the whole deployment against stateful fakes.
+package deploy
+
+import (
+	"context"
+
+	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
+	"github.com/aws/aws-sdk-go-v2/service/configservice"
+	"github.com/aws/aws-sdk-go-v2/service/organizations"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/securityhub"
+)
+
+// CloudFormation is the part of the CloudFormation API the deployment uses:
+// stacks (admin account, management account) and StackSets (management
+// account, service-managed).
+type CloudFormation interface {
+	DescribeStacks(ctx context.Context, in *cloudformation.DescribeStacksInput, optFns ...func(*cloudformation.Options)) (*cloudformation.DescribeStacksOutput, error)
+	GetTemplate(ctx context.Context, in *cloudformation.GetTemplateInput, optFns ...func(*cloudformation.Options)) (*cloudformation.GetTemplateOutput, error)
+	CreateStack(ctx context.Context, in *cloudformation.CreateStackInput, optFns ...func(*cloudformation.Options)) (*cloudformation.CreateStackOutput, error)
+	UpdateStack(ctx context.Context, in *cloudformation.UpdateStackInput, optFns ...func(*cloudformation.Options)) (*cloudformation.UpdateStackOutput, error)
+	DeleteStack(ctx context.Context, in *cloudformation.DeleteStackInput, optFns ...func(*cloudformation.Options)) (*cloudformation.DeleteStackOutput, error)
+	DescribeStackEvents(ctx context.Context, in *cloudformation.DescribeStackEventsInput, optFns ...func(*cloudformation.Options)) (*cloudformation.DescribeStackEventsOutput, error)
+
+	DescribeStackSet(ctx context.Context, in *cloudformation.DescribeStackSetInput, optFns ...func(*cloudformation.Options)) (*cloudformation.DescribeStackSetOutput, error)
+	CreateStackSet(ctx context.Context, in *cloudformation.CreateStackSetInput, optFns ...func(*cloudformation.Options)) (*cloudformation.CreateStackSetOutput, error)
+	UpdateStackSet(ctx context.Context, in *cloudformation.UpdateStackSetInput, optFns ...func(*cloudformation.Options)) (*cloudformation.UpdateStackSetOutput, error)
+	DeleteStackSet(ctx context.Context, in *cloudformation.DeleteStackSetInput, optFns ...func(*cloudformation.Options)) (*cloudformation.DeleteStackSetOutput, error)
+	ListStackInstances(ctx context.Context, in *cloudformation.ListStackInstancesInput, optFns ...func(*cloudformation.Options)) (*cloudformation.ListStackInstancesOutput, error)
+	CreateStackInstances(ctx context.Context, in *cloudformation.CreateStackInstancesInput, optFns ...func(*cloudformation.Options)) (*cloudformation.CreateStackInstancesOutput, error)
+	DeleteStackInstances(ctx context.Context, in *cloudformation.DeleteStackInstancesInput, optFns ...func(*cloudformation.Options)) (*cloudformation.DeleteStackInstancesOutput, error)
+	DescribeStackSetOperation(ctx context.Context, in *cloudformation.DescribeStackSetOperationInput, optFns ...func(*cloudformation.Options)) (*cloudformation.DescribeStackSetOperationOutput, error)
+	ListStackSetOperationResults(ctx context.Context, in *cloudformation.ListStackSetOperationResultsInput, optFns ...func(*cloudformation.Options)) (*cloudformation.ListStackSetOperationResultsOutput, error)
+
+	DescribeOrganizationsAccess(ctx context.Context, in *cloudformation.DescribeOrganizationsAccessInput, optFns ...func(*cloudformation.Options)) (*cloudformation.DescribeOrganizationsAccessOutput, error)
+	ActivateOrganizationsAccess(ctx context.Context, in *cloudformation.ActivateOrganizationsAccessInput, optFns ...func(*cloudformation.Options)) (*cloudformation.ActivateOrganizationsAccessOutput, error)
+}
+
+// SecurityHub is the part of the Security Hub API the deployment uses: the
+// delegated administrator (management account) and the organization's
+// central configuration (admin account).
+type SecurityHub interface {
+	ListOrganizationAdminAccounts(ctx context.Context, in *securityhub.ListOrganizationAdminAccountsInput, optFns ...func(*securityhub.Options)) (*securityhub.ListOrganizationAdminAccountsOutput, error)
+	EnableOrganizationAdminAccount(ctx context.Context, in *securityhub.EnableOrganizationAdminAccountInput, optFns ...func(*securityhub.Options)) (*securityhub.EnableOrganizationAdminAccountOutput, error)
+
+	ListFindingAggregators(ctx context.Context, in *securityhub.ListFindingAggregatorsInput, optFns ...func(*securityhub.Options)) (*securityhub.ListFindingAggregatorsOutput, error)
+	GetFindingAggregator(ctx context.Context, in *securityhub.GetFindingAggregatorInput, optFns ...func(*securityhub.Options)) (*securityhub.GetFindingAggregatorOutput, error)
+	CreateFindingAggregator(ctx context.Context, in *securityhub.CreateFindingAggregatorInput, optFns ...func(*securityhub.Options)) (*securityhub.CreateFindingAggregatorOutput, error)
+	UpdateFindingAggregator(ctx context.Context, in *securityhub.UpdateFindingAggregatorInput, optFns ...func(*securityhub.Options)) (*securityhub.UpdateFindingAggregatorOutput, error)
+
+	DescribeOrganizationConfiguration(ctx context.Context, in *securityhub.DescribeOrganizationConfigurationInput, optFns ...func(*securityhub.Options)) (*securityhub.DescribeOrganizationConfigurationOutput, error)
+	UpdateOrganizationConfiguration(ctx context.Context, in *securityhub.UpdateOrganizationConfigurationInput, optFns ...func(*securityhub.Options)) (*securityhub.UpdateOrganizationConfigurationOutput, error)
+	ListConfigurationPolicies(ctx context.Context, in *securityhub.ListConfigurationPoliciesInput, optFns ...func(*securityhub.Options)) (*securityhub.ListConfigurationPoliciesOutput, error)
+	CreateConfigurationPolicy(ctx context.Context, in *securityhub.CreateConfigurationPolicyInput, optFns ...func(*securityhub.Options)) (*securityhub.CreateConfigurationPolicyOutput, error)
+	DeleteConfigurationPolicy(ctx context.Context, in *securityhub.DeleteConfigurationPolicyInput, optFns ...func(*securityhub.Options)) (*securityhub.DeleteConfigurationPolicyOutput, error)
+	GetConfigurationPolicyAssociation(ctx context.Context, in *securityhub.GetConfigurationPolicyAssociationInput, optFns ...func(*securityhub.Options)) (*securityhub.GetConfigurationPolicyAssociationOutput, error)
+	StartConfigurationPolicyAssociation(ctx context.Context, in *securityhub.StartConfigurationPolicyAssociationInput, optFns ...func(*securityhub.Options)) (*securityhub.StartConfigurationPolicyAssociationOutput, error)
+	StartConfigurationPolicyDisassociation(ctx context.Context, in *securityhub.StartConfigurationPolicyDisassociationInput, optFns ...func(*securityhub.Options)) (*securityhub.StartConfigurationPolicyDisassociationOutput, error)
+
+	DescribeActionTargets(ctx context.Context, in *securityhub.DescribeActionTargetsInput, optFns ...func(*securityhub.Options)) (*securityhub.DescribeActionTargetsOutput, error)
+}
+
+// Organizations reads the organization's shape (management account only).
+type Organizations interface {
+	DescribeOrganization(ctx context.Context, in *organizations.DescribeOrganizationInput, optFns ...func(*organizations.Options)) (*organizations.DescribeOrganizationOutput, error)
+	ListRoots(ctx context.Context, in *organizations.ListRootsInput, optFns ...func(*organizations.Options)) (*organizations.ListRootsOutput, error)
+	ListAccounts(ctx context.Context, in *organizations.ListAccountsInput, optFns ...func(*organizations.Options)) (*organizations.ListAccountsOutput, error)
+}
+
+// S3 holds the Lambda zip in a bucket the deployment owns (admin account).
+type S3 interface {
+	HeadBucket(ctx context.Context, in *s3.HeadBucketInput, optFns ...func(*s3.Options)) (*s3.HeadBucketOutput, error)
+	CreateBucket(ctx context.Context, in *s3.CreateBucketInput, optFns ...func(*s3.Options)) (*s3.CreateBucketOutput, error)
+	PutPublicAccessBlock(ctx context.Context, in *s3.PutPublicAccessBlockInput, optFns ...func(*s3.Options)) (*s3.PutPublicAccessBlockOutput, error)
+	PutBucketPolicy(ctx context.Context, in *s3.PutBucketPolicyInput, optFns ...func(*s3.Options)) (*s3.PutBucketPolicyOutput, error)
+	HeadObject(ctx context.Context, in *s3.HeadObjectInput, optFns ...func(*s3.Options)) (*s3.HeadObjectOutput, error)
+	PutObject(ctx context.Context, in *s3.PutObjectInput, optFns ...func(*s3.Options)) (*s3.PutObjectOutput, error)
+	ListObjectsV2(ctx context.Context, in *s3.ListObjectsV2Input, optFns ...func(*s3.Options)) (*s3.ListObjectsV2Output, error)
+	DeleteObject(ctx context.Context, in *s3.DeleteObjectInput, optFns ...func(*s3.Options)) (*s3.DeleteObjectOutput, error)
+	DeleteBucket(ctx context.Context, in *s3.DeleteBucketInput, optFns ...func(*s3.Options)) (*s3.DeleteBucketOutput, error)
+}
+
+// Config reads whether AWS Config records in an account and region.
+type Config interface {
+	DescribeConfigurationRecorders(ctx context.Context, in *configservice.DescribeConfigurationRecordersInput, optFns ...func(*configservice.Options)) (*configservice.DescribeConfigurationRecordersOutput, error)
+}
+
+// Services are the clients of one account in one region.
+type Services struct {
+	CloudFormation CloudFormation
+	SecurityHub    SecurityHub
+	S3             S3
+	Config         Config
+}
+
+// Env reaches the accounts a deployment touches. Management gives the
+// caller's own clients (the deployment runs with management-account
+// credentials); Admin and Member assume a role in another account.
+type Env interface {
+	// Caller returns the account id of the credentials in use.
+	Caller(ctx context.Context) (string, error)
+	Organizations() Organizations
+	Management(region string) Services
+	// Admin returns clients in the delegated administrator account.
+	Admin(ctx context.Context, account, region string) (Services, error)
+	// Member returns clients that can read AWS Config in a member account.
+	Member(ctx context.Context, account, region string) (Config, error)
+}
