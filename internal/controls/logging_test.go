@@ -9,6 +9,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudtrail/types"
+	configtypes "github.com/aws/aws-sdk-go-v2/service/configservice/types"
 	ec2sdk "github.com/aws/aws-sdk-go-v2/service/ec2"
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 	kmstypes "github.com/aws/aws-sdk-go-v2/service/kms/types"
@@ -799,4 +800,74 @@ func TestS3DataEventsAdvanced(t *testing.T) {
 	if o := applyWithFailure(h2, "3.11", accountResource(), "", "CloudTrail/PutEventSelectors", fake.Throttled()); o.Err == nil {
 		t.Error("failure lost")
 	}
+}
+
+// 3.5
+
+func addConfigSLR(h *harness) {
+	h.acct.AddRole(configSLR, `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"config.amazonaws.com"},"Action":"sts:AssumeRole"}]}`)
+}
+
+func TestConfigRecorder(t *testing.T) {
+	h := newHarness(t)
+	addConfigSLR(h)
+	p := h.measure("3.5", accountResource(), "")
+	bucket := "cisguard-config-" + testAccount + "-" + testRegion
+	containsAll(t, descriptions(p), "create configuration recorder default in eu-west-1 recording all supported resource types (global IAM types: false) as arn:aws:iam::111122223333:role/AWSServiceRoleForConfig",
+		"create bucket "+bucket+" in eu-west-1", "create AWS Config delivery channel default in eu-west-1 delivering to bucket "+bucket, "start configuration recorder default in eu-west-1")
+	st := h.acct.Config(testRegion).State()
+	if !st.Recording || !st.Recorder.RecordingGroup.AllSupported || st.Recorder.RecordingGroup.IncludeGlobalResourceTypes {
+		t.Errorf("state %+v %+v", st, st.Recorder.RecordingGroup)
+	}
+}
+
+func TestConfigRecorderCases(t *testing.T) {
+	t.Run("global region records global types, existing bucket policy merged", func(t *testing.T) {
+		h := newHarness(t)
+		h.region = "us-east-1"
+		addConfigSLR(h)
+		h.acct.AddBucket("central-config", "eu-central-1").Policy = `{"Version":"2012-10-17","Statement":[{"Sid":"Mine","Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:root"},"Action":"s3:GetObject","Resource":"arn:aws:s3:::central-config/*"}]}`
+		p := h.remediate("3.5", accountResource(), "bucket: central-config")
+		containsAll(t, descriptions(p), "(global IAM types: true)", "merge statements AWSConfigBucketPermissionsCheck, AWSConfigBucketExistenceCheck, AWSConfigBucketDelivery into the policy of bucket central-config (4 statement(s) in all)")
+	})
+	t.Run("recorder of some types widened, stopped recorder started", func(t *testing.T) {
+		h := newHarness(t)
+		addConfigSLR(h)
+		role := "arn:aws:iam::111122223333:role/" + configSLR
+		h.acct.Config(testRegion).SetState(fake.ConfigState{Recorder: &configtypes.ConfigurationRecorder{Name: aws.String("mine"), RoleARN: aws.String(role),
+			RecordingGroup: &configtypes.RecordingGroup{ResourceTypes: []configtypes.ResourceType{configtypes.ResourceTypeBucket}}}, Channel: &configtypes.DeliveryChannel{Name: aws.String("c"), S3BucketName: aws.String("x")}})
+		p := h.remediate("3.5", accountResource(), "")
+		if d := descriptions(p); len(d) != 2 || !strings.HasPrefix(d[0], "record all supported resource types with configuration recorder mine") || d[1] != "start configuration recorder mine in eu-west-1" {
+			t.Errorf("plan %v", d)
+		}
+	})
+	t.Run("compliant", func(t *testing.T) {
+		h := newHarness(t)
+		h.acct.Config(testRegion).SetState(fake.ConfigState{Recorder: &configtypes.ConfigurationRecorder{Name: aws.String("default"), RecordingGroup: &configtypes.RecordingGroup{AllSupported: true}},
+			Channel: &configtypes.DeliveryChannel{Name: aws.String("default")}, Recording: true})
+		if p := h.mustPlan("3.5", accountResource(), ""); !p.Empty() {
+			t.Errorf("plan %s", p)
+		}
+	})
+	t.Run("no service-linked role", func(t *testing.T) {
+		h := newHarness(t)
+		if err := h.planErr("3.5", accountResource(), ""); !strings.Contains(err.Error(), "create-service-linked-role --aws-service-name config.amazonaws.com") {
+			t.Errorf("err = %v", err)
+		}
+	})
+	t.Run("delivery channel refused", func(t *testing.T) {
+		h := newHarness(t)
+		addConfigSLR(h)
+		o := applyWithFailure(h, "3.5", accountResource(), "", "Config Service/PutDeliveryChannel", codeErr("InsufficientDeliveryPolicyException"))
+		if o.Err == nil || doneCount(o) != 4 || o.Results[5].Error == "" {
+			t.Errorf("outcome %+v", o)
+		}
+	})
+	t.Run("bad params", func(t *testing.T) {
+		for _, p := range []ConfigParams{{GlobalRegion: "global"}, {GlobalRegion: "us-east-1", Bucket: "A"}, {GlobalRegion: "us-east-1", RoleARN: "config-role"}} {
+			if p.Validate() == nil {
+				t.Errorf("%+v accepted", p)
+			}
+		}
+	})
 }

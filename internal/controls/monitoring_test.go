@@ -40,7 +40,9 @@ func loggedTrail(h *harness, region string) string {
 	})
 }
 
-func topicARN(region, name string) string { return "arn:aws:sns:" + region + ":" + testAccount + ":" + name }
+func topicARN(region, name string) string {
+	return "arn:aws:sns:" + region + ":" + testAccount + ":" + name
+}
 
 func TestMonitoringCreatesFilterAlarmAndTopic(t *testing.T) {
 	for _, id := range monitoringIDs {
