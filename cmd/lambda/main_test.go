@@ -1,0 +1,120 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"slices"
+	"testing"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/ec2/types"
+
+	"github.com/cisguard/cisguard/internal/config"
+	"github.com/cisguard/cisguard/internal/controls"
+	"github.com/cisguard/cisguard/internal/engine"
+	"github.com/cisguard/cisguard/internal/fake"
+)
+
+const member, region = "444455556666", "eu-central-1"
+
+func testHandler(t *testing.T, org *fake.Org) *handler {
+	t.Helper()
+	cfg := config.Default()
+	cfg.Notifications.Disabled = true
+	set, err := controls.Configure(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	log := slog.New(slog.DiscardHandler)
+	return &handler{engine: engine.New(cfg, set, org, engine.Options{Logger: log}), log: log}
+}
+
+// seed builds the resources of the sample events in the member account.
+func seed(org *fake.Org) {
+	e := org.Account(member).EC2(region)
+	e.AddSecurityGroupWithID("sg-0a1b2c3d4e5f60718", "vpc-0123456789abcdef0", "default", nil)
+	e.AddRule("sg-0a1b2c3d4e5f60718", true, types.SecurityGroupRule{IpProtocol: aws.String("-1"), CidrIpv4: aws.String("0.0.0.0/0")})
+	e.AddNetworkACLWithID("acl-0fedcba9876543210", "vpc-0123456789abcdef0", nil, types.NetworkAclEntry{
+		RuleNumber: aws.Int32(100), Egress: aws.Bool(false), Protocol: aws.String("6"), RuleAction: types.RuleActionAllow,
+		CidrBlock: aws.String("0.0.0.0/0"), PortRange: &types.PortRange{From: aws.Int32(22), To: aws.Int32(22)}})
+}
+
+func read(t *testing.T, name string) json.RawMessage {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("..", "..", "testdata", "events", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func TestSQSPartialBatchFailure(t *testing.T) {
+	org := fake.NewOrg("777788889999")
+	seed(org)
+	// The second message's 2.2.1 finding fails; its 5.3 finding succeeds.
+	org.Account(member).Log.Fail("EC2/EnableEbsEncryptionByDefault", fake.APIError("UnauthorizedOperation", "not authorized"))
+	out, err := testHandler(t, org).handle(context.Background(), read(t, "sqs-batch.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, ok := out.(events.SQSEventResponse)
+	if !ok {
+		t.Fatalf("response %T", out)
+	}
+	var ids []string
+	for _, f := range resp.BatchItemFailures {
+		ids = append(ids, f.ItemIdentifier)
+	}
+	want := []string{"2e1424d4-f796-459a-8184-9c92662be6da", "c4bd1f2a-0000-4d1e-9c3a-5f1ab2e0aa01"}
+	if !slices.Equal(ids, want) {
+		t.Errorf("batch item failures %v, want %v", ids, want)
+	}
+	if n := len(org.Account(member).EC2(region).NetworkACL("acl-0fedcba9876543210")); n != 4 {
+		t.Errorf("first message not remediated: %d entries", n)
+	}
+}
+
+func TestEventBridge(t *testing.T) {
+	org := fake.NewOrg("777788889999")
+	seed(org)
+	h := testHandler(t, org)
+	out, err := h.handle(context.Background(), read(t, "imported-standard-5.3.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := out.(map[string]int); got[engine.Remediated] != 1 {
+		t.Errorf("summary %v", got)
+	}
+	if _, err := h.handle(context.Background(), read(t, "not-securityhub.json")); err == nil {
+		t.Error("an unusable event must fail the invocation")
+	}
+}
+
+func TestLoadConfigOverrides(t *testing.T) {
+	t.Setenv("CISGUARD_CONFIG", filepath.Join(t.TempDir(), "missing.yaml"))
+	if _, err := loadConfig(); err == nil {
+		t.Error("a missing configuration file must fail")
+	}
+	p := filepath.Join(t.TempDir(), "c.yaml")
+	if err := os.WriteFile(p, []byte("roleName: FromFile\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("CISGUARD_CONFIG", p)
+	t.Setenv("CISGUARD_ROLE_NAME", "FromEnv")
+	t.Setenv("CISGUARD_NOTIFY_TOPIC_ARN", "arn:aws:sns:eu-central-1:777788889999:cisguard")
+	cfg, err := loadConfig()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.RoleName != "FromEnv" || cfg.Notifications.TopicARN != "arn:aws:sns:eu-central-1:777788889999:cisguard" {
+		t.Errorf("config %+v", cfg)
+	}
+	t.Setenv("CISGUARD_NOTIFY_TOPIC_ARN", "not-an-arn")
+	if _, err := loadConfig(); err == nil {
+		t.Error("a bad override must fail")
+	}
+}
