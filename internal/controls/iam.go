@@ -6,6 +6,7 @@ import (
 	"context"
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -98,6 +99,7 @@ func iamControls() []*Control {
 // daysAgo is a duration in whole days, for messages.
 func daysAgo(now, then time.Time) int { return int(now.Sub(then).Hours() / 24) }
 
+// isoDate is a time as a UTC date, for messages.
 func isoDate(t time.Time) string { return t.UTC().Format("2006-01-02") }
 
 // Root user (1.4, 1.5, 1.6).
@@ -643,17 +645,10 @@ func adminStatements(doc *policyDocument) []string {
 		if s["Effect"] != "Allow" {
 			continue
 		}
-		all := func(field string, wild ...string) bool {
-			for _, v := range stringList(s[field]) {
-				for _, w := range wild {
-					if v == w {
-						return true
-					}
-				}
-			}
-			return false
+		has := func(field string, wild ...string) bool {
+			return slices.ContainsFunc(stringList(s[field]), func(v string) bool { return slices.Contains(wild, v) })
 		}
-		if all("Action", "*", "*:*") && all("Resource", "*") {
+		if has("Action", "*", "*:*") && has("Resource", "*") {
 			name := fmt.Sprintf("#%d", i+1)
 			if sid, _ := s["Sid"].(string); sid != "" {
 				name = sid
