@@ -166,23 +166,28 @@ func planMetricAlarm(ctx context.Context, t *Target, m metricCheck) (*plan.Plan,
 	}
 	home := tr.home
 	metric, ns := m.metric, cfg.Namespace
+	var named *cwltypes.MetricFilter // a filter of cisguard's name with another pattern
 	if exists {
-		f, err := findFilter(ctx, home.Logs(), group, m.pattern)
+		f, n, err := findFilter(ctx, home.Logs(), group, m.pattern, metric)
 		if err != nil {
 			return nil, err
 		}
 		if f != nil {
 			metric, ns = aws.ToString(f.MetricTransformations[0].MetricName), aws.ToString(f.MetricTransformations[0].MetricNamespace)
 		}
-		exists = f != nil
+		exists, named = f != nil, n
 	}
 	if !exists {
 		logs := home.Logs()
+		what := "create"
+		if named != nil {
+			what = fmt.Sprintf("replace the pattern %s of", aws.ToString(named.FilterPattern))
+		}
 		p.Addf(func(ctx context.Context) error {
 			_, err := logs.PutMetricFilter(ctx, &cloudwatchlogs.PutMetricFilterInput{LogGroupName: aws.String(group), FilterName: aws.String(metric), FilterPattern: aws.String(m.pattern),
 				MetricTransformations: []cwltypes.MetricTransformation{{MetricName: aws.String(metric), MetricNamespace: aws.String(ns), MetricValue: aws.String("1")}}})
 			return err
-		}, "create metric filter %s on log group %s (%s): CIS %s pattern for %s -> metric %s/%s", metric, group, tr.region(), m.id, m.events, ns, metric)
+		}, "%s metric filter %s on log group %s (%s): CIS %s pattern for %s -> metric %s/%s", what, metric, group, tr.region(), m.id, m.events, ns, metric)
 	}
 	a := &alarmPlanner{t: t, home: home, region: tr.region(), cfg: cfg, subs: map[string]subscribers{}}
 	if err := a.plan(ctx, m, metric, ns, p); err != nil {
@@ -218,21 +223,24 @@ func planSteps(p *plan.Plan) []string {
 }
 
 // findFilter returns the group's metric filter whose pattern means the
-// same as pattern, or nil.
-func findFilter(ctx context.Context, logs awsapi.Logs, group, pattern string) (*cwltypes.MetricFilter, error) {
+// same as pattern (match), and the filter named name (named), or nil.
+func findFilter(ctx context.Context, logs awsapi.Logs, group, pattern, name string) (match, named *cwltypes.MetricFilter, err error) {
 	pages := cloudwatchlogs.NewDescribeMetricFiltersPaginator(logs, &cloudwatchlogs.DescribeMetricFiltersInput{LogGroupName: aws.String(group)})
 	for pages.HasMorePages() {
 		pg, err := pages.NextPage(ctx)
 		if err != nil {
-			return nil, fmt.Errorf("describe metric filters of log group %s: %w", group, err)
+			return nil, nil, fmt.Errorf("describe metric filters of log group %s: %w", group, err)
 		}
 		for _, f := range pg.MetricFilters {
 			if len(f.MetricTransformations) > 0 && samePattern(aws.ToString(f.FilterPattern), pattern) {
-				return &f, nil
+				return &f, nil, nil
+			}
+			if aws.ToString(f.FilterName) == name {
+				named = &f
 			}
 		}
 	}
-	return nil, nil
+	return nil, named, nil
 }
 
 // subscribers counts a topic's subscriptions.

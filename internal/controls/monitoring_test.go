@@ -116,6 +116,17 @@ func TestMonitoringCases(t *testing.T) {
 		}
 		containsAll(t, descriptions(p), "create alarm CIS-4.3-RootAccountUsage in eu-west-1: metric Sec/RootUse >= 1")
 	})
+	t.Run("the seed's 4.5 filter with the root pattern is corrected", func(t *testing.T) {
+		h := newHarness(t)
+		loggedTrail(h, testRegion)
+		m5 := checkOf(t, "4.5")
+		seedFilter(h, testRegion, m5.metric, m.pattern, "CISBenchmark", m5.metric)
+		p := h.remediate("4.5", accountResource(), "")
+		containsAll(t, descriptions(p), "replace the pattern "+m.pattern+" of metric filter CloudTrailConfigChanges")
+		if g := h.acct.Logs(testRegion).LogGroup(watchedGroup); len(g.Filters) != 1 || aws.ToString(g.Filters[0].FilterPattern) != m5.pattern {
+			t.Errorf("filters %+v", g.Filters)
+		}
+	})
 	t.Run("alarm notifying a topic with a confirmed subscriber", func(t *testing.T) {
 		h := newHarness(t)
 		loggedTrail(h, testRegion)
