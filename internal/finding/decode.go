@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"regexp"
 	"slices"
 	"strings"
@@ -35,9 +36,6 @@ func Decode(data []byte) ([]Finding, error) {
 	if len(data) == 0 {
 		return nil, errors.New("empty input")
 	}
-	if !json.Valid(data) {
-		return nil, errors.New("input is not valid JSON")
-	}
 	fs, err := decode(data, "")
 	if err != nil {
 		return nil, err
@@ -48,14 +46,16 @@ func Decode(data []byte) ([]Finding, error) {
 	return fs, nil
 }
 
-// envelope has the fields of every accepted top-level shape.
+// envelope has the fields of every accepted top-level shape. The findings
+// stay raw so that each is decoded once, and fails alone.
 type envelope struct {
-	DetailType string          `json:"detail-type"`
-	Source     string          `json:"source"`
-	Region     string          `json:"region"`
-	Detail     json.RawMessage `json:"detail"`
-	Records    []sqsRecord     `json:"Records"`
-	Findings   json.RawMessage `json:"Findings"`
+	DetailType string `json:"detail-type"`
+	Region     string `json:"region"`
+	Detail     *struct {
+		Findings json.RawMessage `json:"findings"`
+	} `json:"detail"`
+	Records  []sqsRecord     `json:"Records"`
+	Findings json.RawMessage `json:"Findings"`
 }
 
 type sqsRecord struct {
@@ -64,12 +64,24 @@ type sqsRecord struct {
 	EventSource string `json:"eventSource"`
 }
 
+// syntax turns a JSON syntax error into the message a user needs.
+func syntax(err error) error {
+	var se *json.SyntaxError
+	if errors.As(err, &se) || errors.Is(err, io.ErrUnexpectedEOF) {
+		return errors.New("input is not valid JSON")
+	}
+	return err
+}
+
 func decode(data []byte, message string) ([]Finding, error) {
 	if data[0] == '[' {
 		return decodeArray(data, Direct, "", message)
 	}
 	var env envelope
 	if err := json.Unmarshal(data, &env); err != nil {
+		if err = syntax(err); err.Error() == "input is not valid JSON" {
+			return nil, err
+		}
 		return nil, fmt.Errorf("input is neither an event, an SQS batch nor a findings array: %w", err)
 	}
 	switch {
@@ -88,19 +100,13 @@ func decode(data []byte, message string) ([]Finding, error) {
 		default:
 			return nil, fmt.Errorf("event detail-type %q is not a Security Hub findings event", env.DetailType)
 		}
-		var detail struct {
-			Findings json.RawMessage `json:"findings"`
-		}
-		if len(env.Detail) == 0 {
+		if env.Detail == nil {
 			return nil, errors.New("event has no detail")
 		}
-		if err := json.Unmarshal(env.Detail, &detail); err != nil {
-			return nil, fmt.Errorf("event detail: %w", err)
-		}
-		if len(detail.Findings) == 0 {
+		if len(env.Detail.Findings) == 0 {
 			return nil, errors.New("event detail has no findings")
 		}
-		return decodeArray(detail.Findings, trigger, env.Region, message)
+		return decodeArray(env.Detail.Findings, trigger, env.Region, message)
 	case env.Findings != nil:
 		return decodeArray(env.Findings, Direct, "", message)
 	default:
@@ -118,15 +124,17 @@ func decodeSQS(records []sqsRecord) ([]Finding, error) {
 		if id == "" {
 			id = fmt.Sprintf("record-%d", i)
 		}
-		body := bytes.TrimSpace([]byte(r.Body))
 		var fs []Finding
 		var err error
-		if !json.Valid(body) || len(body) == 0 {
-			err = errors.New("message body is not valid JSON")
+		if body := bytes.TrimSpace([]byte(r.Body)); len(body) == 0 {
+			err = errors.New("message body is empty")
 		} else {
 			fs, err = decode(body, id)
 		}
 		if err != nil {
+			if err.Error() == "input is not valid JSON" {
+				err = errors.New("message body is not valid JSON")
+			}
 			// One bad message must not sink the batch: it becomes a failed
 			// pseudo-finding so the Lambda reports that message as failed.
 			all = append(all, Finding{Message: id, Err: fmt.Errorf("SQS message %s: %w", id, err)})
@@ -140,6 +148,9 @@ func decodeSQS(records []sqsRecord) ([]Finding, error) {
 func decodeArray(data json.RawMessage, trigger Trigger, eventRegion, message string) ([]Finding, error) {
 	var raws []json.RawMessage
 	if err := json.Unmarshal(data, &raws); err != nil {
+		if err = syntax(err); err.Error() == "input is not valid JSON" {
+			return nil, err
+		}
 		return nil, fmt.Errorf("findings are not an array: %w", err)
 	}
 	fs := make([]Finding, 0, len(raws))
