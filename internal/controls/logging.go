@@ -318,6 +318,16 @@ func findingTrail(ctx context.Context, t *Target, name string) (tr *trail, gone 
 	return trails[0], false, nil
 }
 
+// changeable returns an error for a trail this account cannot change: an
+// organization trail, which member accounts see but only the management
+// account may change.
+func (tr *trail) changeable(t *Target) error {
+	if parts := strings.SplitN(tr.arn(), ":", 6); len(parts) == 6 && parts[4] != t.Account() {
+		return fmt.Errorf("%s is an organization trail of account %s: change it there, or name a trail of this account (trail)", tr, parts[4])
+	}
+	return nil
+}
+
 // update returns the action that sends UpdateTrail to the trail's home region.
 func (tr *trail) update(in cloudtrail.UpdateTrailInput) func(context.Context) error {
 	in.Name = tr.TrailARN
@@ -553,6 +563,9 @@ func planCloudTrail(ctx context.Context, t *Target) (*plan.Plan, error) {
 	if tr.qualifies() {
 		return p, nil
 	}
+	if err := tr.changeable(t); err != nil {
+		return nil, err
+	}
 	if !aws.ToBool(tr.IsMultiRegionTrail) {
 		p.Addf(tr.update(cloudtrail.UpdateTrailInput{IsMultiRegionTrail: aws.Bool(true), IncludeGlobalServiceEvents: aws.Bool(true)}),
 			"make %s multi-region (IsMultiRegionTrail false -> true, global service events included)", tr)
@@ -620,9 +633,9 @@ func cloudTrailBucketStatements(t *Target, bucket, trailName, trailARN string) [
 
 // sid builds a statement id from a prefix and a resource name (Sids allow
 // only letters and digits).
-func sid(prefix, name string) string {
-	return prefix + regexp.MustCompile(`[^A-Za-z0-9]`).ReplaceAllString(name, "")
-}
+func sid(prefix, name string) string { return prefix + notAlnum.ReplaceAllString(name, "") }
+
+var notAlnum = regexp.MustCompile(`[^A-Za-z0-9]`)
 
 // planBucketWithPolicy makes sure a bucket exists with the statements in
 // its policy: a missing bucket is created in region (Block Public Access
@@ -703,6 +716,9 @@ func planLogFileValidation(ctx context.Context, t *Target) (*plan.Plan, error) {
 		return p, nil
 	}
 	if !aws.ToBool(tr.LogFileValidationEnabled) {
+		if err := tr.changeable(t); err != nil {
+			return nil, err
+		}
 		p.Addf(tr.update(cloudtrail.UpdateTrailInput{EnableLogFileValidation: aws.Bool(true)}), "turn on log file validation of %s (false -> true)", tr)
 	}
 	return p, nil
@@ -828,6 +844,10 @@ func planLogDelivery(ctx context.Context, t *Target, tr *trail, cfg *CloudWatchL
 	}
 	if group == "" {
 		group = "/aws/cloudtrail/" + tr.name()
+	}
+	if err := tr.changeable(t); err != nil {
+		// Its log group, if any, is in the management account too.
+		return "", false, err
 	}
 	if exists, err = planLogGroup(ctx, logs, tr.region(), group, cfg.RetentionDays, p); err != nil {
 		return "", false, err
@@ -1065,6 +1085,9 @@ func planTrailEncryption(ctx context.Context, t *Target) (*plan.Plan, error) {
 	}
 	if aws.ToString(tr.KmsKeyId) != "" {
 		return p, nil
+	}
+	if err := tr.changeable(t); err != nil {
+		return nil, err
 	}
 	// CloudTrail needs the key in the bucket's region.
 	region := tr.region()
@@ -1380,6 +1403,9 @@ func planS3DataEvents(ctx context.Context, t *Target, write bool) (*plan.Plan, e
 	part := t.Clients.Partition()
 	if hasS3DataEvents(tr.classic, tr.advanced, part, write) {
 		return p, nil
+	}
+	if err := tr.changeable(t); err != nil {
+		return nil, err
 	}
 	s := tr.selectors()
 	change, err := s.addS3DataEvents(part, write)

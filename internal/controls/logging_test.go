@@ -323,6 +323,23 @@ func TestLogFileValidation(t *testing.T) {
 	}
 }
 
+func TestOrganizationTrail(t *testing.T) {
+	// A member account sees the management account's organization trail:
+	// it satisfies 3.1, and nothing can change it from here.
+	h := newHarness(t)
+	addTrail(h, "us-east-1", "org", func(tr *fake.Trail) {
+		tr.TrailARN, tr.IsOrganizationTrail = aws.String("arn:aws:cloudtrail:us-east-1:999988887777:trail/org"), aws.Bool(true)
+	})
+	if p := h.mustPlan("3.1", accountResource(), ""); !p.Empty() {
+		t.Errorf("3.1 planned:\n%s", p)
+	}
+	for _, id := range []string{"3.2", "3.4", "3.7", "3.10", "4.3"} {
+		if err := h.planErr(id, accountResource(), ""); !strings.Contains(err.Error(), "is an organization trail of account 999988887777") {
+			t.Errorf("%s: err = %v", id, err)
+		}
+	}
+}
+
 // 3.3
 
 func TestTrailBucketPublicAccess(t *testing.T) {

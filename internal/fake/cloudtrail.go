@@ -59,12 +59,16 @@ func (c *CloudTrail) trailARN(name string) string {
 }
 
 // AddTrail seeds a trail whose home is the client's region, without the
-// checks CreateTrail makes; nil selectors mean the default ones.
+// checks CreateTrail makes; nil selectors mean the default ones. A preset
+// TrailARN of another account seeds an organization trail as member
+// accounts see it.
 func (c *CloudTrail) AddTrail(t Trail) string {
 	c.a.mu.Lock()
 	defer c.a.mu.Unlock()
 	t.HomeRegion = aws.String(c.region)
-	t.TrailARN = aws.String(c.trailARN(aws.ToString(t.Name)))
+	if t.TrailARN == nil {
+		t.TrailARN = aws.String(c.trailARN(aws.ToString(t.Name)))
+	}
 	if t.Classic == nil && t.Advanced == nil {
 		t.Classic = defaultSelectors()
 	}
@@ -147,6 +151,9 @@ func (c *CloudTrail) modifiable(id *string) (*Trail, error) {
 	}
 	if t.home() != c.region {
 		return nil, APIError("InvalidHomeRegionException", "This operation must be called from the trail's home region, %s.", t.home())
+	}
+	if !strings.Contains(aws.ToString(t.TrailARN), ":"+c.a.ID+":trail/") {
+		return nil, APIError("NotOrganizationManagementAccountException", "Only the management account of the organization can change organization trail %s.", aws.ToString(t.TrailARN))
 	}
 	return t, nil
 }
