@@ -1,4 +1,4 @@
-package hub
+package hub_test
 
 import (
 	"context"
@@ -9,6 +9,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/securityhub/types"
 
 	"github.com/cisguard/cisguard/internal/fake"
+	. "github.com/cisguard/cisguard/internal/hub"
 )
 
 const product = "arn:aws:securityhub:eu-central-1::product/aws/securityhub"
@@ -59,15 +60,5 @@ func TestApplyReportsFailures(t *testing.T) {
 	failed = Apply(context.Background(), h, []Update{{ID: "known", ProductARN: product, Status: types.WorkflowStatusResolved, Note: "x"}})
 	if err := failed["known"]; err == nil || !strings.Contains(err.Error(), "Throttling") {
 		t.Fatalf("failed = %v", failed)
-	}
-}
-
-func TestTruncate(t *testing.T) {
-	if got := truncate("abc", 5); got != "abc" {
-		t.Error(got)
-	}
-	got := truncate(strings.Repeat("é", 10), 9)
-	if len(got) > 9 || !strings.HasSuffix(got, "…") {
-		t.Errorf("%q (%d bytes)", got, len(got))
 	}
 }
