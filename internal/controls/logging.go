@@ -185,11 +185,10 @@ func (p *TrailParams) Validate() error {
 // trail is a trail as read from its home region.
 type trail struct {
 	cttypes.Trail
-	// inspected is true when logging and the selectors were read.
-	inspected bool
-	logging   bool
-	classic   []cttypes.EventSelector
-	advanced  []cttypes.AdvancedEventSelector
+	// logging and the selectors are read by inspect (discovery only).
+	logging  bool
+	classic  []cttypes.EventSelector
+	advanced []cttypes.AdvancedEventSelector
 	// home are the clients of the trail's home region, where every change
 	// to it must be sent.
 	home awsapi.Clients
@@ -248,7 +247,7 @@ func (tr *trail) inspect(ctx context.Context) (gone bool, err error) {
 	if err != nil {
 		return false, fmt.Errorf("read event selectors of %s: %w", tr, err)
 	}
-	tr.inspected, tr.logging, tr.classic, tr.advanced = true, aws.ToBool(st.IsLogging), sel.EventSelectors, sel.AdvancedEventSelectors
+	tr.logging, tr.classic, tr.advanced = aws.ToBool(st.IsLogging), sel.EventSelectors, sel.AdvancedEventSelectors
 	return false, nil
 }
 
