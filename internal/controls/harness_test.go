@@ -133,6 +133,12 @@ func (h *harness) measure(id string, res finding.Resource, settings string) *pla
 	return p
 }
 
+// guide explains a control for a resource, under its declaration.
+func (h *harness) guide(id string, res finding.Resource, settings string) (*Guidance, error) {
+	c, t := h.target(id, res, settings)
+	return Explain(h.ctx(c), c, t)
+}
+
 // mustPlan returns the plan, failing the test on error.
 func (h *harness) mustPlan(id string, res finding.Resource, settings string) *plan.Plan {
 	h.t.Helper()

@@ -768,6 +768,14 @@ func TestFlowLogsCases(t *testing.T) {
 			t.Errorf("plan %s", p)
 		}
 	})
+	t.Run("exempt", func(t *testing.T) {
+		h := newHarness(t)
+		vpc, _, _ := h.acct.EC2(testRegion).AddVPC("10.0.0.0/16")
+		h.acct.EC2(testRegion).TagVPC(vpc, map[string]string{"cisguard:exempt": "true"})
+		if err := h.planErr("3.9", vpcRes(vpc), ""); !IsExempt(err) {
+			t.Errorf("error %v", err)
+		}
+	})
 	t.Run("CreateFlowLogs fails", func(t *testing.T) {
 		h := newHarness(t)
 		vpc, _, _ := h.acct.EC2(testRegion).AddVPC("10.0.0.0/16")

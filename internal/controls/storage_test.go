@@ -567,11 +567,6 @@ func TestBucketEncryptionCases(t *testing.T) {
 // 2.3.1: RDS encryption (guidance).
 
 // guide runs a control's guidance through Explain under its declaration.
-func (h *harness) guide(id string, res finding.Resource, settings string) (*Guidance, error) {
-	c, t := h.target(id, res, settings)
-	return Explain(h.ctx(c), c, t)
-}
-
 func postgres(id string) rdstypes.DBInstance {
 	return rdstypes.DBInstance{
 		DBInstanceIdentifier: aws.String(id),

@@ -67,6 +67,20 @@ func (e *EC2) AddVPC(cidr string) (vpcID, defaultGroupID, defaultACLID string) {
 	return vpcID, defaultGroupID, defaultACLID
 }
 
+// TagVPC adds tags to a VPC.
+func (e *EC2) TagVPC(vpcID string, tags map[string]string) {
+	e.a.mu.Lock()
+	defer e.a.mu.Unlock()
+	s := e.st()
+	for i, v := range s.vpcs {
+		if aws.ToString(v.VpcId) == vpcID {
+			for k, val := range tags {
+				s.vpcs[i].Tags = append(s.vpcs[i].Tags, types.Tag{Key: aws.String(k), Value: aws.String(val)})
+			}
+		}
+	}
+}
+
 // AddSecurityGroup creates a group without rules.
 func (e *EC2) AddSecurityGroup(vpcID, name string, tags map[string]string) string {
 	e.a.mu.Lock()
