@@ -1,0 +1,233 @@
+// Package e2e drives the cisguard binary against an AWS-compatible
+// endpoint: it seeds a misconfiguration, runs `cisguard remediate` on an
+// event file in the exact shape Security Hub sends, and reads the state
+// back through the AWS API.
+//
+// It runs only when AWS_ENDPOINT_URL names the endpoint (an emulator, or a
+// sandbox account's endpoint); without it every test skips. The caller's
+// account acts as both the Security Hub administrator and the member
+// account; cisguard assumes CIS_Remediator_Role in it, which the suite
+// creates.
+package e2e
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
+	"github.com/aws/aws-sdk-go-v2/service/securityhub"
+	shtypes "github.com/aws/aws-sdk-go-v2/service/securityhub/types"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
+)
+
+const skipMessage = "AWS_ENDPOINT_URL is not set: the end-to-end suite needs an AWS-compatible endpoint (see README, \"End-to-end tests\")"
+
+var (
+	binary  string     // the built cisguard
+	cfg     aws.Config // the suite's own AWS configuration
+	account string     // the account behind the endpoint
+	region  string
+)
+
+func TestMain(m *testing.M) {
+	if os.Getenv("AWS_ENDPOINT_URL") == "" {
+		fmt.Println("e2e: " + skipMessage)
+		os.Exit(m.Run())
+	}
+	code, err := setup()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "e2e setup:", err)
+		os.Exit(1)
+	}
+	defer os.RemoveAll(filepath.Dir(binary))
+	os.Exit(code(m))
+}
+
+func setup() (func(*testing.M) int, error) {
+	dir, err := os.MkdirTemp("", "cisguard-e2e")
+	if err != nil {
+		return nil, err
+	}
+	binary = filepath.Join(dir, "cisguard")
+	if runtime.GOOS == "windows" {
+		binary += ".exe"
+	}
+	build := exec.Command("go", "build", "-o", binary, "../../cmd/cisguard")
+	build.Stderr = os.Stderr
+	if err := build.Run(); err != nil {
+		return nil, fmt.Errorf("build cisguard: %w", err)
+	}
+	ctx := context.Background()
+	if cfg, err = config.LoadDefaultConfig(ctx); err != nil {
+		return nil, err
+	}
+	if cfg.Region == "" {
+		cfg.Region = "us-east-1"
+	}
+	region = cfg.Region
+	id, err := sts.NewFromConfig(cfg).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+	if err != nil {
+		return nil, fmt.Errorf("the endpoint does not answer sts:GetCallerIdentity: %w", err)
+	}
+	account = aws.ToString(id.Account)
+	if err := ensureMemberRole(ctx); err != nil {
+		return nil, err
+	}
+	return func(m *testing.M) int { return m.Run() }, nil
+}
+
+// ensureMemberRole creates CIS_Remediator_Role, trusted by the account.
+func ensureMemberRole(ctx context.Context) error {
+	api := iam.NewFromConfig(cfg)
+	trust := fmt.Sprintf(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::%s:root"},"Action":"sts:AssumeRole"}]}`, account)
+	_, err := api.CreateRole(ctx, &iam.CreateRoleInput{RoleName: aws.String("CIS_Remediator_Role"), AssumeRolePolicyDocument: aws.String(trust)})
+	if err != nil && !strings.Contains(err.Error(), "EntityAlreadyExists") {
+		return fmt.Errorf("create member role: %w", err)
+	}
+	return nil
+}
+
+func requireEndpoint(t *testing.T) {
+	t.Helper()
+	if os.Getenv("AWS_ENDPOINT_URL") == "" {
+		t.Skip(skipMessage)
+	}
+}
+
+// result is one finding of `remediate --output json`.
+type result struct {
+	ID, Account, Region, CIS, Control, Resource, Decision, Reason string
+	Notification, Workflow                                        string
+	Actions                                                       []struct {
+		Description string
+		Done        bool
+		Error       string
+	}
+}
+
+// remediate runs the binary on an event and returns its exit code and results.
+func remediate(t *testing.T, event []byte, configYAML string, extra ...string) (int, []result, string) {
+	t.Helper()
+	dir := t.TempDir()
+	ev := filepath.Join(dir, "event.json")
+	conf := filepath.Join(dir, "cisguard.yaml")
+	if err := os.WriteFile(ev, event, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(conf, []byte(configYAML), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	args := append([]string{"remediate", "--event", ev, "--config", conf, "--output", "json", "--log-level", "info"}, extra...)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, binary, args...)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	err := cmd.Run()
+	code := 0
+	var ee *exec.ExitError
+	if errors.As(err, &ee) {
+		code = ee.ExitCode()
+	} else if err != nil {
+		t.Fatalf("run cisguard: %v", err)
+	}
+	var out struct{ Findings []result }
+	if code != 2 {
+		if err := json.Unmarshal(stdout.Bytes(), &out); err != nil {
+			t.Fatalf("output is not JSON (%v):\n%s\nstderr:\n%s", err, stdout.String(), stderr.String())
+		}
+	}
+	return code, out.Findings, stderr.String()
+}
+
+// sample loads a sample event and lets the test rewrite its findings for
+// the endpoint's account, region and resources.
+func sample(t *testing.T, name string, rewrite func(i int, f map[string]any)) (event []byte, findings []map[string]any) {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("..", "..", "testdata", "events", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Same account and region everywhere the sample names them.
+	s := strings.ReplaceAll(string(b), "444455556666", account)
+	s = strings.ReplaceAll(s, "777788889999", account)
+	s = strings.ReplaceAll(s, "eu-central-1", region)
+	var ev map[string]any
+	if err := json.Unmarshal([]byte(s), &ev); err != nil {
+		t.Fatal(err)
+	}
+	for i, f := range ev["detail"].(map[string]any)["findings"].([]any) {
+		fm := f.(map[string]any)
+		// Unique ids per test run, so findings never collide in the hub.
+		fm["Id"] = fmt.Sprintf("%s/%s-%d", fm["Id"], t.Name(), time.Now().UnixNano())
+		rewrite(i, fm)
+		findings = append(findings, fm)
+	}
+	out, err := json.Marshal(ev)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out, findings
+}
+
+// setResource points a finding at a resource.
+func setResource(f map[string]any, arn string) {
+	r := f["Resources"].([]any)[0].(map[string]any)
+	r["Id"] = arn
+	delete(r, "Details")
+}
+
+// importFindings puts findings into Security Hub so that cisguard can
+// update them, as Security Hub itself would have.
+func importFindings(t *testing.T, findings []map[string]any) {
+	t.Helper()
+	b, err := json.Marshal(findings)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var asff []shtypes.AwsSecurityFinding
+	if err := json.Unmarshal(b, &asff); err != nil {
+		t.Fatalf("sample finding is not ASFF: %v", err)
+	}
+	out, err := securityhub.NewFromConfig(cfg).BatchImportFindings(context.Background(), &securityhub.BatchImportFindingsInput{Findings: asff})
+	if err != nil {
+		t.Fatalf("import findings: %v", err)
+	}
+	if n := aws.ToInt32(out.FailedCount); n > 0 {
+		t.Fatalf("%d findings not imported: %+v", n, out.FailedFindings)
+	}
+}
+
+// workflow reads a finding's workflow status from Security Hub.
+func workflow(t *testing.T, id string) string {
+	t.Helper()
+	out, err := securityhub.NewFromConfig(cfg).GetFindings(context.Background(), &securityhub.GetFindingsInput{
+		Filters: &shtypes.AwsSecurityFindingFilters{Id: []shtypes.StringFilter{{Value: aws.String(id), Comparison: shtypes.StringFilterComparisonEquals}}},
+	})
+	if err != nil {
+		t.Fatalf("get finding: %v", err)
+	}
+	if len(out.Findings) != 1 || out.Findings[0].Workflow == nil {
+		t.Fatalf("finding %s: %d found", id, len(out.Findings))
+	}
+	return string(out.Findings[0].Workflow.Status)
+}
+
+func expect(t *testing.T, r result, decision string) {
+	t.Helper()
+	if r.Decision != decision {
+		t.Fatalf("%s: decision %s (%s), want %s; actions %+v", r.CIS, r.Decision, r.Reason, decision, r.Actions)
+	}
+}
