@@ -166,3 +166,30 @@ func TestPolicyIsValidJSON(t *testing.T) {
 		}
 	}
 }
+
+// TestReadmeConfigLoads keeps the configuration example in README.md true.
+func TestReadmeConfigLoads(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join("..", "..", "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, rest, ok := strings.Cut(string(b), "```yaml\n")
+	if !ok {
+		t.Fatal("README.md has no yaml example")
+	}
+	example, _, _ := strings.Cut(rest, "```")
+	p := filepath.Join(t.TempDir(), "c.yaml")
+	if err := os.WriteFile(p, []byte(example), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	s, err := loadSettings(p)
+	if err != nil {
+		t.Fatalf("README example: %v", err)
+	}
+	if st, _ := s.Settings.For("5.3"); st.Mode != "auto" {
+		t.Errorf("5.3 mode %s", st.Mode)
+	}
+	if st, _ := s.Settings.For("5.1"); st.Mode != "notify" {
+		t.Errorf("5.1 mode %s", st.Mode)
+	}
+}
