@@ -128,7 +128,7 @@ func TestRemediateWithoutAWS(t *testing.T) {
 	var res struct {
 		Findings []struct {
 			ID, Account, Region, CIS, Control, Resource, Decision, Reason string
-			Actions                                                      []any
+			Actions                                                       []any
 		}
 	}
 	if err := json.Unmarshal([]byte(out), &res); err != nil {
