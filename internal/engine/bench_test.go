@@ -2,9 +2,11 @@ package engine
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ec2/types"
@@ -54,5 +56,42 @@ func BenchmarkDecodeDecidePlan(b *testing.B) {
 		if r := e.Run(ctx, fs); r[0].Decision != Planned || len(r[0].Actions) != 7 {
 			b.Fatalf("result %+v", r[0])
 		}
+	}
+}
+
+// BenchmarkCustomAction100 handles a custom action of 100 findings (5.3,
+// the default security group) for real, with every AWS call taking 20 ms,
+// spread over 10 accounts and then all in one account (where findings run
+// one at a time). It sizes the Lambda timeout: ms/op is the wall time of
+// one such event.
+func BenchmarkCustomAction100(b *testing.B) {
+	for _, accounts := range []int{10, 1} {
+		b.Run(fmt.Sprintf("accounts=%d", accounts), func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				b.StopTimer()
+				org := fake.NewOrg(admin)
+				base := event(b, "imported-standard-5.3.json")[0]
+				fs := make([]finding.Finding, 0, 100)
+				for i := range 100 {
+					acct := fmt.Sprintf("1000000000%02d", i%accounts)
+					a := org.Account(acct)
+					a.Log.Latency = 20 * time.Millisecond
+					e := a.EC2(region)
+					sg := e.AddSecurityGroup("vpc-1", "default", nil)
+					e.AddRule(sg, true, types.SecurityGroupRule{IpProtocol: aws.String("-1"), CidrIpv4: aws.String("0.0.0.0/0")})
+					f := base
+					f.ID, f.Account, f.Trigger = fmt.Sprintf("finding-%03d", i), acct, finding.CustomAction
+					f.Resource.ID = "arn:aws:ec2:eu-central-1:" + acct + ":security-group/" + sg
+					fs = append(fs, f)
+				}
+				eng := newEngine(b, org, "notifications: {disabled: true}\nsecurityHub: {updateFindings: false}", false)
+				b.StartTimer()
+				rs := eng.Run(context.Background(), fs)
+				if Failures(rs) != 0 {
+					b.Fatalf("%d failed", Failures(rs))
+				}
+			}
+		})
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/aws/smithy-go"
 
@@ -41,6 +42,10 @@ func (c Call) String() string { return c.Service + "/" + c.Operation }
 // Log records calls in order and injects errors. Its methods are safe for
 // concurrent use.
 type Log struct {
+	// Latency is added to every call, to measure the engine's wall time
+	// as AWS's round trips shape it.
+	Latency time.Duration
+
 	mu       sync.Mutex
 	calls    []Call
 	failures map[string][]error
@@ -91,6 +96,9 @@ func (l *Log) record(ctx context.Context, service, region, op string) error {
 	}
 	if err := perms.Check(ctx, service, op); err != nil {
 		return err
+	}
+	if l.Latency > 0 {
+		time.Sleep(l.Latency)
 	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
