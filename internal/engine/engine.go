@@ -200,7 +200,7 @@ func (e *Engine) explain(ctx context.Context, r *Result, c *controls.Control, t 
 		log.Error("guidance failed", "error", err)
 	case g == nil:
 		r.Decision, r.Reason = Skipped, "already compliant: nothing to do"
-		r.update = e.resolve(r, "cisguard found the resource compliant; nothing was changed")
+		r.update = resolved("cisguard found the resource compliant; nothing was changed")
 	default:
 		r.Decision, r.Reason, r.Guidance = Notified, fmt.Sprintf("controls.%s.mode is notify: manual steps sent", c.ID), g
 		r.update = &hub.Update{Status: shtypes.WorkflowStatusNotified, Note: "cisguard sent manual steps: " + g.Summary}
@@ -226,7 +226,7 @@ func (e *Engine) remediate(ctx context.Context, r *Result, c *controls.Control, 
 		if len(p.Notes) > 0 {
 			r.Reason = "nothing to change: " + strings.Join(p.Notes, "; ")
 		}
-		r.update = e.resolve(r, "cisguard found nothing to change: "+r.Reason)
+		r.update = resolved("cisguard found nothing to change: " + r.Reason)
 		return
 	}
 	if e.opts.DryRun {
@@ -253,7 +253,8 @@ func (e *Engine) remediate(ctx context.Context, r *Result, c *controls.Control, 
 	r.update = &hub.Update{Status: status, Note: "cisguard remediated (" + verdict + "): " + joinDescriptions(o.Results)}
 }
 
-func (e *Engine) resolve(r *Result, note string) *hub.Update {
+// resolved is the update of a finding cisguard found compliant.
+func resolved(note string) *hub.Update {
 	return &hub.Update{Status: shtypes.WorkflowStatusResolved, Note: note}
 }
 
