@@ -252,24 +252,14 @@ func (s *S3) PutBucketPolicy(ctx context.Context, in *s3.PutBucketPolicyInput, _
 
 // validPolicy checks the shape of an IAM policy document.
 func validPolicy(doc string) error {
-	var p struct {
-		Version   string
-		Statement json.RawMessage
-	}
+	var p struct{ Version string }
 	if err := json.Unmarshal([]byte(doc), &p); err != nil {
 		return fmt.Errorf("Policies must be valid JSON: %v", err)
 	}
 	if p.Version != "2012-10-17" && p.Version != "2008-10-17" {
 		return fmt.Errorf("Policy has an invalid version %q", p.Version)
 	}
-	var list []map[string]any
-	if err := json.Unmarshal(p.Statement, &list); err != nil {
-		var one map[string]any
-		if err := json.Unmarshal(p.Statement, &one); err != nil {
-			return fmt.Errorf("Policy has no statement")
-		}
-		list = append(list, one)
-	}
+	list := statements(doc)
 	if len(list) == 0 {
 		return fmt.Errorf("Policy has no statement")
 	}
