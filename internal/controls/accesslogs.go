@@ -1,0 +1,83 @@
+package controls
+
+// 3.6: server access logging on the CloudTrail bucket.
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
+
+	"github.com/cisguard/cisguard/internal/plan"
+)
+
+// 3.6
+
+// AccessLoggingParams configures 3.6.
+type AccessLoggingParams struct {
+	TrailParams `yaml:",inline"`
+	// LogBucket receives the access logs; "" means
+	// cisguard-access-logs-<account>-<region of the trail bucket>.
+	LogBucket string `yaml:"logBucket"`
+}
+
+// Validate checks the bucket name.
+func (p *AccessLoggingParams) Validate() error {
+	if err := p.TrailParams.Validate(); err != nil {
+		return err
+	}
+	if p.LogBucket != "" && !bucketNameRe.MatchString(p.LogBucket) {
+		return fmt.Errorf("logBucket %q is not a valid bucket name", p.LogBucket)
+	}
+	return nil
+}
+
+func planTrailBucketLogging(ctx context.Context, t *Target) (*plan.Plan, error) {
+	p := &plan.Plan{}
+	cfg := params[AccessLoggingParams](t)
+	name, err := trailBucket(ctx, t, cfg.Trail, p)
+	if err != nil || name == "" {
+		return p, err
+	}
+	api, region, gone, err := bucketClients(ctx, t, name)
+	if err != nil {
+		return nil, err
+	}
+	if gone {
+		p.Note("bucket %s no longer exists: nothing to do", name)
+		return p, nil
+	}
+	out, err := api.GetBucketLogging(ctx, &s3.GetBucketLoggingInput{Bucket: aws.String(name)})
+	if err != nil {
+		return nil, fmt.Errorf("read access logging of bucket %s: %w", name, err)
+	}
+	if out.LoggingEnabled != nil {
+		return p, nil
+	}
+	if err := (&bucket{api: api, name: name, region: region}).exempt(ctx, t); err != nil {
+		return nil, err
+	}
+	logBucket := cfg.LogBucket
+	if logBucket == "" {
+		logBucket = fmt.Sprintf("cisguard-access-logs-%s-%s", t.Account(), region)
+	}
+	if logBucket == name {
+		return nil, fmt.Errorf("bucket %s cannot log its own accesses: set logBucket to another bucket", name)
+	}
+	part := t.Clients.Partition()
+	prefix := name + "/"
+	stmt := map[string]any{"Sid": sid("S3ServerAccessLogsFrom", name), "Effect": "Allow", "Principal": map[string]any{"Service": "logging.s3.amazonaws.com"},
+		"Action": "s3:PutObject", "Resource": "arn:" + part + ":s3:::" + logBucket + "/" + prefix + "*",
+		"Condition": map[string]any{"ArnLike": map[string]any{"aws:SourceArn": "arn:" + part + ":s3:::" + name}, "StringEquals": map[string]any{"aws:SourceAccount": t.Account()}}}
+	if err := planBucketWithPolicy(ctx, t, logBucket, region, true, []map[string]any{stmt}, p); err != nil {
+		return nil, err
+	}
+	p.Addf(func(ctx context.Context) error {
+		_, err := api.PutBucketLogging(ctx, &s3.PutBucketLoggingInput{Bucket: aws.String(name), BucketLoggingStatus: &s3types.BucketLoggingStatus{
+			LoggingEnabled: &s3types.LoggingEnabled{TargetBucket: aws.String(logBucket), TargetPrefix: aws.String(prefix)}}})
+		return err
+	}, "turn on server access logging of bucket %s into %s/%s", name, logBucket, prefix)
+	return p, nil
+}

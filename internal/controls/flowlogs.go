@@ -1,0 +1,94 @@
+package controls
+
+// 3.9: VPC flow logs.
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
+
+	"github.com/cisguard/cisguard/internal/awsapi"
+	"github.com/cisguard/cisguard/internal/plan"
+)
+
+// 3.9
+
+// FlowLogParams configures 3.9.
+type FlowLogParams struct {
+	// LogGroup receives the flow logs of every VPC of the region.
+	LogGroup      string `yaml:"logGroup"`
+	RetentionDays int32  `yaml:"retentionDays"`
+	// RoleName is the role VPC Flow Logs assumes to deliver.
+	RoleName string `yaml:"roleName"`
+}
+
+// Validate checks the names and the retention.
+func (p *FlowLogParams) Validate() error {
+	if p.LogGroup == "" {
+		return errors.New("logGroup is required")
+	}
+	return validateLogDelivery(p.LogGroup, p.RetentionDays, p.RoleName)
+}
+
+func planFlowLogs(ctx context.Context, t *Target) (*plan.Plan, error) {
+	p := &plan.Plan{}
+	cfg := params[FlowLogParams](t)
+	id := t.Resource.Name()
+	api := t.Clients.EC2()
+	out, err := api.DescribeVpcs(ctx, &ec2.DescribeVpcsInput{VpcIds: []string{id}})
+	if awsapi.IsNotFound(err) {
+		p.Note("VPC %s no longer exists: nothing to do", id)
+		return p, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("describe VPC %s: %w", id, err)
+	}
+	if len(out.Vpcs) != 1 {
+		return nil, fmt.Errorf("describe VPC %s: got %d VPCs", id, len(out.Vpcs))
+	}
+	pages := ec2.NewDescribeFlowLogsPaginator(api, &ec2.DescribeFlowLogsInput{Filter: []ec2types.Filter{{Name: aws.String("resource-id"), Values: []string{id}}}})
+	for pages.HasMorePages() {
+		pg, err := pages.NextPage(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("describe flow logs of VPC %s: %w", id, err)
+		}
+		if len(pg.FlowLogs) > 0 {
+			return p, nil // any flow log satisfies CIS 3.9
+		}
+	}
+	if err := t.Exempt(id, tagMap(out.Vpcs[0].Tags)); err != nil {
+		return nil, err
+	}
+	if _, err := planLogGroup(ctx, t.Clients.Logs(), t.Region(), cfg.LogGroup, cfg.RetentionDays, p); err != nil {
+		return nil, err
+	}
+	groupARN := t.ARN("logs", "*", "log-group:"+cfg.LogGroup)
+	write := map[string]any{"Sid": sid("VPCFlowLogsWriteTo", cfg.LogGroup), "Effect": "Allow",
+		"Action":   []string{"logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogGroups", "logs:DescribeLogStreams"},
+		"Resource": []string{groupARN, groupARN + ":log-stream:*"}}
+	role, created, err := planServiceRole(ctx, t, cfg.RoleName, "vpc-flow-logs.amazonaws.com", "VPCFlowLogsDelivery", write, p)
+	if err != nil {
+		return nil, err
+	}
+	create := func(ctx context.Context) error {
+		out, err := api.CreateFlowLogs(ctx, &ec2.CreateFlowLogsInput{ResourceIds: []string{id}, ResourceType: ec2types.FlowLogsResourceTypeVpc, TrafficType: ec2types.TrafficTypeReject,
+			LogDestinationType: ec2types.LogDestinationTypeCloudWatchLogs, LogGroupName: aws.String(cfg.LogGroup), DeliverLogsPermissionArn: aws.String(role)})
+		if err != nil {
+			return err
+		}
+		for _, u := range out.Unsuccessful {
+			if e := u.Error; e != nil && aws.ToString(e.Code) != "FlowLogAlreadyExists" {
+				return fmt.Errorf("%s: %s", aws.ToString(e.Code), aws.ToString(e.Message))
+			}
+		}
+		return nil
+	}
+	p.Addf(func(ctx context.Context) error {
+		return retryNewRole(ctx, created, create, "InvalidParameter")
+	}, "create a flow log of VPC %s for REJECT traffic into log group %s through role %s", id, cfg.LogGroup, cfg.RoleName)
+	return p, nil
+}

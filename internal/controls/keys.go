@@ -1,0 +1,286 @@
+package controls
+
+// KMS keys: 3.7 (the trail encrypted with a customer managed key) and 3.8
+// (rotation of customer managed keys).
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"regexp"
+	"slices"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/cloudtrail"
+	"github.com/aws/aws-sdk-go-v2/service/kms"
+	kmstypes "github.com/aws/aws-sdk-go-v2/service/kms/types"
+
+	"github.com/cisguard/cisguard/internal/awsapi"
+	"github.com/cisguard/cisguard/internal/plan"
+)
+
+// 3.7
+
+// TrailKeyParams configures 3.7.
+type TrailKeyParams struct {
+	TrailParams `yaml:",inline"`
+	// KMSKey is the key id, key ARN or alias that encrypts the logs. A
+	// missing alias is created with a new key.
+	KMSKey string `yaml:"kmsKey"`
+}
+
+var kmsRefRe = regexp.MustCompile(`^(alias/[a-zA-Z0-9:/_-]+|(mrk-)?[0-9a-f-]{32,36}|arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:(key|alias)/[a-zA-Z0-9:/_-]+)$`)
+
+// Validate checks the key reference.
+func (p *TrailKeyParams) Validate() error {
+	if err := p.TrailParams.Validate(); err != nil {
+		return err
+	}
+	if !kmsRefRe.MatchString(p.KMSKey) || strings.HasPrefix(p.KMSKey, "alias/aws/") {
+		return fmt.Errorf("kmsKey %q is not a customer managed key id, key ARN or alias", p.KMSKey)
+	}
+	return nil
+}
+
+func planTrailEncryption(ctx context.Context, t *Target) (*plan.Plan, error) {
+	p := &plan.Plan{}
+	cfg := params[TrailKeyParams](t)
+	tr, gone, err := findingTrail(ctx, t, cfg.Trail)
+	if err != nil {
+		return nil, err
+	}
+	if gone {
+		p.Note("trail %s no longer exists: nothing to do", t.Resource.ID)
+		return p, nil
+	}
+	if aws.ToString(tr.KmsKeyId) != "" {
+		return p, nil
+	}
+	if err := tr.changeable(t); err != nil {
+		return nil, err
+	}
+	// CloudTrail needs the key in the bucket's region.
+	region := tr.region()
+	if _, r, gone, err := bucketClients(ctx, t, aws.ToString(tr.S3BucketName)); err != nil {
+		return nil, err
+	} else if !gone {
+		region = r
+	}
+	c, err := t.Clients.In(region)
+	if err != nil {
+		return nil, err
+	}
+	k := &trailKey{api: c.KMS(), ref: cfg.KMSKey, region: region, tr: tr, t: t}
+	if err := k.plan(ctx, p); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// trailKey plans the key that encrypts a trail.
+type trailKey struct {
+	api    awsapi.KMS
+	ref    string
+	region string
+	tr     *trail
+	t      *Target
+	arn    string // known once the key exists
+}
+
+func (k *trailKey) plan(ctx context.Context, p *plan.Plan) error {
+	out, err := k.api.DescribeKey(ctx, &kms.DescribeKeyInput{KeyId: aws.String(k.ref)})
+	switch {
+	case awsapi.IsNotFound(err) && strings.HasPrefix(k.ref, "alias/"):
+		k.planCreate(p)
+	case err != nil:
+		return fmt.Errorf("describe KMS key %s in %s: %w", k.ref, k.region, err)
+	default:
+		m := out.KeyMetadata
+		if m.KeyState != kmstypes.KeyStateEnabled || m.KeySpec != kmstypes.KeySpecSymmetricDefault {
+			return fmt.Errorf("KMS key %s is %s %s: CloudTrail needs an enabled symmetric key", k.ref, m.KeyState, m.KeySpec)
+		}
+		k.arn = aws.ToString(m.Arn)
+		if err := k.planPolicy(ctx, p); err != nil {
+			return err
+		}
+	}
+	p.Addf(func(ctx context.Context) error {
+		return k.tr.update(cloudtrail.UpdateTrailInput{KmsKeyId: aws.String(k.arn)})(ctx)
+	}, "encrypt the log files of %s with KMS key %s (%s)", k.tr, k.ref, k.region)
+	return nil
+}
+
+// statements are the key policy statements CloudTrail encryption needs:
+// this trail may encrypt (aws:SourceArn), only for this account's trails
+// (encryption context), and the account may decrypt what it wrote.
+func (k *trailKey) statements() []map[string]any {
+	part, acct := k.t.Clients.Partition(), k.t.Account()
+	context := "arn:" + part + ":cloudtrail:*:" + acct + ":trail/*"
+	ct := map[string]any{"Service": "cloudtrail.amazonaws.com"}
+	return []map[string]any{
+		{"Sid": sid("AllowCloudTrailEncrypt", k.tr.name()), "Effect": "Allow", "Principal": ct, "Action": "kms:GenerateDataKey*", "Resource": "*",
+			"Condition": map[string]any{"StringEquals": map[string]any{"aws:SourceArn": k.tr.arn()}, "StringLike": map[string]any{"kms:EncryptionContext:aws:cloudtrail:arn": context}}},
+		{"Sid": "AllowCloudTrailDescribeKey", "Effect": "Allow", "Principal": ct, "Action": "kms:DescribeKey", "Resource": "*"},
+		{"Sid": "AllowAccountDecryptCloudTrailLogs", "Effect": "Allow", "Principal": map[string]any{"AWS": "*"}, "Action": []string{"kms:Decrypt", "kms:ReEncryptFrom"}, "Resource": "*",
+			"Condition": map[string]any{"StringEquals": map[string]any{"kms:CallerAccount": acct}, "StringLike": map[string]any{"kms:EncryptionContext:aws:cloudtrail:arn": context}}},
+	}
+}
+
+func (k *trailKey) planCreate(p *plan.Plan) {
+	doc := &policyDocument{Version: "2012-10-17", Statement: []map[string]any{{"Sid": "EnableIAMUserPermissions", "Effect": "Allow",
+		"Principal": map[string]any{"AWS": k.t.ARN("iam", "", "root")}, "Action": "kms:*", "Resource": "*"}}}
+	doc.Statement = append(doc.Statement, k.statements()...)
+	policy := doc.String()
+	p.Addf(func(ctx context.Context) error {
+		out, err := k.api.CreateKey(ctx, &kms.CreateKeyInput{Policy: aws.String(policy), Description: aws.String("cisguard: encrypts CloudTrail log files (CIS 3.7)"), KeySpec: kmstypes.KeySpecSymmetricDefault})
+		if err != nil {
+			return err
+		}
+		k.arn = aws.ToString(out.KeyMetadata.Arn)
+		return nil
+	}, "create a symmetric KMS key in %s whose policy lets %s encrypt and the account decrypt", k.region, k.tr)
+	p.Addf(func(ctx context.Context) error {
+		_, err := k.api.CreateAlias(ctx, &kms.CreateAliasInput{AliasName: aws.String(k.ref), TargetKeyId: aws.String(k.arn)})
+		return err
+	}, "name the new key %s", k.ref)
+	p.Addf(func(ctx context.Context) error {
+		_, err := k.api.EnableKeyRotation(ctx, &kms.EnableKeyRotationInput{KeyId: aws.String(k.arn)})
+		return err
+	}, "turn on yearly rotation of the new key (CIS 3.8)")
+}
+
+// planPolicy merges the CloudTrail statements into the policy of an
+// existing key that does not already let this trail encrypt.
+func (k *trailKey) planPolicy(ctx context.Context, p *plan.Plan) error {
+	out, err := k.api.GetKeyPolicy(ctx, &kms.GetKeyPolicyInput{KeyId: aws.String(k.arn), PolicyName: aws.String("default")})
+	if err != nil {
+		return fmt.Errorf("read policy of KMS key %s: %w", k.ref, err)
+	}
+	doc, err := parsePolicy(aws.ToString(out.Policy))
+	if err != nil {
+		return fmt.Errorf("policy of KMS key %s: %w", k.ref, err)
+	}
+	if lets(doc, "cloudtrail.amazonaws.com", "kms:GenerateDataKey", k.tr.arn()) {
+		return nil
+	}
+	var sids []string
+	for _, s := range k.statements() {
+		if doc.upsert(s) {
+			sids = append(sids, s["Sid"].(string))
+		}
+	}
+	text := doc.String()
+	p.Addf(func(ctx context.Context) error {
+		_, err := k.api.PutKeyPolicy(ctx, &kms.PutKeyPolicyInput{KeyId: aws.String(k.arn), PolicyName: aws.String("default"), Policy: aws.String(text)})
+		return err
+	}, "merge statements %s into the policy of KMS key %s so that %s may encrypt with it", strings.Join(sids, ", "), k.ref, k.tr)
+	return nil
+}
+
+// lets reports whether a resource policy allows a service principal an
+// action for a source ARN (aws:SourceArn conditions must admit it).
+func lets(doc *policyDocument, service, action, source string) bool {
+	return slices.ContainsFunc(doc.Statement, func(s map[string]any) bool {
+		p, _ := s["Principal"].(map[string]any)
+		if s["Effect"] != "Allow" || !slices.Contains(stringList(p["Service"]), service) ||
+			!slices.ContainsFunc(stringList(s["Action"]), func(a string) bool { return globMatch(a, action) }) {
+			return false
+		}
+		cond, _ := s["Condition"].(map[string]any)
+		for op, v := range cond {
+			kv, _ := v.(map[string]any)
+			for key, want := range kv {
+				if !strings.EqualFold(key, "aws:SourceArn") {
+					continue
+				}
+				if !slices.ContainsFunc(stringList(want), func(w string) bool { return w == source || strings.HasSuffix(op, "Like") && globMatch(w, source) }) {
+					return false
+				}
+			}
+		}
+		return true
+	})
+}
+
+// 3.8
+
+// KMSRotationParams configures 3.8.
+type KMSRotationParams struct {
+	// ExcludeKeywords skip keys whose description contains any of them
+	// (case-insensitive).
+	ExcludeKeywords []string `yaml:"excludeKeywords"`
+}
+
+// Validate rejects empty keywords, which would exclude every key.
+func (p *KMSRotationParams) Validate() error {
+	if slices.Contains(p.ExcludeKeywords, "") {
+		return errors.New("excludeKeywords: an empty keyword would exclude every key")
+	}
+	return nil
+}
+
+func planKMSRotation(ctx context.Context, t *Target) (*plan.Plan, error) {
+	p := &plan.Plan{}
+	cfg := params[KMSRotationParams](t)
+	id := t.Resource.ID
+	api := t.Clients.KMS()
+	if r := arnRegion(id); r != "" && r != t.Region() {
+		c, err := t.Clients.In(r)
+		if err != nil {
+			return nil, err
+		}
+		api = c.KMS()
+	}
+	out, err := api.DescribeKey(ctx, &kms.DescribeKeyInput{KeyId: aws.String(id)})
+	if awsapi.IsNotFound(err) {
+		p.Note("KMS key %s no longer exists: nothing to do", id)
+		return p, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("describe KMS key %s: %w", id, err)
+	}
+	m := out.KeyMetadata
+	switch {
+	case m.KeyManager != kmstypes.KeyManagerTypeCustomer, m.KeySpec != kmstypes.KeySpecSymmetricDefault, m.Origin != kmstypes.OriginTypeAwsKms, m.KeyState != kmstypes.KeyStateEnabled:
+		p.Note("KMS key %s is not an enabled, symmetric, customer managed key with KMS key material (%s, %s, %s, %s): CIS 3.8 does not apply, nothing to do", id, m.KeyManager, m.KeySpec, m.Origin, m.KeyState)
+		return p, nil
+	}
+	desc := strings.ToLower(aws.ToString(m.Description))
+	if i := slices.IndexFunc(cfg.ExcludeKeywords, func(k string) bool { return strings.Contains(desc, strings.ToLower(k)) }); i >= 0 {
+		p.Note("KMS key %s skipped: its description %q contains the exclusion keyword %q", id, aws.ToString(m.Description), cfg.ExcludeKeywords[i])
+		return p, nil
+	}
+	st, err := api.GetKeyRotationStatus(ctx, &kms.GetKeyRotationStatusInput{KeyId: m.Arn})
+	if err != nil {
+		return nil, fmt.Errorf("read rotation of KMS key %s: %w", id, err)
+	}
+	if st.KeyRotationEnabled {
+		return p, nil
+	}
+	tags, err := api.ListResourceTags(ctx, &kms.ListResourceTagsInput{KeyId: m.Arn})
+	if err != nil {
+		return nil, fmt.Errorf("read tags of KMS key %s: %w", id, err)
+	}
+	tm := map[string]string{}
+	for _, tag := range tags.Tags {
+		tm[aws.ToString(tag.TagKey)] = aws.ToString(tag.TagValue)
+	}
+	if err := t.Exempt(id, tm); err != nil {
+		return nil, err
+	}
+	p.Addf(func(ctx context.Context) error {
+		_, err := api.EnableKeyRotation(ctx, &kms.EnableKeyRotationInput{KeyId: m.Arn})
+		return err
+	}, "turn on yearly automatic rotation of KMS key %s (%s) (off -> on)", aws.ToString(m.Arn), aws.ToString(m.Description))
+	return p, nil
+}
+
+// arnRegion returns the region of an ARN, or "".
+func arnRegion(arn string) string {
+	parts := strings.SplitN(arn, ":", 6)
+	if len(parts) < 6 || parts[0] != "arn" {
+		return ""
+	}
+	return parts[3]
+}

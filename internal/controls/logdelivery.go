@@ -1,0 +1,237 @@
+package controls
+
+// 3.4: trail events into CloudWatch Logs, and the service roles that log
+// deliveries (CloudTrail, VPC Flow Logs) assume. Section 4 reuses it.
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/cloudtrail"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
+	cwltypes "github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs/types"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
+
+	"github.com/cisguard/cisguard/internal/awsapi"
+	"github.com/cisguard/cisguard/internal/plan"
+)
+
+// 3.4
+
+// CloudWatchLogsParams configures 3.4, and section 4 when its trail has no
+// log group.
+type CloudWatchLogsParams struct {
+	TrailParams `yaml:",inline"`
+	// LogGroup receives the trail's events; "" means /aws/cloudtrail/<trail>.
+	LogGroup string `yaml:"logGroup"`
+	// RetentionDays is set on a created group; 0 keeps events forever.
+	RetentionDays int32 `yaml:"retentionDays"`
+	// RoleName is the role CloudTrail assumes to deliver.
+	RoleName string `yaml:"roleName"`
+}
+
+func defaultCloudWatchLogsParams() *CloudWatchLogsParams {
+	return &CloudWatchLogsParams{RetentionDays: 365, RoleName: "cisguard-cloudtrail-to-cloudwatch-logs"}
+}
+
+// Validate checks names and the retention.
+func (p *CloudWatchLogsParams) Validate() error {
+	if err := p.TrailParams.Validate(); err != nil {
+		return err
+	}
+	return validateLogDelivery(p.LogGroup, p.RetentionDays, p.RoleName)
+}
+
+var (
+	logGroupRe = regexp.MustCompile(`^[\.\-_/#A-Za-z0-9]{1,512}$`)
+	roleNameRe = regexp.MustCompile(`^[\w+=,.@-]{1,64}$`)
+	// retentionValues are the retentions CloudWatch Logs accepts.
+	retentionValues = []int32{0, 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653}
+)
+
+func validateLogDelivery(group string, retention int32, role string) error {
+	if group != "" && !logGroupRe.MatchString(group) {
+		return fmt.Errorf("logGroup %q is not a valid log group name", group)
+	}
+	if !slices.Contains(retentionValues, retention) {
+		return fmt.Errorf("retentionDays %d is not one CloudWatch Logs accepts (%v; 0 keeps events forever)", retention, retentionValues[1:])
+	}
+	if !roleNameRe.MatchString(role) {
+		return fmt.Errorf("roleName %q is not a valid role name", role)
+	}
+	return nil
+}
+
+func planTrailLogs(ctx context.Context, t *Target) (*plan.Plan, error) {
+	p := &plan.Plan{}
+	cfg := params[CloudWatchLogsParams](t)
+	tr, gone, err := findingTrail(ctx, t, cfg.Trail)
+	if err != nil {
+		return nil, err
+	}
+	if gone {
+		p.Note("trail %s no longer exists: nothing to do", t.Resource.ID)
+		return p, nil
+	}
+	_, _, err = planLogDelivery(ctx, t, tr, cfg, p)
+	return p, err
+}
+
+// logGroupOf returns the name of the log group in a CloudTrail log group ARN.
+func logGroupOf(arn string) string {
+	_, name, _ := strings.Cut(arn, ":log-group:")
+	return strings.TrimSuffix(name, ":*")
+}
+
+// planLogDelivery plans what the trail needs to deliver its events to
+// CloudWatch Logs and returns the log group they go to, which exists once
+// the plan is applied (exists: already before). A trail that already
+// delivers keeps its group (recreated if it was deleted).
+func planLogDelivery(ctx context.Context, t *Target, tr *trail, cfg *CloudWatchLogsParams, p *plan.Plan) (group string, exists bool, err error) {
+	logs := tr.home.Logs()
+	group = cfg.LogGroup
+	if arn := aws.ToString(tr.CloudWatchLogsLogGroupArn); arn != "" {
+		group = logGroupOf(arn)
+	}
+	if group == "" {
+		group = "/aws/cloudtrail/" + tr.name()
+	}
+	if err := tr.changeable(t); err != nil {
+		// Its log group, if any, is in the management account too.
+		return "", false, err
+	}
+	if exists, err = planLogGroup(ctx, logs, tr.region(), group, cfg.RetentionDays, p); err != nil {
+		return "", false, err
+	}
+	if aws.ToString(tr.CloudWatchLogsLogGroupArn) != "" && aws.ToString(tr.CloudWatchLogsRoleArn) != "" {
+		return group, exists, nil
+	}
+	groupARN := "arn:" + t.Clients.Partition() + ":logs:" + tr.region() + ":" + t.Account() + ":log-group:" + group + ":*"
+	write := map[string]any{"Sid": sid("CloudTrailWriteTo", group), "Effect": "Allow", "Action": []string{"logs:CreateLogStream", "logs:PutLogEvents"},
+		"Resource": strings.TrimSuffix(groupARN, "*") + "log-stream:*"}
+	role, created, err := planServiceRole(ctx, t, cfg.RoleName, "cloudtrail.amazonaws.com", "CloudTrailToCloudWatchLogs", write, p)
+	if err != nil {
+		return "", false, err
+	}
+	update := tr.update(cloudtrail.UpdateTrailInput{CloudWatchLogsLogGroupArn: aws.String(groupARN), CloudWatchLogsRoleArn: aws.String(role)})
+	p.Addf(func(ctx context.Context) error {
+		return retryNewRole(ctx, created, update, "InvalidCloudWatchLogsRoleArnException")
+	}, "send the events of %s to CloudWatch Logs group %s through role %s", tr, group, cfg.RoleName)
+	return group, exists, nil
+}
+
+// planLogGroup plans a log group when it does not exist, with retention
+// days (0: forever).
+func planLogGroup(ctx context.Context, logs awsapi.Logs, region, name string, retention int32, p *plan.Plan) (exists bool, err error) {
+	pages := cloudwatchlogs.NewDescribeLogGroupsPaginator(logs, &cloudwatchlogs.DescribeLogGroupsInput{LogGroupNamePrefix: aws.String(name)})
+	for pages.HasMorePages() {
+		pg, err := pages.NextPage(ctx)
+		if err != nil {
+			return false, fmt.Errorf("describe log groups %s* in %s: %w", name, region, err)
+		}
+		if slices.ContainsFunc(pg.LogGroups, func(g cwltypes.LogGroup) bool { return aws.ToString(g.LogGroupName) == name }) {
+			return true, nil
+		}
+	}
+	p.Addf(func(ctx context.Context) error {
+		_, err := logs.CreateLogGroup(ctx, &cloudwatchlogs.CreateLogGroupInput{LogGroupName: aws.String(name)})
+		if awsapi.HasCode(err, "ResourceAlreadyExistsException") {
+			return nil // created meanwhile by a concurrent remediation
+		}
+		return err
+	}, "create CloudWatch Logs group %s in %s", name, region)
+	if retention > 0 {
+		p.Addf(func(ctx context.Context) error {
+			_, err := logs.PutRetentionPolicy(ctx, &cloudwatchlogs.PutRetentionPolicyInput{LogGroupName: aws.String(name), RetentionInDays: aws.Int32(retention)})
+			return err
+		}, "keep the events of log group %s for %d days", name, retention)
+	}
+	return false, nil
+}
+
+// planServiceRole makes sure a role that service may assume exists and
+// that its inline policy policyName holds stmt (merged, never replaced);
+// it returns the role's ARN and whether the plan creates it. An existing
+// role that does not trust the service is an error: cisguard does not
+// rewrite the trust of someone's role.
+func planServiceRole(ctx context.Context, t *Target, name, service, policyName string, stmt map[string]any, p *plan.Plan) (arn string, created bool, err error) {
+	api := t.Clients.IAM()
+	out, err := api.GetRole(ctx, &iam.GetRoleInput{RoleName: aws.String(name)})
+	doc := &policyDocument{Version: "2012-10-17"}
+	switch {
+	case awsapi.IsNotFound(err):
+		arn, created = t.ARN("iam", "", "role/"+name), true
+		trust := (&policyDocument{Version: "2012-10-17", Statement: []map[string]any{{"Effect": "Allow", "Principal": map[string]any{"Service": service}, "Action": "sts:AssumeRole",
+			"Condition": map[string]any{"StringEquals": map[string]any{"aws:SourceAccount": t.Account()}}}}}).String()
+		p.Addf(func(ctx context.Context) error {
+			_, err := api.CreateRole(ctx, &iam.CreateRoleInput{RoleName: aws.String(name), AssumeRolePolicyDocument: aws.String(trust), Description: aws.String("cisguard: lets " + service + " deliver logs")})
+			if awsapi.HasCode(err, "EntityAlreadyExists") {
+				return nil // created meanwhile by a concurrent remediation
+			}
+			return err
+		}, "create IAM role %s trusted by %s (this account only)", name, service)
+	case err != nil:
+		return "", false, fmt.Errorf("read role %s: %w", name, err)
+	default:
+		arn = aws.ToString(out.Role.Arn)
+		trust, err := parsePolicy(aws.ToString(out.Role.AssumeRolePolicyDocument))
+		if err != nil {
+			return "", false, fmt.Errorf("trust policy of role %s: %w", name, err)
+		}
+		if !trusts(trust, service) {
+			return "", false, fmt.Errorf("role %s exists but %s may not assume it: name another role (roleName)", name, service)
+		}
+		pol, err := api.GetRolePolicy(ctx, &iam.GetRolePolicyInput{RoleName: aws.String(name), PolicyName: aws.String(policyName)})
+		switch {
+		case awsapi.IsNotFound(err):
+		case err != nil:
+			return "", false, fmt.Errorf("read policy %s of role %s: %w", policyName, name, err)
+		default:
+			if doc, err = parsePolicy(aws.ToString(pol.PolicyDocument)); err != nil {
+				return "", false, fmt.Errorf("policy %s of role %s: %w", policyName, name, err)
+			}
+		}
+	}
+	if !doc.upsert(stmt) {
+		return arn, false, nil
+	}
+	text := doc.String()
+	p.Addf(func(ctx context.Context) error {
+		_, err := api.PutRolePolicy(ctx, &iam.PutRolePolicyInput{RoleName: aws.String(name), PolicyName: aws.String(policyName), PolicyDocument: aws.String(text)})
+		return err
+	}, "merge statement %s (%s on %s) into inline policy %s of role %s", stmt["Sid"], strings.Join(stringList(stmt["Action"]), ", "), strings.Join(stringList(stmt["Resource"]), ", "), policyName, name)
+	return arn, created, nil
+}
+
+// trusts reports whether a trust policy lets a service assume the role.
+func trusts(doc *policyDocument, service string) bool {
+	return slices.ContainsFunc(doc.Statement, func(s map[string]any) bool {
+		p, _ := s["Principal"].(map[string]any)
+		return s["Effect"] == "Allow" && slices.Contains(stringList(p["Service"]), service) &&
+			slices.ContainsFunc(stringList(s["Action"]), func(a string) bool { return a == "sts:AssumeRole" || a == "sts:*" || a == "*" })
+	})
+}
+
+// roleWait is how long retryNewRole waits between attempts.
+var roleWait = []time.Duration{2 * time.Second, 4 * time.Second, 8 * time.Second, 16 * time.Second}
+
+// retryNewRole runs do and, when the plan created the role it passes,
+// retries it while the service answers one of codes: IAM is eventually
+// consistent, and a service may not see a new role for some seconds.
+func retryNewRole(ctx context.Context, created bool, do func(context.Context) error, codes ...string) error {
+	err := do(ctx)
+	for i := 0; created && i < len(roleWait) && awsapi.HasCode(err, codes...); i++ {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(roleWait[i]):
+		}
+		err = do(ctx)
+	}
+	return err
+}
