@@ -53,6 +53,9 @@ type Config struct {
 	// Controls holds per-control settings keyed by CIS id ("5.1") or by a
 	// prefix that applies to every control under it ("4", "2.1.5").
 	Controls map[string]yaml.Node `yaml:"controls"`
+
+	// lines maps each key path set in the file to its line, for messages.
+	lines map[string]int
 }
 
 // Notifications says where messages go.
@@ -128,13 +131,34 @@ func Load(path string) (*Config, error) {
 	return c, nil
 }
 
-// Parse reads a configuration from YAML, rejecting unknown keys.
+// Parse reads a configuration from YAML. Unknown keys (with the closest
+// valid one), values of the wrong kind, invalid values and a second YAML
+// document are all reported at once, each with its key path and line.
 func Parse(b []byte) (*Config, error) {
-	c := &Config{}
+	c := &Config{lines: map[string]int{}}
 	dec := yaml.NewDecoder(bytes.NewReader(b))
-	dec.KnownFields(true)
-	if err := dec.Decode(c); err != nil && !errors.Is(err, io.EOF) {
+	var doc yaml.Node
+	switch err := dec.Decode(&doc); {
+	case errors.Is(err, io.EOF):
+		c.applyDefaults()
+		return c, nil
+	case err != nil:
 		return nil, cleanYAMLError(err)
+	}
+	var second yaml.Node
+	if err := dec.Decode(&second); !errors.Is(err, io.EOF) {
+		line := second.Line
+		if err != nil {
+			return nil, cleanYAMLError(err)
+		}
+		return nil, fmt.Errorf("line %d: a second YAML document (after ---) is not allowed: cisguard reads one configuration per file", line)
+	}
+	if len(doc.Content) == 0 {
+		c.applyDefaults()
+		return c, nil
+	}
+	if err := Decode(doc.Content[0], c, "", c.lines); err != nil {
+		return nil, err
 	}
 	c.applyDefaults()
 	if err := c.Validate(); err != nil {
@@ -149,41 +173,67 @@ var (
 	topicRE   = regexp.MustCompile(`^arn:aws[\w-]*:sns:[a-z0-9-]+:\d{12}:[\w-]{1,256}$`)
 )
 
+// At returns path followed by its line in the file, "concurrency (line 4)",
+// or path alone for a value the file did not set.
+func (c *Config) At(path string) string {
+	if l := c.lines[path]; l > 0 {
+		return fmt.Sprintf("%s (line %d)", path, l)
+	}
+	return path
+}
+
 // Validate checks the values; Parse calls it, callers that change a
 // loaded configuration call it again.
 func (c *Config) Validate() error {
 	var errs []error
+	bad := func(path, format string, args ...any) {
+		errs = append(errs, fmt.Errorf("%s: %s", c.At(path), fmt.Sprintf(format, args...)))
+	}
 	if !roleRE.MatchString(c.RoleName) {
-		errs = append(errs, fmt.Errorf("roleName %q is not a valid IAM role name", c.RoleName))
+		bad("roleName", "%q is not a valid IAM role name", c.RoleName)
 	}
 	if t := c.Notifications.TopicARN; t != "" && !topicRE.MatchString(t) {
-		errs = append(errs, fmt.Errorf("notifications.topicArn %q is not an SNS topic ARN", t))
+		bad("notifications.topicArn", "%q is not an SNS topic ARN", t)
 	}
-	for _, a := range c.ExcludedAccounts {
+	for i, a := range c.ExcludedAccounts {
 		if !accountRE.MatchString(a) {
-			errs = append(errs, fmt.Errorf("excludedAccounts: %q is not a 12-digit account id", a))
+			bad(fmt.Sprintf("excludedAccounts[%d]", i), "%q is not a 12-digit account id", a)
 		}
 	}
 	if m := c.ManagementAccount; m != "" && !accountRE.MatchString(m) {
-		errs = append(errs, fmt.Errorf("managementAccount %q is not a 12-digit account id", m))
+		bad("managementAccount", "%q is not a 12-digit account id", m)
 	}
 	if c.Concurrency < 1 || c.Concurrency > 64 {
-		errs = append(errs, fmt.Errorf("concurrency %d is outside 1..64", c.Concurrency))
+		bad("concurrency", "%d is outside 1..64", c.Concurrency)
 	}
-	for key, n := range c.Controls {
+	keys := make([]string, 0, len(c.Controls))
+	for key := range c.Controls {
+		keys = append(keys, key)
+	}
+	slices.Sort(keys)
+	for _, key := range keys {
+		n := c.Controls[key]
 		if !validControlKey(key) {
-			errs = append(errs, fmt.Errorf("controls.%s: not a CIS v1.4.0 id or section", key))
+			bad("controls."+key, "not a CIS v1.4.0 id or section%s", suggestControl(key))
 		} else if n.Kind != yaml.MappingNode {
-			errs = append(errs, fmt.Errorf("controls.%s (line %d): want a mapping of settings", key, n.Line))
+			bad("controls."+key, "want a mapping of settings (mode, parameters), got %s", describe(&n))
 		}
 	}
 	return errors.Join(errs...)
 }
 
+// suggestControl names the closest control ids to a mistyped key.
+func suggestControl(key string) string {
+	if s := closest(key, catalog.ControlIDs()); s != "" {
+		return "; did you mean " + s + "?"
+	}
+	return ""
+}
+
 // Excluded reports whether an account is on the exclusion list.
 func (c *Config) Excluded(account string) bool { return slices.Contains(c.ExcludedAccounts, account) }
 
-// yaml.v3 prefixes its errors with "yaml: "; the caller already says where.
+// yaml.v3 prefixes its errors with "yaml: "; the caller already says which file.
 func cleanYAMLError(err error) error {
 	return errors.New(strings.ReplaceAll(strings.TrimPrefix(err.Error(), "yaml: "), "\n  ", "; "))
 }

@@ -172,7 +172,7 @@ func decodeYAML(text string, v any) error {
 	if err := yaml.Unmarshal([]byte(text), &n); err != nil {
 		return err
 	}
-	return decodeStrict(n.Content[0], v)
+	return config.Decode(n.Content[0], v, "params", nil)
 }
 
 // writes returns how many writes were recorded since the last Reset.

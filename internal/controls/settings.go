@@ -1,7 +1,6 @@
 package controls
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"reflect"
@@ -123,33 +122,36 @@ func resolve(c *Control, cfg *config.Config, used map[string]map[string]bool) (S
 		if st.Params == nil {
 			return st, fmt.Errorf("controls.%s.%s (line %d): %s takes no parameters", scope, rest.Content[0].Value, rest.Content[0].Line, c.ID)
 		}
-		if err := decodeStrict(rest, st.Params); err != nil {
-			return st, fmt.Errorf("controls.%s: %v", scope, err)
+		if err := config.Decode(rest, st.Params, "controls."+scope, nil); err != nil {
+			return st, err
 		}
 	}
 	if v, ok := st.Params.(Validator); ok {
 		if err := v.Validate(); err != nil {
-			return st, fmt.Errorf("controls.%s: %w", c.ID, err)
+			return st, fmt.Errorf("%s: %w", paramPath(c, cfg, err), err)
 		}
 	}
 	return st, nil
 }
 
-// decodeStrict decodes a mapping node into v, rejecting unknown keys
-// (yaml.Node.Decode has no such option, so the node goes through text).
-func decodeStrict(n *yaml.Node, v any) error {
-	b, err := yaml.Marshal(n)
-	if err != nil {
-		return err
+// paramPath names where a parameter error comes from: the key path and
+// line of the setting the message starts with ("unusedDays -3 is …"), as
+// set in the most specific scope, else the control itself.
+func paramPath(c *Control, cfg *config.Config, err error) string {
+	key, _, _ := strings.Cut(err.Error(), " ")
+	scopes := config.Scopes(c.ID)
+	for i := len(scopes) - 1; i >= 0; i-- {
+		n, ok := cfg.Controls[scopes[i]]
+		if !ok {
+			continue
+		}
+		for j := 0; j+1 < len(n.Content); j += 2 {
+			if k := n.Content[j]; k.Value == key {
+				return fmt.Sprintf("controls.%s.%s (line %d)", scopes[i], key, k.Line)
+			}
+		}
 	}
-	dec := yaml.NewDecoder(bytes.NewReader(b))
-	dec.KnownFields(true)
-	if err := dec.Decode(v); err != nil {
-		msg := strings.TrimPrefix(err.Error(), "yaml: ")
-		msg = strings.ReplaceAll(msg, "unmarshal errors:\n  ", "")
-		return errors.New(strings.ReplaceAll(msg, "\n  ", "; "))
-	}
-	return nil
+	return "controls." + c.ID
 }
 
 func mappingKeys(n *yaml.Node) []string {

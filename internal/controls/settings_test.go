@@ -63,12 +63,14 @@ controls:
 
 func TestConfigureRejects(t *testing.T) {
 	tests := []struct{ yaml, want string }{
-		{"controls: {'5.1': {strategy: cut}}", `strategy "cut" is not narrow, remove or replace`},
-		{"controls: {'5.1': {stratgy: narrow}}", "field stratgy not found"},
+		{"controls: {'5.1': {strategy: cut}}", `controls.5.1.strategy (line 1): strategy "cut" is not narrow, remove or replace`},
+		{"controls:\n  '5':\n    strategy: replace\n  '5.1':\n    adminCidr: 10.0.0.0/8\n    strategy: cut", `controls.5.1.strategy (line 6): strategy "cut"`},
+		{"controls:\n  '1.12':\n    mode: auto\n    unusedDays: -3", "controls.1.12.unusedDays (line 4): unusedDays -3 is outside"},
+		{"controls: {'5.1': {stratgy: narrow}}", "controls.5.1.stratgy (line 1): unknown setting; did you mean strategy?"},
 		{"controls: {'5.3': {strategy: narrow}}", "5.3 takes no parameters"},
 		{"controls: {'5': {colour: blue}}", "controls.5.colour (line 1): no control under 5 takes this setting"},
 		{"controls: {'5.1': {mode: sometimes}}", `"sometimes" is not auto, notify or off`},
-		{"controls: {'5.1': {entryQuota: lots}}", "cannot unmarshal"},
+		{"controls:\n  '5.1':\n    entryQuota: lots", `controls.5.1.entryQuota (line 3): want a whole number, got "lots"`},
 		{"controls: {'5.1': {strategy: replace}}", "strategy replace needs adminCidr"},
 	}
 	for _, tt := range tests {
