@@ -37,9 +37,6 @@ func badInput(format string, args ...any) error {
 	return &exitError{code: exitBadInput, err: fmt.Errorf(format, args...)}
 }
 
-// version is set at build time with -ldflags "-X main.version=…".
-var version = "dev"
-
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -86,17 +83,20 @@ func newRootCmd() *cobra.Command {
 that Security Hub reports, in the member account and region they came from.
 It runs as a Lambda function behind EventBridge, and from this command line
 with the same engine: dry-run any remediation against an event file first.`,
-		Version:       version,
+		Version:       versionString(),
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
+	root.SetVersionTemplate("{{.Version}}\n")
 	root.PersistentFlags().StringVar(&g.configPath, "config", "", "configuration file (YAML); defaults apply when omitted")
 	root.PersistentFlags().StringVar(&g.logLevel, "log-level", "warn", "log level: debug, info, warn or error (logs go to stderr)")
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return &exitError{code: exitBadInput, err: fmt.Errorf("%w\nsee '%s --help'", err, c.CommandPath())}
 	})
 	root.AddCommand(
-		newControlsCmd(),
+		newControlsCmd(g),
+		newConfigCmd(g),
+		newVersionCmd(),
 		newRemediateCmd(g),
 		newPolicyCmd(),
 		newBuildLambdaCmd(g),

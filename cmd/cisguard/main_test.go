@@ -6,10 +6,12 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 
-	"github.com/cisguard/cisguard/internal/catalog"
+	"github.com/cisguard/cisguard/internal/config"
+	"github.com/cisguard/cisguard/internal/controls"
 )
 
 // cli runs the command line and returns exit code, stdout and stderr.
@@ -27,37 +29,152 @@ func TestControlsJSON(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d", code)
 	}
-	var recs []map[string]any
-	if err := json.Unmarshal([]byte(out), &recs); err != nil {
+	var rows []map[string]any
+	if err := json.Unmarshal([]byte(out), &rows); err != nil {
 		t.Fatal(err)
 	}
-	if len(recs) != 58 {
-		t.Fatalf("%d recommendations", len(recs))
+	// 58 recommendations, 2.1.5 as its two parts.
+	if len(rows) != 59 {
+		t.Fatalf("%d rows", len(rows))
 	}
-	for _, field := range []string{"id", "title", "section", "level", "securityHubControls", "handling", "impact"} {
-		if _, ok := recs[0][field]; !ok {
+	for _, field := range []string{"id", "title", "section", "level", "securityHubControls", "impact", "cisguard"} {
+		if _, ok := rows[0][field]; !ok {
 			t.Errorf("field %s missing", field)
 		}
 	}
-	var r53 map[string]any
-	for _, r := range recs {
-		if r["id"] == "5.3" {
-			r53 = r
-		}
+	byID := map[string]map[string]any{}
+	for _, r := range rows {
+		byID[r["id"].(string)] = r
 	}
-	if sh := r53["securityHubControls"].([]any); len(sh) != 1 || sh[0] != "EC2.2" {
+	if sh := byID["5.3"]["securityHubControls"].([]any); len(sh) != 1 || sh[0] != "EC2.2" {
 		t.Errorf("5.3 security hub controls %v", sh)
 	}
-	if sh := recs[0]["securityHubControls"].([]any); len(sh) != 0 {
+	if sh := byID["1.1"]["securityHubControls"].([]any); len(sh) != 0 {
 		t.Errorf("1.1 must list no Security Hub control, got %v", sh)
+	}
+	// Rows say what the code does, nothing more.
+	for id, want := range map[string][3]string{
+		"5.3":     {"auto fix", "auto", "auto"},
+		"5.2":     {"opt-in fix", "notify", "notify"},
+		"1.4":     {"manual steps", "notify", "notify"},
+		"2.1.5.1": {"auto fix", "auto", "auto"},
+	} {
+		r := byID[id]
+		if r["cisguard"] != want[0] || r["defaultMode"] != want[1] || r["mode"] != want[2] {
+			t.Errorf("%s: %v %v %v, want %v", id, r["cisguard"], r["defaultMode"], r["mode"], want)
+		}
+	}
+	for id, r := range byID {
+		if _, ok := controls.Lookup(id); !ok && (r["cisguard"] != "not handled" || r["mode"] != nil) {
+			t.Errorf("%s has no control but the row says %v, mode %v", id, r["cisguard"], r["mode"])
+		}
+	}
+}
+
+func TestControlsHonourConfig(t *testing.T) {
+	cfg := filepath.Join(t.TempDir(), "c.yaml")
+	os.WriteFile(cfg, []byte("controls:\n  \"5\": {mode: notify}\n  \"5.2\": {mode: auto}\n  \"1.8\": {mode: off}\n"), 0o644)
+	code, out, errOut := cli(t, "", "controls", "--config", cfg, "-o", "json")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	var rows []controlRow
+	if err := json.Unmarshal([]byte(out), &rows); err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{"5.1": "notify", "5.2": "auto", "5.3": "notify", "1.8": "off", "1.9": "auto"}
+	for _, r := range rows {
+		if w, ok := want[r.ID]; ok {
+			if r.Mode != w {
+				t.Errorf("%s: mode %s, want %s", r.ID, r.Mode, w)
+			}
+			delete(want, r.ID)
+		}
+	}
+	if len(want) > 0 {
+		t.Errorf("rows missing: %v", want)
+	}
+	if code, _, errOut := cli(t, "", "controls", "--config", filepath.Join(t.TempDir(), "missing.yaml")); code != 2 || !strings.Contains(errOut, "missing.yaml") {
+		t.Errorf("missing config: exit %d %s", code, errOut)
 	}
 }
 
 func TestControlsTable(t *testing.T) {
 	code, out, _ := cli(t, "", "controls")
-	if code != 0 || strings.Count(out, "\n") != len(catalog.All())+1 || !strings.Contains(out, "5.1") {
+	if code != 0 || strings.Count(out, "\n") != 59+1 || !strings.Contains(out, "2.1.5.2") {
 		t.Fatalf("exit %d\n%s", code, out)
 	}
+}
+
+func TestVersion(t *testing.T) {
+	for _, args := range [][]string{{"version"}, {"--version"}} {
+		code, out, _ := cli(t, "", args...)
+		if code != 0 || !strings.HasPrefix(out, "cisguard ") || !strings.Contains(out, runtime.Version()) || strings.Count(out, "\n") != 1 {
+			t.Errorf("%v: exit %d %q", args, code, out)
+		}
+	}
+}
+
+func TestConfigValidate(t *testing.T) {
+	dir := t.TempDir()
+	bad := filepath.Join(dir, "bad.yaml")
+	os.WriteFile(bad, []byte("roleName: R\nconcurency: 4\ncontrols:\n  \"1.8\":\n    minimumLenght: 16\n"), 0o644)
+	code, _, errOut := cli(t, "", "config", "validate", "--config", bad)
+	if code != 2 || !strings.Contains(errOut, "concurency (line 2): unknown setting; did you mean concurrency?") {
+		t.Errorf("exit %d: %s", code, errOut)
+	}
+	os.WriteFile(bad, []byte("controls:\n  \"1.8\":\n    minimumLenght: 16\n"), 0o644)
+	code, _, errOut = cli(t, "", "config", "validate", "--config", bad)
+	if code != 2 || !strings.Contains(errOut, "controls.1.8.minimumLenght (line 3): unknown setting; did you mean minimumLength?") {
+		t.Errorf("exit %d: %s", code, errOut)
+	}
+
+	good := filepath.Join(dir, "good.yaml")
+	os.WriteFile(good, []byte("concurrency: 4\ncontrols:\n  \"1.8\": {minimumLength: 16}\n  \"5\": {mode: notify}\n"), 0o644)
+	code, out, errOut := cli(t, "", "config", "validate", "--config", good)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	for _, want := range []string{"concurrency: 4", `"1.8": {mode: auto, minimumLength: 16}`, `"5.3": {mode: notify}`, "updateFindings: true", "roleName: CIS_Remediator_Role"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("effective settings lack %q:\n%s", want, out)
+		}
+	}
+	// The effective settings are themselves a valid configuration that
+	// means the same.
+	again := filepath.Join(dir, "again.yaml")
+	os.WriteFile(again, []byte(out), 0o644)
+	code, out2, errOut := cli(t, "", "config", "validate", "--config", again)
+	if code != 0 || strings.SplitN(out2, "\n", 2)[1] != strings.SplitN(out, "\n", 2)[1] {
+		t.Errorf("round trip: exit %d %s\n%s", code, errOut, out2)
+	}
+}
+
+func TestExampleConfig(t *testing.T) {
+	path := filepath.Join("..", "..", "examples", "cisguard.yaml")
+	code, out, errOut := cli(t, "", "config", "validate", "--config", path)
+	if code != 0 {
+		t.Fatalf("examples/cisguard.yaml: exit %d: %s", code, errOut)
+	}
+	// Complete: every global setting and every control's parameters
+	// appear in the example.
+	text, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, key := range config.Keys(config.Config{}) {
+		if !strings.Contains(string(text), key+":") {
+			t.Errorf("example lacks the global setting %s", key)
+		}
+	}
+	for _, c := range controls.All() {
+		for _, key := range config.Keys(c.Params) {
+			if !strings.Contains(string(text), key+":") {
+				t.Errorf("example lacks %s's parameter %s", c.ID, key)
+			}
+		}
+	}
+	_ = out
 }
 
 func TestRemediateUnusableInput(t *testing.T) {
@@ -100,7 +217,7 @@ func TestRemediateBadConfigIsRejected(t *testing.T) {
 	p := filepath.Join(t.TempDir(), "c.yaml")
 	os.WriteFile(p, []byte("controls:\n  '5.1':\n    strategy: cut\n  '9.9': {mode: auto}\nroleNam: x\n"), 0o644)
 	code, _, stderr := cli(t, "", "remediate", "--event", events("imported-standard-5.3.json"), "--config", p)
-	if code != exitBadInput || !strings.Contains(stderr, "field roleNam not found") {
+	if code != exitBadInput || !strings.Contains(stderr, "roleNam (line 5): unknown setting; did you mean roleName?") {
 		t.Errorf("exit %d: %s", code, stderr)
 	}
 }

@@ -201,3 +201,14 @@ func yamlKeys(p any) []string {
 	walk(reflect.TypeOf(p).Elem())
 	return keys
 }
+
+// All returns the setting of every control, in benchmark order.
+func (s *Settings) All() []Setting {
+	var out []Setting
+	for _, c := range All() {
+		if st, ok := s.byID[c.ID]; ok {
+			out = append(out, st)
+		}
+	}
+	return out
+}
