@@ -70,6 +70,8 @@ type SecurityHub interface {
 	StartConfigurationPolicyDisassociation(ctx context.Context, in *securityhub.StartConfigurationPolicyDisassociationInput, optFns ...func(*securityhub.Options)) (*securityhub.StartConfigurationPolicyDisassociationOutput, error)
 
 	DescribeActionTargets(ctx context.Context, in *securityhub.DescribeActionTargetsInput, optFns ...func(*securityhub.Options)) (*securityhub.DescribeActionTargetsOutput, error)
+	CreateActionTarget(ctx context.Context, in *securityhub.CreateActionTargetInput, optFns ...func(*securityhub.Options)) (*securityhub.CreateActionTargetOutput, error)
+	DeleteActionTarget(ctx context.Context, in *securityhub.DeleteActionTargetInput, optFns ...func(*securityhub.Options)) (*securityhub.DeleteActionTargetOutput, error)
 }
 
 // Organizations reads the organization's shape (management account only).

@@ -65,7 +65,16 @@ func (p *Planner) PlanDelete(ctx context.Context) (*plan.Plan, error) {
 		return nil, err
 	}
 	if cur != nil {
-		pl.Addf(st.delete, "delete stack %s in the %s (Lambda, queues, rules, topic, custom action)", st.name, st.where)
+		pl.Addf(st.delete, "delete stack %s in the %s (Lambda, queues, rules, topic)", st.name, st.where)
+	}
+	if a, err := describeAction(ctx, admin.SecurityHub, p.actionARN()); err != nil {
+		return nil, err
+	} else if a != nil && aws.ToString(a.Description) == actionDescription {
+		arn := p.actionARN()
+		pl.Addf(func(ctx context.Context) error {
+			_, err := admin.SecurityHub.DeleteActionTarget(ctx, &securityhub.DeleteActionTargetInput{ActionTargetArn: &arn})
+			return err
+		}, "delete Security Hub custom action %s", o.Data.ActionID)
 	}
 	bucket := fmt.Sprintf("cisguard-artifacts-%s-%s", o.AdminAccount, o.home())
 	have, err := bucketExists(ctx, admin.S3, bucket)

@@ -60,6 +60,9 @@ type Options struct {
 	// MemberTopics and CloudTrailKeys add the optional member StackSets;
 	// SkipConfig leaves AWS Config alone.
 	MemberTopics, CloudTrailKeys, SkipConfig bool
+	// CloudTrailKeyRegion is the one region of the CloudTrail keys (a
+	// trail's key is in its bucket's region); the home region when empty.
+	CloudTrailKeyRegion string
 	// Partition is "aws" unless the organization lives elsewhere.
 	Partition string
 	// Progress receives one line per state change while waiting.
@@ -93,6 +96,9 @@ func (o *Options) Validate() error {
 			errs = append(errs, fmt.Errorf("--regions: %s is listed twice", r))
 		}
 		seen[r] = true
+	}
+	if r := o.CloudTrailKeyRegion; r != "" && !regionRE.MatchString(r) {
+		errs = append(errs, fmt.Errorf("--cloudtrail-key-region: %q is not a region name", r))
 	}
 	return errors.Join(errs...)
 }
@@ -480,19 +486,60 @@ func (p *Planner) adminStack(ctx context.Context, pl *plan.Plan, admin Services)
 	if err != nil {
 		return err
 	}
-	if !exists {
-		// A custom action with the same id (left by the original solution)
-		// would make the stack fail half-way: say so now.
-		arn := fmt.Sprintf("arn:%s:securityhub:%s:%s:action/custom/%s", o.Partition, o.home(), o.AdminAccount, o.Data.ActionID)
-		out, err := admin.SecurityHub.DescribeActionTargets(ctx, &securityhub.DescribeActionTargetsInput{ActionTargetArns: []string{arn}})
-		if err != nil && !isCode(err, "ResourceNotFoundException") && !isCode(err, "InvalidAccessException") {
-			return fmt.Errorf("securityhub:DescribeActionTargets: %w", err)
-		}
-		if err == nil && len(out.ActionTargets) > 0 {
-			return fmt.Errorf("a Security Hub custom action %s already exists in the admin account (from an earlier deployment?): delete it (aws securityhub delete-action-target --action-target-arn %s --region %s) and run again", o.Data.ActionID, arn, o.home())
-		}
+	_ = exists
+	return p.customAction(ctx, pl, admin.SecurityHub)
+}
+
+// actionDescription marks the custom action as cisguard's own.
+const actionDescription = "Remediate the selected CIS findings with cisguard (or send the manual steps)"
+
+// actionARN is the custom action's ARN in the admin account's home region.
+func (p *Planner) actionARN() string {
+	o := &p.Opts
+	return fmt.Sprintf("arn:%s:securityhub:%s:%s:action/custom/%s", o.Partition, o.home(), o.AdminAccount, o.Data.ActionID)
+}
+
+// customAction creates the Security Hub custom action the admin stack's
+// custom action rule listens to. CloudFormation's
+// AWS::SecurityHub::ActionTarget is available in a few regions only, so
+// the action is made with the API, in every home region alike.
+func (p *Planner) customAction(ctx context.Context, pl *plan.Plan, hub SecurityHub) error {
+	o := &p.Opts
+	arn := p.actionARN()
+	cur, err := describeAction(ctx, hub, arn)
+	if err != nil {
+		return err
+	}
+	switch {
+	case cur == nil:
+		pl.Addf(func(ctx context.Context) error {
+			_, err := hub.CreateActionTarget(ctx, &securityhub.CreateActionTargetInput{
+				Id: aws.String(o.Data.ActionID), Name: aws.String(o.Data.ActionName), Description: aws.String(actionDescription)})
+			return err
+		}, "create Security Hub custom action %s (%q) in the admin account, %s", o.Data.ActionID, o.Data.ActionName, o.home())
+	case aws.ToString(cur.Description) != actionDescription:
+		// Left by the original solution: its rule still sends the
+		// action's findings to its own function.
+		return fmt.Errorf("a Security Hub custom action %s that cisguard did not create already exists in the admin account (the original solution's?): delete it (aws securityhub delete-action-target --action-target-arn %s --region %s) and run again", o.Data.ActionID, arn, o.home())
 	}
 	return nil
+}
+
+// describeAction returns the custom action, or nil when there is none.
+func describeAction(ctx context.Context, hub SecurityHub, arn string) (*shtypes.ActionTarget, error) {
+	out, err := hub.DescribeActionTargets(ctx, &securityhub.DescribeActionTargetsInput{ActionTargetArns: []string{arn}})
+	switch {
+	case isCode(err, "ResourceNotFoundException"), isCode(err, "InvalidAccessException"):
+		return nil, nil
+	case err != nil:
+		return nil, fmt.Errorf("securityhub:DescribeActionTargets %s: %w", arn, err)
+	}
+	for _, a := range out.ActionTargets {
+		if aws.ToString(a.ActionTargetArn) == arn {
+			return &a, nil
+		}
+	}
+	return nil, nil
 }
 
 // memberStackSets plans the member role everywhere (one region: IAM is
@@ -511,7 +558,11 @@ func (p *Planner) memberStackSets(ctx context.Context, pl *plan.Plan, cfn CloudF
 			params: map[string]string{"NotificationEmail": o.NotifyEmail}, autoDeploy: true, describe: "member notification topics"})
 	}
 	if o.CloudTrailKeys {
-		sets = append(sets, &stackSet{name: CloudTrailKeySet, body: string(o.Templates[templates.CloudTrailKey]), regions: o.Regions,
+		region := o.CloudTrailKeyRegion
+		if region == "" {
+			region = o.home()
+		}
+		sets = append(sets, &stackSet{name: CloudTrailKeySet, body: string(o.Templates[templates.CloudTrailKey]), regions: []string{region},
 			params: map[string]string{}, autoDeploy: true, describe: "CloudTrail KMS keys"})
 	}
 	for _, s := range sets {

@@ -9,6 +9,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	shtypes "github.com/aws/aws-sdk-go-v2/service/securityhub/types"
+
 	"github.com/cisguard/cisguard/internal/config"
 	"github.com/cisguard/cisguard/internal/deploy/templates"
 	"github.com/cisguard/cisguard/internal/perms"
@@ -78,6 +81,7 @@ func TestFreshOrganization(t *testing.T) {
 		"create bucket cisguard-artifacts-222222222222-eu-west-1",
 		"upload the Lambda code (7 bytes) to s3://cisguard-artifacts-222222222222-eu-west-1/cisguard-lambda-",
 		"create stack cisguard-admin in the admin account 222222222222, eu-west-1",
+		"create Security Hub custom action CISRemediation",
 		"create StackSet cisguard-member-role",
 		"deploy StackSet cisguard-member-role to every account of the organization in eu-west-1",
 		"create stack cisguard-enable-config in the management account 111111111111, eu-west-1",
@@ -195,8 +199,9 @@ func TestRefusals(t *testing.T) {
 		"admin not in organization":  {func(w *world) { w.accounts = w.accounts[:1] }, "not an active account"},
 		"admin unreachable":          {func(w *world) { w.noAccess[admin] = true }, "admin account 222222222222: api error AccessDenied"},
 		"old custom action": {func(w *world) {
-			w.actionTargets["arn:aws:securityhub:eu-west-1:222222222222:action/custom/CISRemediation"] = true
-		}, "custom action CISRemediation already exists"},
+			arn := "arn:aws:securityhub:eu-west-1:222222222222:action/custom/CISRemediation"
+			w.actionTargets[arn] = shtypes.ActionTarget{ActionTargetArn: &arn, Description: aws.String("CIS remediation")}
+		}, "custom action CISRemediation that cisguard did not create already exists"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			w := newWorld()
@@ -230,7 +235,7 @@ func TestExistingSetupIsRespected(t *testing.T) {
 	pl := mustPlan(t, &Planner{Env: w, Opts: options(t, "code")})
 	got := descriptions(pl)
 	if slices.ContainsFunc(got, func(s string) bool {
-		return strings.Contains(s, "Security Hub") || strings.Contains(s, "enable-config")
+		return (strings.Contains(s, "Security Hub") && !strings.Contains(s, "custom action")) || strings.Contains(s, "enable-config")
 	}) {
 		t.Errorf("plan touches the existing Security Hub or Config setup:\n%s", pl)
 	}
@@ -271,7 +276,7 @@ func TestOptionalStackSets(t *testing.T) {
 	if s := w.sets[MemberTopicSet]; s == nil || len(s.instances) != 6 {
 		t.Errorf("member topics: %+v", s)
 	}
-	if s := w.sets[CloudTrailKeySet]; s == nil || len(s.instances) != 6 {
+	if s := w.sets[CloudTrailKeySet]; s == nil || len(s.instances) != 3 || !s.instances["222222222222/eu-west-1"] {
 		t.Errorf("CloudTrail keys: %+v", s)
 	}
 	if w.sets[EnableConfigSet] != nil || !strings.Contains(strings.Join(pl.Notes, ""), "--skip-config") {

@@ -39,7 +39,7 @@ type world struct {
 	central        bool
 	policies       map[string]string // id → name
 	rootPolicy     string
-	actionTargets  map[string]bool
+	actionTargets  map[string]shtypes.ActionTarget
 	nextID         int
 	stacks         map[string]*fakeStack // account/region/name
 	sets           map[string]*fakeSet
@@ -72,7 +72,7 @@ func newWorld() *world {
 		caller: "111111111111", orgID: "o-abcdefghij", mgmt: "111111111111", root: "r-ab12",
 		accounts:  []string{"111111111111", "222222222222", "333333333333", "444444444444"},
 		noAccess:  map[string]bool{},
-		delegated: map[string]string{}, policies: map[string]string{}, actionTargets: map[string]bool{},
+		delegated: map[string]string{}, policies: map[string]string{}, actionTargets: map[string]shtypes.ActionTarget{},
 		stacks: map[string]*fakeStack{}, sets: map[string]*fakeSet{}, ops: map[string]*cfntypes.StackSetOperation{},
 		opResults: map[string][]cfntypes.StackSetOperationResultSummary{},
 		buckets:   map[string]map[string][]byte{}, recorders: map[string]bool{},
@@ -87,6 +87,8 @@ func apiErr(code, format string, args ...any) error {
 func (w *world) write(format string, args ...any) {
 	w.writes = append(w.writes, fmt.Sprintf(format, args...))
 }
+
+func (w *world) partition() string { return "aws" }
 
 func (w *world) id(prefix string) string { w.nextID++; return fmt.Sprintf("%s-%04d", prefix, w.nextID) }
 
@@ -566,14 +568,36 @@ func (f *fakeHub) StartConfigurationPolicyDisassociation(_ context.Context, in *
 func (f *fakeHub) DescribeActionTargets(_ context.Context, in *securityhub.DescribeActionTargetsInput, _ ...func(*securityhub.Options)) (*securityhub.DescribeActionTargetsOutput, error) {
 	out := &securityhub.DescribeActionTargetsOutput{}
 	for _, arn := range in.ActionTargetArns {
-		if f.w.actionTargets[arn] {
-			out.ActionTargets = append(out.ActionTargets, shtypes.ActionTarget{ActionTargetArn: aws.String(arn)})
+		if a, ok := f.w.actionTargets[arn]; ok {
+			out.ActionTargets = append(out.ActionTargets, a)
 		}
 	}
 	if len(out.ActionTargets) == 0 {
 		return nil, apiErr("ResourceNotFoundException", "no action targets")
 	}
 	return out, nil
+}
+
+func (f *fakeHub) CreateActionTarget(_ context.Context, in *securityhub.CreateActionTargetInput, _ ...func(*securityhub.Options)) (*securityhub.CreateActionTargetOutput, error) {
+	arn := fmt.Sprintf("arn:%s:securityhub:%s:%s:action/custom/%s", f.w.partition(), f.region, f.account, aws.ToString(in.Id))
+	if _, ok := f.w.actionTargets[arn]; ok {
+		return nil, apiErr("ResourceConflictException", "action target %s already exists", arn)
+	}
+	if len(aws.ToString(in.Name)) > 20 || len(aws.ToString(in.Id)) > 20 || in.Description == nil {
+		return nil, apiErr("InvalidInputException", "bad action target")
+	}
+	f.w.write("CreateActionTarget %s", arn)
+	f.w.actionTargets[arn] = shtypes.ActionTarget{ActionTargetArn: &arn, Name: in.Name, Description: in.Description}
+	return &securityhub.CreateActionTargetOutput{ActionTargetArn: &arn}, nil
+}
+
+func (f *fakeHub) DeleteActionTarget(_ context.Context, in *securityhub.DeleteActionTargetInput, _ ...func(*securityhub.Options)) (*securityhub.DeleteActionTargetOutput, error) {
+	if _, ok := f.w.actionTargets[*in.ActionTargetArn]; !ok {
+		return nil, apiErr("ResourceNotFoundException", "no action target %s", *in.ActionTargetArn)
+	}
+	f.w.write("DeleteActionTarget %s", *in.ActionTargetArn)
+	delete(f.w.actionTargets, *in.ActionTargetArn)
+	return &securityhub.DeleteActionTargetOutput{ActionTargetArn: in.ActionTargetArn}, nil
 }
 
 // S3.

@@ -33,7 +33,6 @@ var resourceTypes = map[string][]string{
 	"AWS::SNS::Topic":                    {"TopicArn", "TopicName"},
 	"AWS::SQS::Queue":                    {"Arn", "QueueName", "QueueUrl"},
 	"AWS::SQS::QueuePolicy":              {"Id"},
-	"AWS::SecurityHub::ActionTarget":     {"ActionTargetArn"},
 }
 
 // pseudoParameters are CloudFormation's pseudo parameters.
@@ -53,7 +52,7 @@ var knownActions = map[string][]string{
 	"logs":          {"CreateLogStream", "PutLogEvents"},
 	"organizations": {"DescribeOrganization"},
 	"s3":            {"GetBucketAcl", "ListBucket", "PutObject"},
-	"securityhub":   {"BatchUpdateFindings"},
+	"securityhub":   {"BatchUpdateFindings", "GetFindings"},
 	"sns":           {"Publish"},
 	"sqs":           {"ChangeMessageVisibility", "DeleteMessage", "GetQueueAttributes", "ReceiveMessage", "SendMessage"},
 	"sts":           {"AssumeRole"},

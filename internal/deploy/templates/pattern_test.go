@@ -17,7 +17,8 @@ import (
 // No EventBridge pattern library for Go is served by the module proxy here
 // (quamina is not), so this file carries a matcher for exactly the pattern
 // features the templates use: nested objects, arrays of exact string
-// values, and $or. It follows EventBridge's documented semantics: every
+// values and of prefix and suffix matches, and $or. It follows
+// EventBridge's documented semantics: every
 // field named in the pattern must be present; an array in the event
 // matches when any of its elements does, and the fields of array elements
 // are flattened, so two fields of a pattern may be satisfied by two
@@ -100,20 +101,42 @@ func matchAt(pattern map[string]any, prefix string, flat map[string][]any) (bool
 	return true, nil
 }
 
-// matchValues reports whether any allowed value equals any event value.
+// matchValues reports whether any allowed value matches any event value:
+// an exact string, or {"prefix": s} / {"suffix": s} on a string.
 func matchValues(allowed, values []any, path string) (bool, error) {
 	for _, a := range allowed {
-		s, ok := a.(string)
-		if !ok {
-			return false, fmt.Errorf("pattern field %q: only exact string values are supported by this matcher, got %v", path, a)
+		match, err := valueMatcher(a, path)
+		if err != nil {
+			return false, err
 		}
 		for _, v := range values {
-			if v == s {
+			if s, ok := v.(string); ok && match(s) {
 				return true, nil
 			}
 		}
 	}
 	return false, nil
+}
+
+func valueMatcher(a any, path string) (func(string) bool, error) {
+	switch a := a.(type) {
+	case string:
+		return func(s string) bool { return s == a }, nil
+	case map[string]any:
+		if len(a) == 1 {
+			for op, arg := range a {
+				want, ok := arg.(string)
+				switch {
+				case !ok:
+				case op == "prefix":
+					return func(s string) bool { return strings.HasPrefix(s, want) }, nil
+				case op == "suffix":
+					return func(s string) bool { return strings.HasSuffix(s, want) }, nil
+				}
+			}
+		}
+	}
+	return nil, fmt.Errorf("pattern field %q: only exact strings, prefix and suffix are supported by this matcher, got %v", path, a)
 }
 
 func TestMatcher(t *testing.T) {
@@ -131,6 +154,10 @@ func TestMatcher(t *testing.T) {
 		{`{"detail":{"findings":{"A":["1"],"B":["y"]}}}`, true}, // flattened: different elements
 		{`{"detail":{"findings":{"$or":[{"A":["3"]},{"B":["x"]}]}}}`, true},
 		{`{"detail":{"findings":{"$or":[{"A":["3"]},{"B":["z"]}]}}}`, false},
+		{`{"detail":{"findings":{"B":[{"suffix":"y"}]}}}`, true},
+		{`{"detail":{"findings":{"B":[{"prefix":"z"},{"suffix":"x"}]}}}`, true},
+		{`{"detail":{"findings":{"B":[{"suffix":"z"}]}}}`, false},
+		{`{"detail":{"findings":{"A":[{"prefix":"1"}],"B":[{"suffix":"y"}]}}}`, true}, // flattened
 	} {
 		var p map[string]any
 		if err := json.Unmarshal([]byte(c.pattern), &p); err != nil {
@@ -142,7 +169,7 @@ func TestMatcher(t *testing.T) {
 		}
 	}
 	var p map[string]any
-	_ = json.Unmarshal([]byte(`{"detail":{"n":[{"prefix":"a"}]}}`), &p)
+	_ = json.Unmarshal([]byte(`{"detail":{"n":[{"wildcard":"a*"}]}}`), &p)
 	if _, err := matches(p, event); err == nil {
 		t.Error("an unsupported operator was accepted")
 	}
@@ -153,7 +180,12 @@ func TestMatcher(t *testing.T) {
 // custom action's ARN by actionARN, as CloudFormation would resolve them.
 func rulePattern(t *testing.T, rule, actionARN string) map[string]any {
 	t.Helper()
-	c := parseTemplate(t, Admin, rendered(t)[Admin])
+	return rulePatternOf(t, rendered(t)[Admin], rule, actionARN)
+}
+
+func rulePatternOf(t *testing.T, admin []byte, rule, actionARN string) map[string]any {
+	t.Helper()
+	c := parseTemplate(t, Admin, admin)
 	r, ok := c.resources[rule]
 	if !ok || c.types[rule] != "AWS::Events::Rule" {
 		t.Fatalf("admin template has no rule %s", rule)
@@ -172,9 +204,10 @@ func rulePattern(t *testing.T, rule, actionARN string) map[string]any {
 				out = append(out, s)
 			}
 			return out
-		case "Fn::GetAtt":
-			if arg.Value != "CustomAction.ActionTargetArn" {
-				t.Fatalf("%s: unexpected !GetAtt %s", rule, arg.Value)
+		case "Fn::Sub":
+			// The custom action's ARN, in this account and region.
+			if arg.Value != "arn:${AWS::Partition}:securityhub:${AWS::Region}:${AWS::AccountId}:action/custom/${ActionId}" {
+				t.Fatalf("%s: unexpected !Sub %s", rule, arg.Value)
 			}
 			return actionARN
 		case "":
@@ -207,10 +240,30 @@ func rulePattern(t *testing.T, rule, actionARN string) map[string]any {
 	if !ok {
 		t.Fatalf("%s: EventPattern is not an object", rule)
 	}
-	if b, _ := json.Marshal(p); len(b) > 4096 {
-		t.Errorf("%s: EventPattern is %d characters; EventBridge allows 4096", rule, len(b))
+	// EventBridge's default quota for an event pattern is 2,048 characters
+	// (adjustable per account, which cisguard cannot count on). The
+	// pattern EventBridge receives is the JSON CloudFormation sends:
+	// measured here without whitespace, as encoding/json writes it.
+	if b, _ := json.Marshal(p); len(b) > maxPattern {
+		t.Errorf("%s: EventPattern is %d characters; EventBridge allows %d by default", rule, len(b), maxPattern)
+	} else {
+		t.Logf("%s: EventPattern is %d characters (limit %d)", rule, len(b), maxPattern)
 	}
 	return p
+}
+
+// TestPatternSizeEveryControlAuto: with every recommendation in auto mode
+// (the largest list of Security Hub controls a configuration can select),
+// the automatic rule still fits EventBridge's default quota.
+func TestPatternSizeEveryControlAuto(t *testing.T) {
+	d := defaultData(t)
+	d.AutoControls = catalog.ControlIDs()
+	d.AutoSecurityControlIDs = AutoSecurityControls(d.AutoControls)
+	files, err := Render(d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rulePatternOf(t, files[Admin], "AutoRemediationRule", "")
 }
 
 func loadEvent(t *testing.T, path string) map[string]any {
@@ -239,6 +292,9 @@ func mustMatch(t *testing.T, p map[string]any, e any, want bool, what string) {
 
 const events = "../../../testdata/events"
 
+// maxPattern is EventBridge's default quota on an event pattern's size.
+const maxPattern = 2048
+
 // TestAutoRuleMatchesAutoControls builds, for every control in auto mode,
 // a FAILED/NEW/ACTIVE finding in both GeneratorId forms from a real sample,
 // and for every other control the same finding: only the former match.
@@ -262,11 +318,8 @@ func TestAutoRuleMatchesAutoControls(t *testing.T) {
 		autoSH[sh] = true
 	}
 	for _, id := range catalog.ControlIDs() {
-		for _, sh := range append(securityHubControls(id), "") {
+		for _, sh := range securityHubControls(id) {
 			for _, form := range []string{"standard", "consolidated"} {
-				if form == "consolidated" && sh == "" {
-					continue
-				}
 				e := withFinding(base, id, sh, form)
 				want := auto[id] || autoSH[sh]
 				mustMatch(t, p, e, want, fmt.Sprintf("%s (%s, %s form)", id, sh, form))
@@ -278,6 +331,23 @@ func TestAutoRuleMatchesAutoControls(t *testing.T) {
 		"NOTIFIED": func(f map[string]any) { f["Workflow"].(map[string]any)["Status"] = "NOTIFIED" },
 		"RESOLVED": func(f map[string]any) { f["Workflow"].(map[string]any)["Status"] = "RESOLVED" },
 		"ARCHIVED": func(f map[string]any) { f["RecordState"] = "ARCHIVED" },
+		// Forged: imported by an account with BatchImportFindings, whose
+		// product ARN names that account; Security Hub itself sets
+		// aws/securityhub/CompanyName from the product.
+		"forged product": func(f map[string]any) {
+			f["ProductArn"] = "arn:aws:securityhub:eu-central-1:444455556666:product/444455556666/default"
+			f["ProductFields"].(map[string]any)["aws/securityhub/CompanyName"] = "Personal"
+		},
+		"forged product claiming AWS": func(f map[string]any) {
+			f["ProductArn"] = "arn:aws:securityhub:eu-central-1:444455556666:product/444455556666/default"
+		},
+		"another AWS product": func(f map[string]any) {
+			f["ProductArn"] = "arn:aws:securityhub:eu-central-1::product/aws/guardduty"
+		},
+		"not AWS": func(f map[string]any) {
+			f["ProductFields"].(map[string]any)["aws/securityhub/CompanyName"] = "Personal"
+		},
+		"no SecurityControlId": func(f map[string]any) { delete(f["Compliance"].(map[string]any), "SecurityControlId") },
 	} {
 		e := withFinding(base, "5.3", "EC2.2", "consolidated")
 		mut(e["detail"].(map[string]any)["findings"].([]any)[0].(map[string]any))
@@ -287,14 +357,7 @@ func TestAutoRuleMatchesAutoControls(t *testing.T) {
 
 func autoIDs(t *testing.T) []string {
 	t.Helper()
-	d := defaultData(t)
-	var ids []string
-	for _, g := range d.AutoGeneratorIDs {
-		if id, ok := strings.CutPrefix(g, StandardGeneratorPrefix); ok {
-			ids = append(ids, id)
-		}
-	}
-	return ids
+	return defaultData(t).AutoControls
 }
 
 // withFinding returns a copy of an Imported event whose only finding is
@@ -345,6 +408,9 @@ func TestRulesAgainstSampleEvents(t *testing.T) {
 		"deploy/imported-control-IAM.4-notify.json": {false, false},
 		"deploy/imported-cis-1.2.0-EC2.2.json":      {isAuto["5.3"], false},
 		"deploy/custom-action-other-target.json":    {false, false},
+		"deploy/forged-imported-EC2.2.json":         {false, false},
+		"deploy/forged-imported-claims-aws.json":    {false, false},
+		"deploy/forged-custom-action.json":          {false, false},
 	}
 	for file, w := range want {
 		e := loadEvent(t, filepath.Join(events, file))

@@ -70,9 +70,10 @@ type Data struct {
 	KeyAlias string
 	// ActionID and ActionName name the Security Hub custom action.
 	ActionID, ActionName string
-	// AutoGeneratorIDs and AutoSecurityControlIDs select the findings the
-	// automatic rule sends to the Lambda (see AutoFindings).
-	AutoGeneratorIDs       []string
+	// AutoControls are the CIS ids in auto mode; AutoSecurityControlIDs
+	// select their findings for the automatic rule (see
+	// AutoSecurityControls).
+	AutoControls           []string
 	AutoSecurityControlIDs []string
 	// MemberPolicy is the member role's permissions policy.
 	MemberPolicy perms.Document
@@ -82,15 +83,14 @@ type Data struct {
 // auto mode ((*controls.Settings).Auto) and the member policy
 // (engine.MemberPolicy).
 func For(cfg *config.Config, auto []string, policy perms.Document) Data {
-	gen, sc := AutoFindings(auto)
 	return Data{
 		RoleName:               cfg.RoleName,
 		MemberTopic:            cfg.Notifications.MemberTopic,
 		KeyAlias:               DefaultKeyAlias,
 		ActionID:               DefaultActionID,
 		ActionName:             DefaultActionName,
-		AutoGeneratorIDs:       gen,
-		AutoSecurityControlIDs: sc,
+		AutoControls:           slices.Sorted(slices.Values(auto)),
+		AutoSecurityControlIDs: AutoSecurityControls(auto),
 		MemberPolicy:           policy,
 	}
 }
@@ -101,24 +101,22 @@ const (
 	ControlGeneratorPrefix  = "security-control/"
 )
 
-// AutoFindings returns, for CIS ids in auto mode, the GeneratorId values of
-// their findings in both forms (standard-specific
-// "cis-aws-foundations-benchmark/v/1.4.0/5.3" and consolidated
-// "security-control/EC2.2") and the Security Hub control ids
-// (Compliance.SecurityControlId), including the related controls of other
-// standards, whose findings get the same fix. Both lists are sorted and
-// free of duplicates, so the rendered template is stable.
-func AutoFindings(auto []string) (generatorIDs, securityControlIDs []string) {
+// AutoSecurityControls returns, for CIS ids in auto mode, the Security Hub
+// controls that report them (Compliance.SecurityControlId), including the
+// related controls of other standards, whose findings get the same fix.
+// Security Hub sets Compliance.SecurityControlId on every control finding,
+// in the standard-specific form (GeneratorId
+// "cis-aws-foundations-benchmark/v/1.4.0/5.3") as in the consolidated one
+// ("security-control/EC2.2"), so these ids alone select both forms. The
+// list is sorted and free of duplicates, so the rendered template is
+// stable.
+func AutoSecurityControls(auto []string) []string {
+	var ids []string
 	for _, id := range auto {
-		generatorIDs = append(generatorIDs, StandardGeneratorPrefix+id)
-		for _, sh := range securityHubControls(id) {
-			generatorIDs = append(generatorIDs, ControlGeneratorPrefix+sh)
-			securityControlIDs = append(securityControlIDs, sh)
-		}
+		ids = append(ids, securityHubControls(id)...)
 	}
-	slices.Sort(generatorIDs)
-	slices.Sort(securityControlIDs)
-	return slices.Compact(generatorIDs), slices.Compact(securityControlIDs)
+	slices.Sort(ids)
+	return slices.Compact(ids)
 }
 
 // securityHubControls returns the Security Hub controls that report a CIS
@@ -202,7 +200,7 @@ func (d Data) validate() error {
 	if len(d.ActionName) > 20 {
 		return fmt.Errorf("templates: action name %q is longer than 20 characters", d.ActionName)
 	}
-	for _, id := range append(slices.Clone(d.AutoGeneratorIDs), d.AutoSecurityControlIDs...) {
+	for _, id := range d.AutoSecurityControlIDs {
 		if strings.ContainsAny(id, ",\"\n") {
 			return fmt.Errorf("templates: finding selector %q contains a comma, quote or newline", id)
 		}

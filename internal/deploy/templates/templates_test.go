@@ -86,25 +86,13 @@ func normalize(v any) any {
 	return out
 }
 
-func TestAutoFindings(t *testing.T) {
-	gen, sc := AutoFindings([]string{"5.3", "2.1.5.1", "1.7", "4.3"})
-	wantGen := []string{
-		"cis-aws-foundations-benchmark/v/1.4.0/1.7",
-		"cis-aws-foundations-benchmark/v/1.4.0/2.1.5.1",
-		"cis-aws-foundations-benchmark/v/1.4.0/4.3",
-		"cis-aws-foundations-benchmark/v/1.4.0/5.3",
-		"security-control/CloudWatch.1",
-		"security-control/EC2.2",
-		"security-control/S3.1",
-	}
-	if !slices.Equal(gen, wantGen) {
-		t.Errorf("generator ids %q, want %q", gen, wantGen)
-	}
+func TestAutoSecurityControls(t *testing.T) {
+	sc := AutoSecurityControls([]string{"5.3", "2.1.5.1", "1.7", "4.3"})
 	if want := []string{"CloudWatch.1", "EC2.2", "S3.1"}; !slices.Equal(sc, want) {
 		t.Errorf("security control ids %q, want %q", sc, want)
 	}
 	// Related controls of other standards come along (5.2 ↔ EC2.13 …).
-	_, sc = AutoFindings([]string{"5.2"})
+	sc = AutoSecurityControls([]string{"5.2"})
 	r, _ := catalog.Lookup("5.2")
 	if !slices.Equal(sc, r.Related) {
 		t.Errorf("5.2: %q, want its related controls %q", sc, r.Related)
@@ -124,7 +112,6 @@ func TestRenderFollowsConfiguration(t *testing.T) {
 	admin := parseTemplate(t, Admin, files[Admin])
 	for p, want := range map[string]string{
 		"MemberRoleName":         "Custom_Role",
-		"AutoGeneratorIds":       "cis-aws-foundations-benchmark/v/1.4.0/5.3,security-control/EC2.2",
 		"AutoSecurityControlIds": "EC2.2",
 	} {
 		if got := field(admin.parameters[p], "Default").Value; got != want {
@@ -150,7 +137,7 @@ func TestRenderRejectsBadValues(t *testing.T) {
 		func(d *Data) { d.RoleName = "" },
 		func(d *Data) { d.ActionName = "a name longer than twenty" },
 		func(d *Data) { d.MemberTopic = "x: y" },
-		func(d *Data) { d.AutoGeneratorIDs = []string{"a,b"} },
+		func(d *Data) { d.AutoSecurityControlIDs = []string{"a,b"} },
 		func(d *Data) { d.MemberPolicy = perms.Document{} },
 	} {
 		bad := d
