@@ -91,6 +91,10 @@ type Target struct {
 	ExemptTag config.Tag
 	// Now is the time age thresholds are measured against.
 	Now time.Time
+	// Settings are the resolved settings of every control: a control that
+	// writes a resource other controls share (the password policy) writes
+	// what all of them require. Nil knows no other control.
+	Settings *Settings
 }
 
 // Account returns the target's account id.

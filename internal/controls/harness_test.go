@@ -4,6 +4,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"maps"
 	"os"
 	"slices"
 	"sort"
@@ -36,6 +37,8 @@ type harness struct {
 	t      testing.TB
 	acct   *fake.Account
 	region string
+	// others holds the settings of other controls by scope (configure).
+	others map[string]string
 }
 
 var (
@@ -50,20 +53,29 @@ func newHarness(t testing.TB) *harness {
 	accountsMu.Lock()
 	accounts = append(accounts, a)
 	accountsMu.Unlock()
-	return &harness{t: t, acct: a, region: testRegion}
+	return &harness{t: t, acct: a, region: testRegion, others: map[string]string{}}
 }
+
+// configure sets controls.<scope> (YAML) for every later target: the
+// settings of the controls a target's control shares resources with.
+func (h *harness) configure(scope, settings string) { h.others[scope] = settings }
 
 // target builds the target of control id for a resource. settings is YAML
 // for controls.<id> (mode and parameters), "" for the defaults.
 func (h *harness) target(id string, res finding.Resource, settings string) (*Control, *Target) {
 	h.t.Helper()
 	cfg := config.Default()
+	cfg.Controls = map[string]yaml.Node{}
+	scopes := maps.Clone(h.others)
 	if settings != "" {
+		scopes[id] = settings
+	}
+	for scope, text := range scopes {
 		var n yaml.Node
-		if err := yaml.Unmarshal([]byte(settings), &n); err != nil {
+		if err := yaml.Unmarshal([]byte(text), &n); err != nil {
 			h.t.Fatalf("settings: %v", err)
 		}
-		cfg.Controls = map[string]yaml.Node{id: *n.Content[0]}
+		cfg.Controls[scope] = *n.Content[0]
 	}
 	set, err := Configure(cfg)
 	if err != nil {
@@ -73,7 +85,7 @@ func (h *harness) target(id string, res finding.Resource, settings string) (*Con
 	if !ok {
 		h.t.Fatalf("no control %s", id)
 	}
-	return st.Control, &Target{Clients: h.acct.Clients(h.region), Resource: res, Params: st.Params, ExemptTag: cfg.ExemptTag, Now: testNow}
+	return st.Control, &Target{Clients: h.acct.Clients(h.region), Resource: res, Params: st.Params, ExemptTag: cfg.ExemptTag, Now: testNow, Settings: set}
 }
 
 // plan runs a control's Plan under its declaration.
@@ -248,3 +260,43 @@ func TestMain(m *testing.M) {
 
 // uncalled are actions IAM checks without an API call of their own.
 var uncalled = []string{"iam:PassRole"}
+
+// run is one remediation, from plan to apply, as one process does it.
+type run func() error
+
+// remediation returns the run of control id on a resource in region.
+func (h *harness) remediation(id, region string, res finding.Resource, settings string) run {
+	return func() error {
+		c, t := h.target(id, res, settings)
+		t.Clients = h.acct.Clients(region)
+		p, err := h.plan(c, t)
+		if err != nil {
+			return fmt.Errorf("%s plan: %w", id, err)
+		}
+		if err := applyPlan(h, c, p); err != nil {
+			return fmt.Errorf("%s apply: %w", id, err)
+		}
+		return nil
+	}
+}
+
+// interleave runs a and b on the account as two processes would, with a
+// held just before its first call of op (service/operation), that is
+// between its reads and that write, while b runs from start to end; then
+// a resumes. Both must succeed. It fails the test when a never calls op.
+func (h *harness) interleave(op string, a, b run) {
+	h.t.Helper()
+	pause := h.acct.Log.Pause(op)
+	done := make(chan error, 1)
+	go func() { done <- a() }()
+	select {
+	case <-pause.Held():
+	case err := <-done:
+		h.t.Fatalf("the first remediation never called %s (error: %v)", op, err)
+	}
+	errB := b()
+	pause.Release()
+	if errA := <-done; errA != nil || errB != nil {
+		h.t.Fatalf("held at %s: first: %v; second: %v", op, errA, errB)
+	}
+}

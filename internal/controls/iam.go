@@ -45,7 +45,8 @@ func iamControls() []*Control {
 			Plan:        planPasswordLength,
 			Calls:       Calls{Reads: 2, Writes: 1, Case: "password policy with MinimumPasswordLength 8"},
 			Doc: "Raises the password policy's MinimumPasswordLength to `minimumLength` (default 14), never lowers it, and re-sends every other field as it is (IAM resets omitted ones). " +
-				"The policy is read again just before the update, so 1.8 and 1.9 fixed together keep each other's change. An account without a policy gets one that keeps IAM's default rules (8 characters; all four character types, where the default asks for three).",
+				"The update also holds 1.9's reuse prevention when 1.9 is automatic too, so that 1.8 and 1.9 fixed at the same time, even by different processes, never undo each other; the policy is read again just before the update. " +
+				"An account without a policy gets one that keeps IAM's default rules (8 characters; all four character types, where the default asks for three).",
 		},
 		{
 			ID:          "1.9",
@@ -53,7 +54,7 @@ func iamControls() []*Control {
 			Params:      &PasswordReuseParams{ReusePrevention: 24},
 			Plan:        planPasswordReuse,
 			Calls:       Calls{Reads: 2, Writes: 1, Case: "password policy without reuse prevention"},
-			Doc:         "Raises the password policy's PasswordReusePrevention to `reusePrevention` (default 24, IAM's maximum and the value Security Hub's IAM.16 checks), keeping every other field, as 1.8 does.",
+			Doc:         "Raises the password policy's PasswordReusePrevention to `reusePrevention` (default 24, IAM's maximum and the value Security Hub's IAM.16 checks), keeping every other field and holding 1.8's minimum length when 1.8 is automatic too, as 1.8 does.",
 		},
 		{
 			ID:          "1.10",
@@ -250,12 +251,115 @@ var (
 	}
 )
 
+// passwordRule is a numeric field of the password policy that a control
+// holds at a least value.
+type passwordRule struct {
+	control string
+	field   passwordField
+	least   func(params any) int32
+}
+
+// passwordRules are the controls that share the account password policy.
+var passwordRules = []passwordRule{
+	{"1.8", minimumLengthField, func(p any) int32 { return p.(*PasswordLengthParams).MinimumLength }},
+	{"1.9", reusePreventionField, func(p any) int32 { return p.(*PasswordReuseParams).ReusePrevention }},
+}
+
 func planPasswordLength(ctx context.Context, t *Target) (*plan.Plan, error) {
-	return planPasswordField(ctx, t, minimumLengthField, params[PasswordLengthParams](t).MinimumLength)
+	return planPasswordPolicy(ctx, t, "1.8")
 }
 
 func planPasswordReuse(ctx context.Context, t *Target) (*plan.Plan, error) {
-	return planPasswordField(ctx, t, reusePreventionField, params[PasswordReuseParams](t).ReusePrevention)
+	return planPasswordPolicy(ctx, t, "1.9")
+}
+
+// passwordTarget is a field and the least value an update gives it.
+type passwordTarget struct {
+	passwordRule
+	want int32
+}
+
+// passwordTargets returns what an update of the password policy by
+// control id must ensure: its own field first, then the field of every
+// other password control that cisguard fixes automatically.
+func passwordTargets(t *Target, id string) []passwordTarget {
+	var own, others []passwordTarget
+	for _, r := range passwordRules {
+		if r.control == id {
+			own = append(own, passwordTarget{r, r.least(t.Params)})
+		} else if params, ok := t.Settings.Automatic(r.control); ok {
+			others = append(others, passwordTarget{r, r.least(params)})
+		}
+	}
+	return append(own, others...)
+}
+
+// raise returns the update that keeps every field of p and raises the
+// targets' fields, and the changes it makes ("MinimumPasswordLength 8 ->
+// 14"); no changes when p satisfies every target.
+func raise(p *types.PasswordPolicy, targets []passwordTarget, own string) (*iam.UpdateAccountPasswordPolicyInput, []string) {
+	in := policyInput(p)
+	var changes []string
+	for _, x := range targets {
+		have := x.field.get(p)
+		if have >= x.want {
+			continue
+		}
+		x.field.set(in, x.want)
+		change := fmt.Sprintf("%s %d -> %d", x.field.name, have, x.want)
+		if x.control != own {
+			change += fmt.Sprintf(" (CIS %s, also automatic)", x.control)
+		}
+		changes = append(changes, change)
+	}
+	return in, changes
+}
+
+// planPasswordPolicy raises control id's field of the password policy.
+//
+// UpdateAccountPasswordPolicy replaces the whole policy, and Security Hub
+// raises IAM.15 and IAM.16 together: cisguard may handle them at the same
+// time in different processes, and no lock spans those. So every update
+// writes the policy whole in the state all the password controls fixed
+// automatically require, not only this one's field: whichever update
+// lands last, the policy satisfies all of them, and no interleaving loses
+// a field. The action reads the policy again just before writing, so that
+// fields changed since planning are kept.
+func planPasswordPolicy(ctx context.Context, t *Target, id string) (*plan.Plan, error) {
+	p := &plan.Plan{}
+	api := t.Clients.IAM()
+	acct := t.Account()
+	cur, exists, err := passwordPolicy(ctx, api, acct)
+	if err != nil {
+		return nil, err
+	}
+	targets := passwordTargets(t, id)
+	if own := targets[0]; own.field.get(cur) >= own.want {
+		return p, nil
+	}
+	do := func(ctx context.Context) error {
+		live, _, err := passwordPolicy(ctx, api, acct)
+		if err != nil {
+			return err
+		}
+		in, changes := raise(live, targets, id)
+		if len(changes) == 0 {
+			return nil // raised meanwhile
+		}
+		_, err = api.UpdateAccountPasswordPolicy(ctx, in)
+		return err
+	}
+	in, changes := raise(cur, targets, id)
+	if !exists {
+		fields := fmt.Sprintf("MinimumPasswordLength %d", aws.ToInt32(in.MinimumPasswordLength))
+		if n := aws.ToInt32(in.PasswordReusePrevention); n > 0 {
+			fields += fmt.Sprintf(", PasswordReusePrevention %d", n)
+		}
+		p.Addf(do, "create the password policy of account %s: %s, upper- and lowercase letters, numbers and symbols required (it had none; IAM's default asks for 8 characters and three of those four types)", acct, fields)
+		return p, nil
+	}
+	p.Addf(do, "set the password policy of account %s: %s (other fields kept)", acct, strings.Join(changes, ", "))
+	return p, nil
 }
 
 // defaultPasswordRules is the custom policy closest to what IAM enforces
@@ -305,51 +409,6 @@ func policyInput(p *types.PasswordPolicy) *iam.UpdateAccountPasswordPolicyInput 
 		in.PasswordReusePrevention = p.PasswordReusePrevention
 	}
 	return in
-}
-
-// planPasswordField raises one field of the password policy to want.
-//
-// UpdateAccountPasswordPolicy replaces the whole policy, so the action
-// reads the policy again and merges into it just before writing: 1.8 and
-// 1.9 are raised by Security Hub together, and an update built from the
-// policy as it was at planning would undo the other control's change.
-func planPasswordField(ctx context.Context, t *Target, f passwordField, want int32) (*plan.Plan, error) {
-	p := &plan.Plan{}
-	api := t.Clients.IAM()
-	acct := t.Account()
-	cur, exists, err := passwordPolicy(ctx, api, acct)
-	if err != nil {
-		return nil, err
-	}
-	have := f.get(cur)
-	if have >= want {
-		return p, nil
-	}
-	do := func(ctx context.Context) error {
-		live, _, err := passwordPolicy(ctx, api, acct)
-		if err != nil {
-			return err
-		}
-		if f.get(live) >= want {
-			return nil // raised meanwhile
-		}
-		in := policyInput(live)
-		f.set(in, want)
-		_, err = api.UpdateAccountPasswordPolicy(ctx, in)
-		return err
-	}
-	if !exists {
-		in := policyInput(cur)
-		f.set(in, want)
-		fields := fmt.Sprintf("MinimumPasswordLength %d", aws.ToInt32(in.MinimumPasswordLength))
-		if n := aws.ToInt32(in.PasswordReusePrevention); n > 0 {
-			fields += fmt.Sprintf(", PasswordReusePrevention %d", n)
-		}
-		p.Addf(do, "create the password policy of account %s: %s, upper- and lowercase letters, numbers and symbols required (it had none; IAM's default asks for 8 characters and three of those four types)", acct, fields)
-		return p, nil
-	}
-	p.Addf(do, "set the password policy of account %s: %s %d -> %d (other fields kept)", acct, f.name, have, want)
-	return p, nil
 }
 
 // Users (1.10, 1.12, 1.14).

@@ -53,6 +53,7 @@ var errBoom = fake.APIError("ServiceFailure", "boom")
 
 func TestPasswordLengthKeepsOtherFields(t *testing.T) {
 	h := newHarness(t)
+	h.configure("1.9", "mode: notify") // 1.8 alone: reuse prevention is not its to change
 	before := types.PasswordPolicy{
 		MinimumPasswordLength: aws.Int32(8), PasswordReusePrevention: aws.Int32(5), MaxPasswordAge: aws.Int32(90), ExpirePasswords: true,
 		HardExpiry: aws.Bool(true), AllowUsersToChangePassword: true, RequireSymbols: true, RequireNumbers: true,
@@ -82,8 +83,48 @@ func TestPasswordReuseKeepsOtherFields(t *testing.T) {
 	}
 }
 
+// Each password control writes the policy whole, holding the fields of
+// the other password controls that are automatic, and only those.
+func TestPasswordPolicyHoldsAutomaticSiblings(t *testing.T) {
+	before := types.PasswordPolicy{MinimumPasswordLength: aws.Int32(8), PasswordReusePrevention: aws.Int32(5), RequireSymbols: true}
+	tests := []struct {
+		id, sibling, siblingMode, want, lacks string
+		length, reuse                         int32
+	}{
+		{"1.8", "1.9", "auto", "MinimumPasswordLength 8 -> 14, PasswordReusePrevention 5 -> 24 (CIS 1.9, also automatic)", "", 14, 24},
+		{"1.9", "1.8", "auto", "PasswordReusePrevention 5 -> 24, MinimumPasswordLength 8 -> 14 (CIS 1.8, also automatic)", "", 14, 24},
+		{"1.8", "1.9", "notify", "MinimumPasswordLength 8 -> 14 (other", "PasswordReusePrevention", 14, 5},
+		{"1.9", "1.8", "off", "PasswordReusePrevention 5 -> 24 (other", "MinimumPasswordLength", 8, 24},
+	}
+	for _, tc := range tests {
+		t.Run(tc.id+" with "+tc.sibling+" "+tc.siblingMode, func(t *testing.T) {
+			h := newHarness(t)
+			h.configure(tc.sibling, "mode: "+tc.siblingMode)
+			h.acct.SetPasswordPolicy(&before)
+			d := descriptions(h.remediate(tc.id, accountResource(), ""))
+			containsAll(t, d, tc.want)
+			if tc.lacks != "" && strings.Contains(strings.Join(d, "\n"), tc.lacks) {
+				t.Errorf("plan changes %s: %v", tc.lacks, d)
+			}
+			got := h.acct.PasswordPolicy()
+			if aws.ToInt32(got.MinimumPasswordLength) != tc.length || aws.ToInt32(got.PasswordReusePrevention) != tc.reuse || !got.RequireSymbols {
+				t.Errorf("policy %s", showPolicy(got))
+			}
+		})
+	}
+	// The sibling's own parameters are the ones held.
+	h := newHarness(t)
+	h.configure("1.8", "minimumLength: 20")
+	h.acct.SetPasswordPolicy(&before)
+	h.remediate("1.9", accountResource(), "")
+	if got := h.acct.PasswordPolicy(); aws.ToInt32(got.MinimumPasswordLength) != 20 {
+		t.Errorf("1.9 held 1.8 at %d, want its minimumLength 20", aws.ToInt32(got.MinimumPasswordLength))
+	}
+}
+
 func TestPasswordPolicyCreatedWhenNone(t *testing.T) {
 	h := newHarness(t)
+	h.configure("1.8", "mode: notify")
 	p := h.remediate("1.9", accountResource(), "")
 	containsAll(t, descriptions(p), "create the password policy of account 111122223333: MinimumPasswordLength 8, PasswordReusePrevention 24, upper- and lowercase letters, numbers and symbols required (it had none")
 	got := h.acct.PasswordPolicy()
@@ -94,51 +135,40 @@ func TestPasswordPolicyCreatedWhenNone(t *testing.T) {
 	if !samePolicy(got, &want) {
 		t.Errorf("policy %s, want %s", showPolicy(got), showPolicy(&want))
 	}
-	h.remediate("1.8", accountResource(), "")
-	want.MinimumPasswordLength = aws.Int32(14)
-	if got := h.acct.PasswordPolicy(); !samePolicy(got, &want) {
-		t.Errorf("after 1.8: policy %s, want %s", showPolicy(got), showPolicy(&want))
-	}
 
 	h = newHarness(t)
 	p = h.remediate("1.8", accountResource(), "")
-	containsAll(t, descriptions(p), "create the password policy of account 111122223333: MinimumPasswordLength 14, upper- and lowercase")
-	want.PasswordReusePrevention = nil
+	containsAll(t, descriptions(p), "create the password policy of account 111122223333: MinimumPasswordLength 14, PasswordReusePrevention 24, upper- and lowercase")
+	want.MinimumPasswordLength = aws.Int32(14)
 	if got := h.acct.PasswordPolicy(); !samePolicy(got, &want) {
-		t.Errorf("1.8 alone: policy %s, want %s", showPolicy(got), showPolicy(&want))
+		t.Errorf("1.8 with 1.9 automatic: policy %s, want %s", showPolicy(got), showPolicy(&want))
 	}
 }
 
-// Security Hub raises IAM.15 and IAM.16 together: both plans are made
-// before either is applied, and both must hold afterwards.
-func TestPasswordLengthAndReuseTogether(t *testing.T) {
-	for _, order := range [][2]string{{"1.8", "1.9"}, {"1.9", "1.8"}} {
-		t.Run(order[0]+" first", func(t *testing.T) {
-			h := newHarness(t)
-			h.acct.SetPasswordPolicy(&types.PasswordPolicy{MinimumPasswordLength: aws.Int32(8), RequireSymbols: true})
-			c1, t1 := h.target(order[0], accountResource(), "")
-			c2, t2 := h.target(order[1], accountResource(), "")
-			p1, err1 := h.plan(c1, t1)
-			p2, err2 := h.plan(c2, t2)
-			if err1 != nil || err2 != nil || len(p1.Actions) != 1 || len(p2.Actions) != 1 {
-				t.Fatalf("plans: %v %v\n%s%s", err1, err2, p1, p2)
-			}
-			if err := applyPlan(h, c1, p1); err != nil {
-				t.Fatal(err)
-			}
-			if err := applyPlan(h, c2, p2); err != nil {
-				t.Fatal(err)
-			}
-			got := h.acct.PasswordPolicy()
-			if aws.ToInt32(got.MinimumPasswordLength) != 14 || aws.ToInt32(got.PasswordReusePrevention) != 24 || !got.RequireSymbols {
-				t.Errorf("policy %s", showPolicy(got))
-			}
-			for _, id := range order {
-				if p := h.mustPlan(id, accountResource(), ""); !p.Empty() {
-					t.Errorf("%s still plans %s", id, p)
+// Security Hub raises IAM.15 and IAM.16 together, and two processes may
+// handle them at once: whichever is held between its read and its write,
+// both fields hold in the end, and nothing else is lost.
+func TestPasswordPolicyConvergesAcrossProcesses(t *testing.T) {
+	for _, pair := range [][2]string{{"1.8", "1.9"}, {"1.9", "1.8"}} {
+		for _, seed := range []*types.PasswordPolicy{nil, {MinimumPasswordLength: aws.Int32(8), RequireSymbols: true, MaxPasswordAge: aws.Int32(90)}} {
+			t.Run(fmt.Sprintf("%s held, policy %v", pair[0], seed != nil), func(t *testing.T) {
+				h := newHarness(t)
+				if seed != nil {
+					h.acct.SetPasswordPolicy(seed)
 				}
-			}
-		})
+				h.interleave("IAM/UpdateAccountPasswordPolicy",
+					h.remediation(pair[0], testRegion, accountResource(), ""), h.remediation(pair[1], testRegion, accountResource(), ""))
+				got := h.acct.PasswordPolicy()
+				if aws.ToInt32(got.MinimumPasswordLength) != 14 || aws.ToInt32(got.PasswordReusePrevention) != 24 || seed != nil && (!got.RequireSymbols || aws.ToInt32(got.MaxPasswordAge) != 90) {
+					t.Errorf("policy %s", showPolicy(got))
+				}
+				for _, id := range pair {
+					if p := h.mustPlan(id, accountResource(), ""); !p.Empty() {
+						t.Errorf("%s still plans %s", id, p)
+					}
+				}
+			})
+		}
 	}
 }
 
@@ -167,7 +197,7 @@ func TestPasswordPolicyRaisedMeanwhile(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h.acct.SetPasswordPolicy(&types.PasswordPolicy{MinimumPasswordLength: aws.Int32(16)})
+	h.acct.SetPasswordPolicy(&types.PasswordPolicy{MinimumPasswordLength: aws.Int32(16), PasswordReusePrevention: aws.Int32(24)})
 	h.acct.Log.Reset()
 	if err := applyPlan(h, c, p); err != nil {
 		t.Fatal(err)

@@ -43,6 +43,20 @@ func (s *Settings) For(id string) (Setting, bool) {
 	return st, ok
 }
 
+// Automatic returns the parameters of a control that cisguard fixes
+// automatically (mode auto); ok is false for any other mode, or when s is
+// nil.
+func (s *Settings) Automatic(id string) (params any, ok bool) {
+	if s == nil {
+		return nil, false
+	}
+	st, ok := s.byID[id]
+	if !ok || st.Mode != Auto {
+		return nil, false
+	}
+	return st.Params, true
+}
+
 // Validator is implemented by parameters that check their own values.
 type Validator interface{ Validate() error }
 

@@ -161,7 +161,7 @@ func (e *Engine) handle(ctx context.Context, f finding.Finding) Result {
 		return r
 	}
 	c := d.Setting.Control
-	t := &controls.Target{Clients: member, Resource: f.Resource, Params: d.Setting.Params, ExemptTag: e.cfg.ExemptTag, Now: e.opts.Now()}
+	t := &controls.Target{Clients: member, Resource: f.Resource, Params: d.Setting.Params, ExemptTag: e.cfg.ExemptTag, Now: e.opts.Now(), Settings: e.settings}
 	cctx := perms.Declare(ctx, c.ID, c.Permissions)
 
 	if d.Action == policy.Notify {

@@ -49,6 +49,7 @@ type Log struct {
 	mu       sync.Mutex
 	calls    []Call
 	failures map[string][]error
+	hooks    map[string][]func()
 }
 
 // Calls returns the calls recorded so far.
@@ -88,14 +89,58 @@ func (l *Log) Fail(op string, errs ...error) {
 	l.failures[op] = append(l.failures[op], errs...)
 }
 
-// record checks the call against the declared permissions, records it and
-// returns an injected failure, if any.
+// Before makes fn run before the next call of service/operation
+// ("IAM/UpdateAccountPasswordPolicy"), once, outside the account's lock:
+// fn may block while other callers use the account. Tests interleave two
+// remediations with it (see Pause).
+func (l *Log) Before(op string, fn func()) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.hooks == nil {
+		l.hooks = map[string][]func(){}
+	}
+	l.hooks[op] = append(l.hooks[op], fn)
+}
+
+// Pause holds a call until released: two remediations of one account,
+// paused between one's reads and its write, run as two processes would.
+type Pause struct{ held, release chan struct{} }
+
+// Pause holds the next call of service/operation until Release.
+func (l *Log) Pause(op string) *Pause {
+	p := &Pause{held: make(chan struct{}), release: make(chan struct{})}
+	l.Before(op, func() {
+		close(p.held)
+		<-p.release
+	})
+	return p
+}
+
+// Held is closed when the paused call has arrived.
+func (p *Pause) Held() <-chan struct{} { return p.held }
+
+// Release lets the paused call proceed.
+func (p *Pause) Release() { close(p.release) }
+
+// record checks the call against the declared permissions, runs the hook
+// set with Before, records the call and returns an injected failure, if
+// any.
 func (l *Log) record(ctx context.Context, service, region, op string) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
 	if err := perms.Check(ctx, service, op); err != nil {
 		return err
+	}
+	key := service + "/" + op
+	l.mu.Lock()
+	var hook func()
+	if hs := l.hooks[key]; len(hs) > 0 {
+		hook, l.hooks[key] = hs[0], hs[1:]
+	}
+	l.mu.Unlock()
+	if hook != nil {
+		hook()
 	}
 	if l.Latency > 0 {
 		time.Sleep(l.Latency)
@@ -104,7 +149,6 @@ func (l *Log) record(ctx context.Context, service, region, op string) error {
 	defer l.mu.Unlock()
 	c := Call{Service: service, Operation: op, Region: region, Action: perms.Action(service, op), Owner: perms.Owner(ctx)}
 	l.calls = append(l.calls, c)
-	key := service + "/" + op
 	if errs := l.failures[key]; len(errs) > 0 {
 		l.failures[key] = errs[1:]
 		return errs[0]
