@@ -3,9 +3,11 @@
 //	decide (policy) → member clients (assumed role) → plan from live state →
 //	dry-run: show │ apply → verify → notify (SNS) → update Security Hub
 //
-// Findings run concurrently up to the configured bound, but findings of
-// the same account run one after another, because controls of one account
-// share resources (1.8 and 1.9 both rewrite the password policy).
+// Findings run concurrently up to the configured bound; findings of the
+// same account run one after another, which saves duplicate work on the
+// resources they share. Correctness does not rest on it: other processes
+// may handle the same account at the same time, and every control's
+// writes converge whatever the interleaving.
 package engine
 
 import (
