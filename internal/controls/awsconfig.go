@@ -6,6 +6,7 @@ import (
 	"context"
 	"fmt"
 	"regexp"
+	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/configservice"
@@ -25,7 +26,8 @@ type ConfigParams struct {
 	Bucket string `yaml:"bucket"`
 	// GlobalRegion is the one region that records global IAM resources.
 	GlobalRegion string `yaml:"globalRegion"`
-	// RoleARN is the role AWS Config assumes; "" means its service-linked role.
+	// RoleARN is the role AWS Config assumes; "" means its service-linked
+	// role, the only one Security Hub's Config.1 accepts.
 	RoleARN string `yaml:"roleArn"`
 }
 
@@ -60,6 +62,12 @@ func planConfigRecorder(ctx context.Context, t *Target) (*plan.Plan, error) {
 	if len(recs.ConfigurationRecorders) > 0 {
 		r := recs.ConfigurationRecorders[0]
 		name = aws.ToString(r.Name)
+		if role := aws.ToString(r.RoleARN); !strings.HasSuffix(role, "/"+configSLR) {
+			// Security Hub's Config.1 also checks the recorder's role.
+			p.Leave(fmt.Sprintf("configuration recorder %s in %s records as %s, not AWS Config's service-linked role: Security Hub's Config.1 still fails", name, region, role),
+				fmt.Sprintf("aws iam create-service-linked-role --aws-service-name config.amazonaws.com (once per account), then aws configservice put-configuration-recorder --region %s with --configuration-recorder name=%s,roleARN=arn:%s:iam::%s:role/aws-service-role/config.amazonaws.com/%s and the same recording group",
+					region, name, t.Clients.Partition(), t.Account(), configSLR))
+		}
 		g := r.RecordingGroup
 		if g != nil && g.AllSupported && (g.IncludeGlobalResourceTypes || !global) {
 			st, err := api.DescribeConfigurationRecorderStatus(ctx, &configservice.DescribeConfigurationRecorderStatusInput{ConfigurationRecorderNames: []string{name}})

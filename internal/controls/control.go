@@ -13,6 +13,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -169,9 +170,83 @@ func Lookup(id string) (*Control, bool) {
 	return nil, false
 }
 
+// Check plans a control for a target: the one assessment behind every
+// verdict, after a fix, for a resource found compliant, and for a scan. A
+// control without a plan contributes its manual steps as a residual, and
+// the exemption tag found while planning becomes an accepted residual
+// (the user's configured exception), not an error.
+func Check(ctx context.Context, c *Control, t *Target) (*plan.Plan, error) {
+	var p *plan.Plan
+	var err error
+	switch {
+	case c.Plan != nil:
+		p, err = c.Plan(ctx, t)
+	case c.Guide != nil:
+		var g *Guidance
+		if g, err = c.Guide(ctx, t); err == nil {
+			p = &plan.Plan{}
+			if g != nil {
+				p.Leave(g.Summary, g.Steps...)
+			}
+		}
+	default:
+		return nil, fmt.Errorf("%s has neither guidance nor a plan", c.ID)
+	}
+	var ex *ExemptError
+	if errors.As(err, &ex) {
+		p = &plan.Plan{}
+		p.Accept(ex.Error()+" (a configured exception: cisguard leaves it non-compliant)",
+			fmt.Sprintf("to have cisguard remediate it, remove the tag %s=%s from %s", ex.Tag.Key, ex.Tag.Value, ex.Resource))
+		return p, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	if p == nil {
+		p = &plan.Plan{}
+	}
+	return p, nil
+}
+
+// PlanGuidance returns what a person must do for a plan: its actions (which
+// cisguard makes itself when the control's mode is auto) and what it
+// leaves to a person. It returns nil when the plan has neither.
+func PlanGuidance(c *Control, t *Target, p *plan.Plan) *Guidance {
+	var left []plan.Residual
+	for _, r := range p.Residuals {
+		if !r.Accepted {
+			left = append(left, r)
+		}
+	}
+	g := &Guidance{}
+	switch {
+	case !p.Empty():
+		g.Summary = fmt.Sprintf("%s needs %d change(s); cisguard makes them when controls.%s.mode is auto, or do them by hand:", t.Resource.Name(), len(p.Actions), c.ID)
+		for _, a := range p.Actions {
+			g.Steps = append(g.Steps, a.Description)
+		}
+	case len(left) == 0:
+		return nil
+	}
+	var reasons []string
+	for _, r := range left {
+		if g.Summary == "" {
+			reasons = append(reasons, r.Reason)
+			g.Steps = append(g.Steps, r.Steps...)
+			continue
+		}
+		g.Steps = append(g.Steps, strings.Join(append([]string{"then, by hand: " + r.Reason}, r.Steps...), "; "))
+	}
+	if g.Summary == "" {
+		g.Summary = strings.Join(reasons, "; ")
+	}
+	return g
+}
+
 // Explain returns the manual steps for a target: the control's Guide, or,
-// for a control that has only a Plan, the plan's actions as steps. It
-// returns nil when there is nothing to do.
+// for a control that has only a Plan, the plan's actions, what it leaves
+// to a person and its notes as steps. It returns nil when there is nothing
+// to do, and an ExemptError for an exempt resource.
 func Explain(ctx context.Context, c *Control, t *Target) (*Guidance, error) {
 	if c.Guide != nil {
 		return c.Guide(ctx, t)
@@ -180,14 +255,13 @@ func Explain(ctx context.Context, c *Control, t *Target) (*Guidance, error) {
 		return nil, fmt.Errorf("%s has neither guidance nor a plan", c.ID)
 	}
 	p, err := c.Plan(ctx, t)
-	if err != nil || p.Empty() {
+	if err != nil {
 		return nil, err
 	}
-	g := &Guidance{Summary: fmt.Sprintf("%s needs %d change(s); cisguard makes them when controls.%s.mode is auto, or do them by hand:", t.Resource.Name(), len(p.Actions), c.ID)}
-	for _, a := range p.Actions {
-		g.Steps = append(g.Steps, a.Description)
+	g := PlanGuidance(c, t, p)
+	if g != nil {
+		g.Steps = append(g.Steps, p.Notes...)
 	}
-	g.Steps = append(g.Steps, p.Notes...)
 	return g, nil
 }
 

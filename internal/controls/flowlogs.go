@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
@@ -50,14 +51,20 @@ func planFlowLogs(ctx context.Context, t *Target) (*plan.Plan, error) {
 	if len(out.Vpcs) != 1 {
 		return nil, fmt.Errorf("describe VPC %s: got %d VPCs", id, len(out.Vpcs))
 	}
+	// Security Hub's EC2.6 counts only flow logs that record rejected
+	// traffic (REJECT or ALL); one that records ACCEPT alone does not.
+	var acceptOnly []string
 	pages := ec2.NewDescribeFlowLogsPaginator(api, &ec2.DescribeFlowLogsInput{Filter: []ec2types.Filter{{Name: aws.String("resource-id"), Values: []string{id}}}})
 	for pages.HasMorePages() {
 		pg, err := pages.NextPage(ctx)
 		if err != nil {
 			return nil, fmt.Errorf("describe flow logs of VPC %s: %w", id, err)
 		}
-		if len(pg.FlowLogs) > 0 {
-			return p, nil // any flow log satisfies CIS 3.9
+		for _, f := range pg.FlowLogs {
+			if f.TrafficType == ec2types.TrafficTypeReject || f.TrafficType == ec2types.TrafficTypeAll {
+				return p, nil
+			}
+			acceptOnly = append(acceptOnly, aws.ToString(f.FlowLogId))
 		}
 	}
 	if err := t.Exempt(id, tagMap(out.Vpcs[0].Tags)); err != nil {
@@ -90,5 +97,8 @@ func planFlowLogs(ctx context.Context, t *Target) (*plan.Plan, error) {
 	p.Addf(func(ctx context.Context) error {
 		return retryNewRole(ctx, created, create, "InvalidParameter")
 	}, "create a flow log of VPC %s for REJECT traffic into log group %s through role %s", id, cfg.LogGroup, cfg.RoleName)
+	if len(acceptOnly) > 0 {
+		p.Note("flow log(s) %s of VPC %s record only ACCEPT traffic, which EC2.6 does not count; they are kept", strings.Join(acceptOnly, ", "), id)
+	}
 	return p, nil
 }

@@ -145,6 +145,36 @@ func (h *harness) measure(id string, res finding.Resource, settings string) *pla
 	return p
 }
 
+// check runs Check (the engine's and a scan's assessment) under the
+// control's declaration and fails the test on error.
+func (h *harness) check(id string, res finding.Resource, settings string) *plan.Plan {
+	h.t.Helper()
+	c, t := h.target(id, res, settings)
+	p, err := Check(h.ctx(c), c, t)
+	if err != nil {
+		h.t.Fatalf("%s check: %v", id, err)
+	}
+	return p
+}
+
+// wantState fails the test unless the plan is in state want with a
+// residual whose reason contains each of reasons.
+func wantState(t testing.TB, p *plan.Plan, want plan.State, reasons ...string) {
+	t.Helper()
+	if got := p.State(); got != want {
+		t.Fatalf("state %s, want %s; plan:\n%s", got, want, p)
+	}
+	var all []string
+	for _, r := range p.Residuals {
+		all = append(all, r.Reason+" | "+strings.Join(r.Steps, " | "))
+	}
+	for _, r := range reasons {
+		if !strings.Contains(strings.Join(all, "\n"), r) {
+			t.Errorf("no residual says %q; residuals:\n%s", r, strings.Join(all, "\n"))
+		}
+	}
+}
+
 // guide explains a control for a resource, under its declaration.
 func (h *harness) guide(id string, res finding.Resource, settings string) (*Guidance, error) {
 	c, t := h.target(id, res, settings)

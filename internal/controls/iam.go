@@ -542,7 +542,10 @@ func planUnusedCredentials(ctx context.Context, t *Target) (*plan.Plan, error) {
 		if last.After(set) {
 			since, how = *last, "last sign-in "+isoDate(*last)
 		} else if t.Now.Sub(*last) >= limit && t.Now.Sub(set) < limit {
-			p.Note("the console password of IAM user %s was set on %s, after its last sign-in on %s: kept until it has been unused for %d days", name, isoDate(set), isoDate(*last), cfg.UnusedDays)
+			// Security Hub's IAM.22 counts from the last sign-in, so it
+			// still fails the user until the new password is used.
+			p.Leave(fmt.Sprintf("the console password of IAM user %s was set on %s, after its last sign-in on %s: cisguard keeps it until it has been unused for %d days, but IAM.22 counts from the last sign-in and still fails", name, isoDate(set), isoDate(*last), cfg.UnusedDays),
+				fmt.Sprintf("have %s sign in with the new password, or delete it if the console is not needed: aws iam delete-login-profile --user-name %s", name, name))
 		}
 	}
 	if t.Now.Sub(since) < limit {

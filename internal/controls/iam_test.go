@@ -310,8 +310,8 @@ func TestUnusedCredentialsCases(t *testing.T) {
 		settings string
 		want     []string // substrings of the plan, in order of its actions
 		keys     []types.StatusType
-		password bool // still has one
-		note     string
+		password bool   // still has one
+		left     string // what the plan leaves to a person (NOTIFIED)
 	}{
 		{name: "key used 45 days ago is deactivated (the window includes day 45)",
 			user: fake.User{AccessKeys: []fake.AccessKey{{Created: ago(300), LastUsed: agoPtr(45)}}},
@@ -345,7 +345,7 @@ func TestUnusedCredentialsCases(t *testing.T) {
 			user: fake.User{Password: agoPtr(20)}, password: true},
 		{name: "password reset after its last use counts from the reset",
 			user: fake.User{Password: agoPtr(5), PasswordLastUsed: agoPtr(100)}, password: true,
-			note: "set on 2026-11-21, after its last sign-in on 2026-08-18: kept until it has been unused for 45 days"},
+			left: "set on 2026-11-21, after its last sign-in on 2026-08-18: cisguard keeps it until it has been unused for 45 days, but IAM.22 counts from the last sign-in"},
 		{name: "no credentials at all",
 			user: fake.User{PasswordLastUsed: agoPtr(300)}},
 	}
@@ -359,7 +359,11 @@ func TestUnusedCredentialsCases(t *testing.T) {
 				t.Errorf("%d actions, want %d:\n%s", len(p.Actions), len(tt.want), p)
 			}
 			containsAll(t, descriptions(p), tt.want...)
-			containsAll(t, p.Notes, tt.note)
+			if tt.left != "" {
+				wantState(t, h.check("1.12", userRes("u"), tt.settings), plan.Unresolved, tt.left, "aws iam delete-login-profile --user-name u")
+			} else {
+				wantState(t, h.check("1.12", userRes("u"), tt.settings), plan.Compliant)
+			}
 			got := h.acct.User("u")
 			var status []types.StatusType
 			for _, k := range got.AccessKeys {
@@ -397,6 +401,7 @@ func TestUserControlsVanishedAndExempt(t *testing.T) {
 			if err := h.planErr(id, userRes("breakglass"), ""); !IsExempt(err) || !strings.Contains(err.Error(), "IAM user breakglass is exempt") {
 				t.Errorf("exempt user: %v", err)
 			}
+			wantState(t, h.check(id, userRes("breakglass"), ""), plan.Excepted, "IAM user breakglass is exempt")
 		})
 	}
 }

@@ -241,14 +241,14 @@ func planKMSRotation(ctx context.Context, t *Target) (*plan.Plan, error) {
 		return nil, fmt.Errorf("describe KMS key %s: %w", id, err)
 	}
 	m := out.KeyMetadata
-	switch {
-	case m.KeyManager != kmstypes.KeyManagerTypeCustomer, m.KeySpec != kmstypes.KeySpecSymmetricDefault, m.Origin != kmstypes.OriginTypeAwsKms, m.KeyState != kmstypes.KeyStateEnabled:
-		p.Note("KMS key %s is not an enabled, symmetric, customer managed key with KMS key material (%s, %s, %s, %s): CIS 3.8 does not apply, nothing to do", id, m.KeyManager, m.KeySpec, m.Origin, m.KeyState)
+	if m.KeyManager != kmstypes.KeyManagerTypeCustomer {
+		p.Note("KMS key %s is managed by AWS, which rotates it: nothing to do", id)
 		return p, nil
 	}
-	desc := strings.ToLower(aws.ToString(m.Description))
-	if i := slices.IndexFunc(cfg.ExcludeKeywords, func(k string) bool { return strings.Contains(desc, strings.ToLower(k)) }); i >= 0 {
-		p.Note("KMS key %s skipped: its description %q contains the exclusion keyword %q", id, aws.ToString(m.Description), cfg.ExcludeKeywords[i])
+	if step := rotationBlocked(m); step != "" {
+		// Security Hub raised this finding, so it holds the key to KMS.4;
+		// a key cisguard cannot rotate stays failed until a person acts.
+		p.Leave(fmt.Sprintf("automatic rotation cannot be turned on for KMS key %s (%s, %s, %s)", id, m.KeySpec, m.Origin, m.KeyState), step)
 		return p, nil
 	}
 	st, err := api.GetKeyRotationStatus(ctx, &kms.GetKeyRotationStatusInput{KeyId: m.Arn})
@@ -256,6 +256,12 @@ func planKMSRotation(ctx context.Context, t *Target) (*plan.Plan, error) {
 		return nil, fmt.Errorf("read rotation of KMS key %s: %w", id, err)
 	}
 	if st.KeyRotationEnabled {
+		return p, nil
+	}
+	desc := strings.ToLower(aws.ToString(m.Description))
+	if i := slices.IndexFunc(cfg.ExcludeKeywords, func(k string) bool { return strings.Contains(desc, strings.ToLower(k)) }); i >= 0 {
+		p.Accept(fmt.Sprintf("KMS key %s is left without rotation: its description %q contains the exclusion keyword %q (controls.3.8.excludeKeywords)", id, aws.ToString(m.Description), cfg.ExcludeKeywords[i]),
+			fmt.Sprintf("to have cisguard turn on its rotation, take %q out of the key's description or of excludeKeywords", cfg.ExcludeKeywords[i]))
 		return p, nil
 	}
 	tags, err := api.ListResourceTags(ctx, &kms.ListResourceTagsInput{KeyId: m.Arn})
@@ -274,6 +280,22 @@ func planKMSRotation(ctx context.Context, t *Target) (*plan.Plan, error) {
 		return err
 	}, "turn on yearly automatic rotation of KMS key %s (%s) (off -> on)", aws.ToString(m.Arn), aws.ToString(m.Description))
 	return p, nil
+}
+
+// rotationBlocked returns what a person must do when KMS cannot rotate a
+// customer managed key automatically, or "" when it can.
+func rotationBlocked(m *kmstypes.KeyMetadata) string {
+	switch {
+	case m.KeySpec != kmstypes.KeySpecSymmetricDefault, m.Origin != kmstypes.OriginTypeAwsKms:
+		return "KMS rotates only symmetric keys with KMS key material: rotate it by hand (a new key, its aliases and users moved to it), or suppress the finding as an accepted exception"
+	case m.KeyState == kmstypes.KeyStateDisabled:
+		return "enable the key (cisguard then turns on its rotation), or schedule its deletion if it is no longer used"
+	case m.KeyState == kmstypes.KeyStatePendingDeletion, m.KeyState == kmstypes.KeyStatePendingReplicaDeletion:
+		return "the key awaits deletion, after which Security Hub stops reporting it; to keep it, cancel the deletion and enable it"
+	case m.KeyState != kmstypes.KeyStateEnabled:
+		return fmt.Sprintf("wait until the key is Enabled (it is %s), then run cisguard again", m.KeyState)
+	}
+	return ""
 }
 
 // arnRegion returns the region of an ARN, or "".

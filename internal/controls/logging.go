@@ -114,7 +114,8 @@ func loggingControls() []*Control {
 			Params:      &KMSRotationParams{},
 			Plan:        planKMSRotation,
 			Calls:       Calls{Reads: 3, Writes: 1, Case: "an enabled customer managed symmetric key without rotation"},
-			Doc:         "Turns on automatic rotation of the finding's key when it is an enabled, symmetric, customer managed key with KMS key material. Keys whose description contains any of `excludeKeywords`, or tagged exempt, are skipped with a note.",
+			Doc: "Turns on automatic rotation of the finding's key when it is an enabled, symmetric, customer managed key with KMS key material. Keys whose description contains any of `excludeKeywords`, or tagged exempt, are left as they are and their findings SUPPRESSED (a configured exception); " +
+				"a key KMS cannot rotate (asymmetric, HMAC, imported or external key material, disabled, pending deletion) is NOTIFIED with what a person must do.",
 		},
 		{
 			ID:          "3.9",
@@ -123,7 +124,7 @@ func loggingControls() []*Control {
 			Params:      &FlowLogParams{LogGroup: "/cisguard/vpc-flow-logs", RetentionDays: 365, RoleName: "cisguard-vpc-flow-logs"},
 			Plan:        planFlowLogs,
 			Calls:       Calls{Reads: 4, Writes: 5, Case: "a VPC without flow logs; log group and role created"},
-			Doc: "A VPC without any flow log gets one for rejected traffic into the CloudWatch Logs group `logGroup` (created when missing, retention `retentionDays`), delivered by `roleName` " +
+			Doc: "A VPC without a flow log of rejected traffic (TrafficType REJECT or ALL, as Security Hub's EC2.6 counts; an ACCEPT-only flow log is kept but does not count) gets one for rejected traffic into the CloudWatch Logs group `logGroup` (created when missing, retention `retentionDays`), delivered by `roleName` " +
 				"(created when missing, trusted by VPC Flow Logs; its inline policy merged). Flow log ingestion is billed.",
 		},
 		{

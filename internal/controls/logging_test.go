@@ -3,6 +3,7 @@ package controls
 import (
 	"context"
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -658,19 +659,21 @@ func TestKMSRotationCases(t *testing.T) {
 		key      fake.Key
 		region   string
 		settings string
-		note     string
+		state    plan.State
+		left     string // a residual's reason or step
 		rotated  bool
-		exempt   bool
 	}{
-		{name: "any keyword excludes", key: fake.Key{Description: "Imported for LEGACY app"}, settings: "excludeKeywords: [nope, legacy]", note: `contains the exclusion keyword "legacy"`},
+		{name: "any keyword excludes", key: fake.Key{Description: "Imported for LEGACY app"}, settings: "excludeKeywords: [nope, legacy]", state: plan.Excepted, left: `contains the exclusion keyword "legacy"`},
+		{name: "a keyword on a rotating key", key: fake.Key{Description: "legacy", Rotation: true}, settings: "excludeKeywords: [legacy]"},
 		{name: "no keyword matches", key: fake.Key{Description: "payments"}, settings: "excludeKeywords: [legacy, test]", rotated: true},
-		{name: "asymmetric", key: fake.Key{Spec: kmstypes.KeySpecRsa2048, Usage: kmstypes.KeyUsageTypeSignVerify}, note: "CIS 3.8 does not apply"},
-		{name: "AWS managed", key: fake.Key{Manager: kmstypes.KeyManagerTypeAws}, note: "CIS 3.8 does not apply"},
-		{name: "disabled", key: fake.Key{State: kmstypes.KeyStateDisabled}, note: "CIS 3.8 does not apply"},
-		{name: "imported material", key: fake.Key{Origin: kmstypes.OriginTypeExternal}, note: "CIS 3.8 does not apply"},
+		{name: "asymmetric", key: fake.Key{Spec: kmstypes.KeySpecRsa2048, Usage: kmstypes.KeyUsageTypeSignVerify}, state: plan.Unresolved, left: "rotate it by hand"},
+		{name: "AWS managed", key: fake.Key{Manager: kmstypes.KeyManagerTypeAws}},
+		{name: "disabled", key: fake.Key{State: kmstypes.KeyStateDisabled}, state: plan.Unresolved, left: "enable the key"},
+		{name: "pending deletion", key: fake.Key{State: kmstypes.KeyStatePendingDeletion}, state: plan.Unresolved, left: "awaits deletion"},
+		{name: "imported material", key: fake.Key{Origin: kmstypes.OriginTypeExternal}, state: plan.Unresolved, left: "rotate it by hand"},
 		{name: "already rotating", key: fake.Key{Rotation: true}},
 		{name: "key in another region", key: fake.Key{}, region: "ap-south-1", rotated: true},
-		{name: "exempt", key: fake.Key{Tags: map[string]string{"cisguard:exempt": "true"}}, exempt: true},
+		{name: "exempt", key: fake.Key{Tags: map[string]string{"cisguard:exempt": "true"}}, state: plan.Excepted, left: "remove the tag cisguard:exempt=true"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -680,19 +683,18 @@ func TestKMSRotationCases(t *testing.T) {
 				region = testRegion
 			}
 			key := h.acct.KMS(region).AddKey(tt.key)
-			if tt.exempt {
-				if err := h.planErr("3.8", keyRes(testRegion, key), tt.settings); !IsExempt(err) {
-					t.Errorf("err = %v", err)
+			if tt.state != plan.Compliant {
+				wantState(t, h.check("3.8", keyRes(testRegion, key), tt.settings), tt.state, tt.left)
+				if h.acct.KMS(region).Key(key).Rotation {
+					t.Error("rotation turned on")
 				}
 				return
 			}
-			p := h.remediate("3.8", keyRes(testRegion, key), tt.settings)
+			h.remediate("3.8", keyRes(testRegion, key), tt.settings)
 			if got := h.acct.KMS(region).Key(key).Rotation; got != (tt.rotated || tt.key.Rotation) {
 				t.Errorf("rotation %v", got)
 			}
-			if tt.note != "" && !strings.Contains(strings.Join(p.Notes, "\n"), tt.note) {
-				t.Errorf("notes %v", p.Notes)
-			}
+			wantState(t, h.check("3.8", keyRes(testRegion, key), tt.settings), plan.Compliant)
 		})
 	}
 	t.Run("vanished", func(t *testing.T) {
@@ -741,17 +743,38 @@ func TestFlowLogs(t *testing.T) {
 }
 
 func TestFlowLogsCases(t *testing.T) {
-	t.Run("any existing flow log is enough", func(t *testing.T) {
-		h := newHarness(t)
-		vpc, _, _ := h.acct.EC2(testRegion).AddVPC("10.0.0.0/16")
+	flowLog := func(h *harness, vpc string, traffic ec2types.TrafficType) {
+		t.Helper()
 		_, err := h.acct.EC2(testRegion).CreateFlowLogs(context.Background(), &ec2sdk.CreateFlowLogsInput{ResourceIds: []string{vpc}, ResourceType: ec2types.FlowLogsResourceTypeVpc,
-			TrafficType: ec2types.TrafficTypeAll, LogDestinationType: ec2types.LogDestinationTypeS3, LogDestination: aws.String("arn:aws:s3:::flow")})
+			TrafficType: traffic, LogDestinationType: ec2types.LogDestinationTypeS3, LogDestination: aws.String("arn:aws:s3:::flow")})
 		if err != nil {
 			t.Fatal(err)
 		}
-		if p := h.mustPlan("3.9", vpcRes(vpc), ""); !p.Empty() {
-			t.Errorf("plan %s", p)
+	}
+	for _, traffic := range []ec2types.TrafficType{ec2types.TrafficTypeAll, ec2types.TrafficTypeReject} {
+		t.Run("a flow log of "+string(traffic)+" traffic is enough", func(t *testing.T) {
+			h := newHarness(t)
+			vpc, _, _ := h.acct.EC2(testRegion).AddVPC("10.0.0.0/16")
+			flowLog(h, vpc, traffic)
+			wantState(t, h.check("3.9", vpcRes(vpc), ""), plan.Compliant)
+		})
+	}
+	t.Run("a flow log of ACCEPT traffic only gets a REJECT one beside it", func(t *testing.T) {
+		h := newHarness(t)
+		vpc, _, _ := h.acct.EC2(testRegion).AddVPC("10.0.0.0/16")
+		flowLog(h, vpc, ec2types.TrafficTypeAccept)
+		wantState(t, h.check("3.9", vpcRes(vpc), ""), plan.Changes)
+		p := h.remediate("3.9", vpcRes(vpc), "")
+		containsAll(t, descriptions(p), "create a flow log of VPC "+vpc+" for REJECT traffic")
+		containsAll(t, p.Notes, "record only ACCEPT traffic, which EC2.6 does not count")
+		var traffic []ec2types.TrafficType
+		for _, f := range h.acct.EC2(testRegion).FlowLogs() {
+			traffic = append(traffic, f.TrafficType)
 		}
+		if !slices.Equal(traffic, []ec2types.TrafficType{ec2types.TrafficTypeAccept, ec2types.TrafficTypeReject}) {
+			t.Errorf("flow logs record %v", traffic)
+		}
+		wantState(t, h.check("3.9", vpcRes(vpc), ""), plan.Compliant)
 	})
 	t.Run("vanished", func(t *testing.T) {
 		h := newHarness(t)
@@ -775,6 +798,7 @@ func TestFlowLogsCases(t *testing.T) {
 		if err := h.planErr("3.9", vpcRes(vpc), ""); !IsExempt(err) {
 			t.Errorf("error %v", err)
 		}
+		wantState(t, h.check("3.9", vpcRes(vpc), ""), plan.Excepted, "remove the tag cisguard:exempt=true from "+vpc)
 	})
 	t.Run("CreateFlowLogs fails", func(t *testing.T) {
 		h := newHarness(t)
@@ -868,11 +892,24 @@ func TestConfigRecorderCases(t *testing.T) {
 	})
 	t.Run("compliant", func(t *testing.T) {
 		h := newHarness(t)
-		h.acct.Config(testRegion).SetState(fake.ConfigState{Recorder: &configtypes.ConfigurationRecorder{Name: aws.String("default"), RecordingGroup: &configtypes.RecordingGroup{AllSupported: true}},
+		h.acct.Config(testRegion).SetState(fake.ConfigState{Recorder: &configtypes.ConfigurationRecorder{Name: aws.String("default"), RecordingGroup: &configtypes.RecordingGroup{AllSupported: true},
+			RoleARN: aws.String("arn:aws:iam::111122223333:role/aws-service-role/config.amazonaws.com/" + configSLR)},
 			Channel: &configtypes.DeliveryChannel{Name: aws.String("default")}, Recording: true})
-		if p := h.mustPlan("3.5", accountResource(), ""); !p.Empty() {
-			t.Errorf("plan %s", p)
-		}
+		wantState(t, h.check("3.5", accountResource(), ""), plan.Compliant)
+	})
+	t.Run("a recorder with its own role is left to a person", func(t *testing.T) {
+		h := newHarness(t)
+		h.acct.Config(testRegion).SetState(fake.ConfigState{Recorder: &configtypes.ConfigurationRecorder{Name: aws.String("default"), RecordingGroup: &configtypes.RecordingGroup{AllSupported: true},
+			RoleARN: aws.String("arn:aws:iam::111122223333:role/config-recorder")},
+			Channel: &configtypes.DeliveryChannel{Name: aws.String("default")}, Recording: true})
+		wantState(t, h.check("3.5", accountResource(), ""), plan.Unresolved, "records as arn:aws:iam::111122223333:role/config-recorder, not AWS Config's service-linked role", "create-service-linked-role")
+	})
+	t.Run("roleArn creates a recorder that Config.1 still fails", func(t *testing.T) {
+		h := newHarness(t)
+		h.acct.AddRole("config-recorder", `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"config.amazonaws.com"},"Action":"sts:AssumeRole"}]}`)
+		p := h.remediate("3.5", accountResource(), "roleArn: arn:aws:iam::111122223333:role/config-recorder")
+		containsAll(t, descriptions(p), "as arn:aws:iam::111122223333:role/config-recorder")
+		wantState(t, h.check("3.5", accountResource(), "roleArn: arn:aws:iam::111122223333:role/config-recorder"), plan.Unresolved, "not AWS Config's service-linked role")
 	})
 	t.Run("no service-linked role", func(t *testing.T) {
 		h := newHarness(t)

@@ -107,6 +107,8 @@ type Result struct {
 	Reason   string        `json:"reason"`
 	Actions  []plan.Result `json:"actions"`
 	Notes    []string      `json:"notes,omitempty"`
+	// Residuals are what the last plan leaves non-compliant.
+	Residuals []plan.Residual `json:"residuals,omitempty"`
 	// Guidance holds the manual steps of a notified finding.
 	Guidance *controls.Guidance `json:"guidance,omitempty"`
 	// Notification is "sent", "" when none was due, or why sending failed.
@@ -166,11 +168,7 @@ func (e *Engine) handle(ctx context.Context, f finding.Finding) Result {
 	t := &controls.Target{Clients: member, Resource: f.Resource, Params: d.Setting.Params, ExemptTag: e.cfg.ExemptTag, Now: e.opts.Now(), Settings: e.settings}
 	cctx := perms.Declare(ctx, c.ID, c.Permissions)
 
-	if d.Action == policy.Notify {
-		e.explain(cctx, &r, c, t, log)
-	} else {
-		e.remediate(cctx, &r, c, t, log)
-	}
+	e.remediate(cctx, &r, c, t, d.Action == policy.Notify, log)
 	if !e.opts.DryRun && r.Decision != Skipped {
 		e.notify(ctx, &r, member)
 	}
@@ -191,73 +189,131 @@ func (e *Engine) decide(ctx context.Context, f finding.Finding) policy.Decision 
 	return e.policy.Decide(f)
 }
 
-// explain builds the manual steps of a notify-mode finding.
-func (e *Engine) explain(ctx context.Context, r *Result, c *controls.Control, t *controls.Target, log *slog.Logger) {
-	g, err := controls.Explain(ctx, c, t)
-	switch {
-	case controls.IsExempt(err):
-		r.Decision, r.Reason = Skipped, err.Error()
-	case err != nil:
-		r.Decision, r.Reason = Failed, err.Error()
-		log.Error("guidance failed", "error", err)
-	case g == nil:
-		r.Decision, r.Reason = Skipped, "already compliant: nothing to do"
-		r.update = resolved("cisguard found the resource compliant; nothing was changed")
-	default:
-		r.Decision, r.Reason, r.Guidance = Notified, fmt.Sprintf("controls.%s.mode is notify: manual steps sent", c.ID), g
-		r.update = &hub.Update{Status: shtypes.WorkflowStatusNotified, Note: "cisguard sent manual steps: " + g.Summary}
-		log.Info("guidance", "summary", g.Summary, "steps", len(g.Steps))
-	}
-}
-
-// remediate plans and, unless this is a dry run, applies and verifies.
-func (e *Engine) remediate(ctx context.Context, r *Result, c *controls.Control, t *controls.Target, log *slog.Logger) {
-	p, err := c.Plan(ctx, t)
-	switch {
-	case controls.IsExempt(err):
-		r.Decision, r.Reason = Skipped, err.Error()
-		return
-	case err != nil:
+// remediate plans and, unless the control is in notify mode or this is a
+// dry run, applies the plan and plans again to verify it. Every path ends
+// in the verdict of a fresh plan (conclude).
+func (e *Engine) remediate(ctx context.Context, r *Result, c *controls.Control, t *controls.Target, notifyOnly bool, log *slog.Logger) {
+	p, err := controls.Check(ctx, c, t)
+	if err != nil {
 		r.Decision, r.Reason = Failed, err.Error()
 		log.Error("plan failed", "error", err)
 		return
 	}
 	r.Notes = p.Notes
-	if p.Empty() {
-		r.Decision, r.Reason = Skipped, "already compliant: nothing to change"
-		if len(p.Notes) > 0 {
-			r.Reason = "nothing to change: " + strings.Join(p.Notes, "; ")
-		}
-		r.update = resolved("cisguard found nothing to change: " + r.Reason)
-		return
-	}
-	if e.opts.DryRun {
+	switch {
+	case p.State() != plan.Changes:
+		conclude(r, p, nil)
+	case notifyOnly:
+		g := controls.PlanGuidance(c, t, p)
+		r.Decision, r.Reason, r.Guidance = Notified, fmt.Sprintf("controls.%s.mode is notify: manual steps sent", c.ID), g
+		r.update = &hub.Update{Status: shtypes.WorkflowStatusNotified, Note: "cisguard sent manual steps: " + g.Summary}
+		log.Info("guidance", "summary", g.Summary, "steps", len(g.Steps))
+	case e.opts.DryRun:
 		r.Decision, r.Reason = Planned, "dry run: nothing was changed"
 		r.Actions = plan.Pending(p).Results
-		return
+		r.Residuals = p.Residuals
+	default:
+		o := plan.Apply(ctx, p)
+		r.Actions = o.Results
+		for _, a := range o.Results {
+			log.Info("action", "control", c.ID, "description", a.Description, "done", a.Done, "error", a.Error)
+		}
+		if o.Err != nil {
+			r.Decision, r.Reason = Failed, o.Err.Error()
+			return
+		}
+		again, err := controls.Check(ctx, c, t)
+		if err != nil {
+			again = &plan.Plan{}
+			again.Leave("not verified: planning again failed: " + err.Error())
+		}
+		conclude(r, again, o.Results)
 	}
-	o := plan.Apply(ctx, p)
-	r.Actions = o.Results
-	for _, a := range o.Results {
-		log.Info("action", "control", c.ID, "description", a.Description, "done", a.Done, "error", a.Error)
-	}
-	if o.Err != nil {
-		r.Decision, r.Reason = Failed, o.Err.Error()
-		return
-	}
-	r.Decision = Remediated
-	// Verified when a fresh plan finds nothing left to do.
-	status, verdict := shtypes.WorkflowStatusNotified, "not verified"
-	if again, err := c.Plan(ctx, t); err == nil && again.Empty() {
-		status, verdict = shtypes.WorkflowStatusResolved, "verified"
-	}
-	r.Reason = fmt.Sprintf("%d action(s) applied, %s", len(o.Results), verdict)
-	r.update = &hub.Update{Status: status, Note: "cisguard remediated (" + verdict + "): " + joinDescriptions(o.Results)}
 }
 
-// resolved is the update of a finding cisguard found compliant.
-func resolved(note string) *hub.Update {
-	return &hub.Update{Status: shtypes.WorkflowStatusResolved, Note: note}
+// conclude gives a finding the verdict of a fresh plan, after applying
+// the actions done (none when the resource needed no change):
+//
+//   - compliant (nothing to change, nothing left): RESOLVED, since Security
+//     Hub's next check passes;
+//   - unresolved (a condition only a person can change, or the fix that did
+//     not verify): NOTIFIED with the reason and the steps;
+//   - excepted (only exceptions the user configured): SUPPRESSED.
+//
+// Security Hub moves a RESOLVED finding back to NEW only when its
+// compliance changes from PASSED to FAILED, so a finding it still fails
+// must never be RESOLVED: it would stay buried. A NOTIFIED one that
+// passes is set to RESOLVED by Security Hub itself.
+func conclude(r *Result, p *plan.Plan, done []plan.Result) {
+	r.Residuals = p.Residuals
+	var what, note string
+	if done != nil {
+		r.Decision = Remediated
+		what = fmt.Sprintf("%d action(s) applied", len(done))
+		note = "cisguard remediated (%s): " + joinDescriptions(done)
+	}
+	if p.State() == plan.Changes {
+		// The fix did not take: what the plan would still do is left.
+		still := strings.Join(descriptions(p), "; ")
+		p = &plan.Plan{Residuals: p.Residuals}
+		p.Leave("not verified: a fresh plan still has " + still)
+	}
+	switch p.State() {
+	case plan.Compliant:
+		if done == nil {
+			r.Decision, r.Reason = Skipped, "already compliant: nothing to change"
+			if len(r.Notes) > 0 {
+				r.Reason = "nothing to change: " + strings.Join(r.Notes, "; ")
+			}
+			r.update = &hub.Update{Status: shtypes.WorkflowStatusResolved, Note: "cisguard found nothing to change: " + r.Reason}
+			return
+		}
+		r.Reason = what + ", verified"
+		r.update = &hub.Update{Status: shtypes.WorkflowStatusResolved, Note: fmt.Sprintf(note, "verified")}
+	case plan.Unresolved:
+		left := residualText(p, false)
+		if done == nil {
+			r.Decision, r.Reason = Notified, "nothing cisguard can change: "+left
+			r.update = &hub.Update{Status: shtypes.WorkflowStatusNotified, Note: "cisguard: a person must act: " + left}
+		} else {
+			r.Reason = what + ", not resolved: " + left
+			r.update = &hub.Update{Status: shtypes.WorkflowStatusNotified, Note: fmt.Sprintf(note, "not resolved") + ". Left: " + left}
+		}
+		r.Guidance = &controls.Guidance{Summary: left}
+		for _, x := range p.Residuals {
+			if !x.Accepted {
+				r.Guidance.Steps = append(r.Guidance.Steps, x.Steps...)
+			}
+		}
+	case plan.Excepted:
+		accepted := residualText(p, true)
+		if done == nil {
+			r.Decision, r.Reason = Skipped, "accepted exception: "+accepted
+			r.update = &hub.Update{Status: shtypes.WorkflowStatusSuppressed, Note: "cisguard left it non-compliant by configuration: " + accepted}
+		} else {
+			r.Reason = what + ", rest accepted: " + accepted
+			r.update = &hub.Update{Status: shtypes.WorkflowStatusSuppressed, Note: fmt.Sprintf(note, "rest accepted by configuration") + ". Accepted: " + accepted}
+		}
+	}
+}
+
+// residualText joins the reasons of the accepted (or the other) residuals.
+func residualText(p *plan.Plan, accepted bool) string {
+	var out []string
+	for _, r := range p.Residuals {
+		if r.Accepted == accepted {
+			out = append(out, r.Reason)
+		}
+	}
+	return strings.Join(out, "; ")
+}
+
+func descriptions(p *plan.Plan) []string {
+	var out []string
+	for _, a := range p.Actions {
+		out = append(out, a.Description)
+	}
+	return out
 }
 
 // notify sends the message of a handled finding; a failure to notify is

@@ -8,6 +8,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 )
 
@@ -20,13 +21,76 @@ type Action struct {
 	Do func(ctx context.Context) error
 }
 
-// Plan is what a control will do to make one finding compliant. An empty
-// plan means the resource is already compliant (or gone): nothing to do.
+// Plan is what a control will do to make one finding compliant, and what
+// will still be non-compliant once it is done. A plan without actions or
+// residuals means the resource is compliant (or gone): nothing to do.
 type Plan struct {
 	Actions []Action
 	// Notes are facts found while planning that the user should read
-	// (a resource that vanished, a key skipped by an exclusion keyword).
+	// (a resource that vanished, a default that was assumed).
 	Notes []string
+	// Residuals are what the plan leaves non-compliant: conditions
+	// Security Hub's next check will still fail after the plan is applied.
+	Residuals []Residual
+}
+
+// Residual is a condition a plan leaves non-compliant, on purpose or
+// because only a person can change it.
+type Residual struct {
+	// Reason says what stays non-compliant and why.
+	Reason string `json:"reason"`
+	// Steps say what a person must do about it.
+	Steps []string `json:"steps,omitempty"`
+	// Accepted marks an exception the user configured (an exclusion
+	// keyword, the exemption tag): a deliberate, documented accepted risk.
+	Accepted bool `json:"accepted,omitempty"`
+}
+
+// State is what a plan says about its resource.
+type State int
+
+const (
+	// Compliant: nothing to change and nothing left; Security Hub's next
+	// check passes.
+	Compliant State = iota
+	// Changes: the plan has actions to apply.
+	Changes
+	// Unresolved: nothing cisguard can change, but something stays
+	// non-compliant until a person acts.
+	Unresolved
+	// Excepted: what stays non-compliant is an exception the user
+	// configured, and nothing else.
+	Excepted
+)
+
+func (s State) String() string {
+	return [...]string{"compliant", "changes", "unresolved", "excepted"}[s]
+}
+
+// State returns what the plan says about its resource: actions come
+// first, then residuals a person must act on, then accepted ones.
+func (p *Plan) State() State {
+	switch {
+	case !p.Empty():
+		return Changes
+	case p == nil || len(p.Residuals) == 0:
+		return Compliant
+	case slices.ContainsFunc(p.Residuals, func(r Residual) bool { return !r.Accepted }):
+		return Unresolved
+	}
+	return Excepted
+}
+
+// Leave records a condition the plan leaves non-compliant and the steps
+// a person must take about it.
+func (p *Plan) Leave(reason string, steps ...string) {
+	p.Residuals = append(p.Residuals, Residual{Reason: reason, Steps: steps})
+}
+
+// Accept records a condition left non-compliant by an exception the user
+// configured, and how to lift it.
+func (p *Plan) Accept(reason string, steps ...string) {
+	p.Residuals = append(p.Residuals, Residual{Reason: reason, Steps: steps, Accepted: true})
 }
 
 // Add appends an action.
@@ -44,7 +108,8 @@ func (p *Plan) Note(format string, args ...any) {
 	p.Notes = append(p.Notes, fmt.Sprintf(format, args...))
 }
 
-// Empty reports whether the plan changes nothing.
+// Empty reports whether the plan changes nothing (it may still leave
+// residuals: see State).
 func (p *Plan) Empty() bool { return p == nil || len(p.Actions) == 0 }
 
 // Merge appends the actions and notes of q.
@@ -54,6 +119,7 @@ func (p *Plan) Merge(q *Plan) {
 	}
 	p.Actions = append(p.Actions, q.Actions...)
 	p.Notes = append(p.Notes, q.Notes...)
+	p.Residuals = append(p.Residuals, q.Residuals...)
 }
 
 // Result is what happened to one action.
@@ -115,6 +181,16 @@ func Render(w io.Writer, p *Plan) {
 	}
 	for _, n := range p.Notes {
 		fmt.Fprintf(w, "  note: %s\n", n)
+	}
+	for _, r := range p.Residuals {
+		label := "left"
+		if r.Accepted {
+			label = "accepted"
+		}
+		fmt.Fprintf(w, "  %s: %s\n", label, r.Reason)
+		for _, s := range r.Steps {
+			fmt.Fprintf(w, "    - %s\n", s)
+		}
 	}
 }
 

@@ -62,3 +62,39 @@ func TestRender(t *testing.T) {
 		t.Errorf("Pending = %+v", o)
 	}
 }
+
+func TestStateOrdersActionsThenResidualsThenExceptions(t *testing.T) {
+	noop := func(context.Context) error { return nil }
+	tests := []struct {
+		name  string
+		build func(p *Plan)
+		want  State
+	}{
+		{"nothing", func(*Plan) {}, Compliant},
+		{"notes only", func(p *Plan) { p.Note("bucket gone") }, Compliant},
+		{"actions and a residual", func(p *Plan) { p.Add("fix", noop); p.Leave("left") }, Changes},
+		{"a residual", func(p *Plan) { p.Leave("no subscriber", "subscribe someone") }, Unresolved},
+		{"accepted and not", func(p *Plan) { p.Accept("excluded"); p.Leave("pending") }, Unresolved},
+		{"accepted only", func(p *Plan) { p.Accept("excluded", "remove the keyword") }, Excepted},
+	}
+	for _, tt := range tests {
+		var p Plan
+		tt.build(&p)
+		if got := p.State(); got != tt.want {
+			t.Errorf("%s: State = %s, want %s", tt.name, got, tt.want)
+		}
+	}
+	var nilPlan *Plan
+	if nilPlan.State() != Compliant {
+		t.Error("a nil plan is not compliant")
+	}
+	var p Plan
+	p.Merge(&Plan{Residuals: []Residual{{Reason: "r"}}})
+	if p.State() != Unresolved {
+		t.Error("Merge dropped the residuals")
+	}
+	p.Accept("kept by keyword", "remove the keyword")
+	if s := p.String(); !strings.Contains(s, "left: r") || !strings.Contains(s, "accepted: kept by keyword\n    - remove the keyword") {
+		t.Errorf("rendered:\n%s", s)
+	}
+}
