@@ -16,6 +16,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/http"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -25,20 +27,31 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/securityhub"
 	shtypes "github.com/aws/aws-sdk-go-v2/service/securityhub/types"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
+
+	"github.com/cisguard/cisguard/test/bridge"
 )
 
 const skipMessage = "AWS_ENDPOINT_URL is not set: the end-to-end suite needs an AWS-compatible endpoint (see README, \"End-to-end tests\")"
 
+// endpointHost is the host name cisguard and the suite use in
+// AWS_ENDPOINT_URL. It never resolves: every request goes to the test
+// bridge as an HTTP proxy (HTTP_PROXY), which forwards it to the emulator
+// (see package bridge for what it translates and why).
+const endpointHost = "aws.e2e.test"
+
 var (
-	binary  string     // the built cisguard
-	cfg     aws.Config // the suite's own AWS configuration
-	account string     // the account behind the endpoint
-	region  string
+	binary  string        // the built cisguard
+	cfg     aws.Config    // the suite's own AWS configuration, through the bridge
+	account string        // the account behind the endpoint
+	region  string        //
+	proxy   *bridge.Proxy // the test bridge in front of the emulator
+	env     []string      // the environment cisguard runs in
 )
 
 func TestMain(m *testing.M) {
@@ -52,6 +65,7 @@ func TestMain(m *testing.M) {
 		os.Exit(1)
 	}
 	defer os.RemoveAll(filepath.Dir(binary))
+	defer proxy.Close()
 	os.Exit(code(m))
 }
 
@@ -69,6 +83,14 @@ func setup() (func(*testing.M) int, error) {
 	if err := build.Run(); err != nil {
 		return nil, fmt.Errorf("build cisguard: %w", err)
 	}
+	if proxy, err = bridge.New(os.Getenv("AWS_ENDPOINT_URL"), endpointHost); err != nil {
+		return nil, err
+	}
+	proxyURL, err := proxy.Start()
+	if err != nil {
+		return nil, err
+	}
+	env = bridgedEnv(proxyURL)
 	ctx := context.Background()
 	if cfg, err = config.LoadDefaultConfig(ctx); err != nil {
 		return nil, err
@@ -76,21 +98,40 @@ func setup() (func(*testing.M) int, error) {
 	if cfg.Region == "" {
 		cfg.Region = "us-east-1"
 	}
+	u, _ := url.Parse(proxyURL)
+	cfg.BaseEndpoint = aws.String("http://" + endpointHost)
+	cfg.HTTPClient = awshttp.NewBuildableClient().WithTransportOptions(func(t *http.Transport) { t.Proxy = http.ProxyURL(u) })
 	region = cfg.Region
 	id, err := sts.NewFromConfig(cfg).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
 	if err != nil {
 		return nil, fmt.Errorf("the endpoint does not answer sts:GetCallerIdentity: %w", err)
 	}
 	account = aws.ToString(id.Account)
-	if err := ensureMemberRole(ctx); err != nil {
+	if err := ensureMemberRole(ctx, iam.NewFromConfig(cfg)); err != nil {
 		return nil, err
 	}
 	return func(m *testing.M) int { return m.Run() }, nil
 }
 
+// bridgedEnv is this process's environment with the AWS endpoint replaced
+// by the bridge's: AWS_ENDPOINT_URL names endpointHost and HTTP_PROXY the
+// bridge, so that host-prefixed names (S3 Control's account, S3's bucket)
+// are never looked up.
+func bridgedEnv(proxyURL string) []string {
+	var out []string
+	for _, kv := range os.Environ() {
+		k, _, _ := strings.Cut(kv, "=")
+		switch strings.ToUpper(k) {
+		case "AWS_ENDPOINT_URL", "HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY", "ALL_PROXY":
+			continue
+		}
+		out = append(out, kv)
+	}
+	return append(out, "AWS_ENDPOINT_URL=http://"+endpointHost, "HTTP_PROXY="+proxyURL, "http_proxy="+proxyURL)
+}
+
 // ensureMemberRole creates CIS_Remediator_Role, trusted by the account.
-func ensureMemberRole(ctx context.Context) error {
-	api := iam.NewFromConfig(cfg)
+func ensureMemberRole(ctx context.Context, api *iam.Client) error {
 	trust := fmt.Sprintf(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::%s:root"},"Action":"sts:AssumeRole"}]}`, account)
 	_, err := api.CreateRole(ctx, &iam.CreateRoleInput{RoleName: aws.String("CIS_Remediator_Role"), AssumeRolePolicyDocument: aws.String(trust)})
 	if err != nil && !strings.Contains(err.Error(), "EntityAlreadyExists") {
@@ -120,6 +161,7 @@ type result struct {
 // remediate runs the binary on an event and returns its exit code and results.
 func remediate(t *testing.T, event []byte, configYAML string, extra ...string) (int, []result, string) {
 	t.Helper()
+	requireSeeded(t, event)
 	dir := t.TempDir()
 	ev := filepath.Join(dir, "event.json")
 	conf := filepath.Join(dir, "cisguard.yaml")
@@ -133,6 +175,7 @@ func remediate(t *testing.T, event []byte, configYAML string, extra ...string) (
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, binary, args...)
+	cmd.Env = env
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	err := cmd.Run()
@@ -153,8 +196,9 @@ func remediate(t *testing.T, event []byte, configYAML string, extra ...string) (
 }
 
 // sample loads a sample event and lets the test rewrite its findings for
-// the endpoint's account, region and resources.
-func sample(t *testing.T, name string, rewrite func(i int, f map[string]any)) (event []byte, findings []map[string]any) {
+// the endpoint's account, region and resources. Every finding gets an id
+// of its own, so runs and tests never share a finding in Security Hub.
+func sample(t *testing.T, name string, rewrite func(i int, f map[string]any)) []byte {
 	t.Helper()
 	b, err := os.ReadFile(filepath.Join("..", "..", "testdata", "events", name))
 	if err != nil {
@@ -168,18 +212,31 @@ func sample(t *testing.T, name string, rewrite func(i int, f map[string]any)) (e
 	if err := json.Unmarshal([]byte(s), &ev); err != nil {
 		t.Fatal(err)
 	}
-	for i, f := range ev["detail"].(map[string]any)["findings"].([]any) {
-		fm := f.(map[string]any)
-		// Unique ids per test run, so findings never collide in the hub.
-		fm["Id"] = fmt.Sprintf("%s/%s-%d", fm["Id"], t.Name(), time.Now().UnixNano())
-		rewrite(i, fm)
-		findings = append(findings, fm)
+	for i, f := range eventFindings(t, ev) {
+		f["Id"] = fmt.Sprintf("%s/%s-%d", f["Id"], t.Name(), time.Now().UnixNano())
+		rewrite(i, f)
 	}
 	out, err := json.Marshal(ev)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return out, findings
+	return out
+}
+
+// eventFindings returns the findings of an EventBridge event, as maps
+// that alias the event's.
+func eventFindings(t *testing.T, ev map[string]any) []map[string]any {
+	t.Helper()
+	detail, _ := ev["detail"].(map[string]any)
+	list, ok := detail["findings"].([]any)
+	if !ok {
+		t.Fatal("not a Security Hub event: no detail.findings")
+	}
+	out := make([]map[string]any, len(list))
+	for i, f := range list {
+		out[i] = f.(map[string]any)
+	}
+	return out
 }
 
 // setResource points a finding at a resource.
@@ -189,29 +246,58 @@ func setResource(f map[string]any, arn string) {
 	delete(r, "Details")
 }
 
-// importFindings puts findings into Security Hub so that cisguard can
-// update them, as Security Hub itself would have.
-func importFindings(t *testing.T, findings []map[string]any) {
+// seedFindings puts the findings of an event into the emulator's Security
+// Hub (in the suite's account and region, the administrator's), where
+// Security Hub itself would have created them before sending the event:
+// cisguard confirms each finding there and updates its workflow.
+//
+// This is a test-only bridge. In AWS only Security Hub creates findings of
+// product/aws/securityhub (BatchImportFindings refuses them from anyone
+// else); moto accepts them, so the suite can build the state an event
+// presupposes.
+func seedFindings(t *testing.T, event []byte) {
 	t.Helper()
-	b, err := json.Marshal(findings)
+	var ev map[string]any
+	if err := json.Unmarshal(event, &ev); err != nil {
+		t.Fatal(err)
+	}
+	b, err := json.Marshal(eventFindings(t, ev))
 	if err != nil {
 		t.Fatal(err)
 	}
 	var asff []shtypes.AwsSecurityFinding
 	if err := json.Unmarshal(b, &asff); err != nil {
-		t.Fatalf("sample finding is not ASFF: %v", err)
+		t.Fatalf("event finding is not ASFF: %v", err)
 	}
 	out, err := securityhub.NewFromConfig(cfg).BatchImportFindings(context.Background(), &securityhub.BatchImportFindingsInput{Findings: asff})
 	if err != nil {
-		t.Fatalf("import findings: %v", err)
+		t.Fatalf("seed findings: %v", err)
 	}
 	if n := aws.ToInt32(out.FailedCount); n > 0 {
-		t.Fatalf("%d findings not imported: %+v", n, out.FailedFindings)
+		t.Fatalf("%d findings not seeded: %+v", n, out.FailedFindings)
 	}
 }
 
-// workflow reads a finding's workflow status from Security Hub.
-func workflow(t *testing.T, id string) string {
+// requireSeeded fails a test that runs cisguard on an event whose
+// findings are not in Security Hub: cisguard would rightly refuse them.
+func requireSeeded(t *testing.T, event []byte) {
+	t.Helper()
+	var ev map[string]any
+	if err := json.Unmarshal(event, &ev); err != nil {
+		return // not an event: cisguard's own input checks are under test
+	}
+	detail, _ := ev["detail"].(map[string]any)
+	list, _ := detail["findings"].([]any)
+	for _, f := range list {
+		id, _ := f.(map[string]any)["Id"].(string)
+		if id != "" && len(hubFindings(t, id)) == 0 {
+			t.Fatalf("finding %s is not in Security Hub: call seedFindings(t, event) before running cisguard", id)
+		}
+	}
+}
+
+// hubFindings reads the findings with an id from Security Hub.
+func hubFindings(t *testing.T, id string) []shtypes.AwsSecurityFinding {
 	t.Helper()
 	out, err := securityhub.NewFromConfig(cfg).GetFindings(context.Background(), &securityhub.GetFindingsInput{
 		Filters: &shtypes.AwsSecurityFindingFilters{Id: []shtypes.StringFilter{{Value: aws.String(id), Comparison: shtypes.StringFilterComparisonEquals}}},
@@ -219,10 +305,17 @@ func workflow(t *testing.T, id string) string {
 	if err != nil {
 		t.Fatalf("get finding: %v", err)
 	}
-	if len(out.Findings) != 1 || out.Findings[0].Workflow == nil {
-		t.Fatalf("finding %s: %d found", id, len(out.Findings))
+	return out.Findings
+}
+
+// workflow reads a finding's workflow status from Security Hub.
+func workflow(t *testing.T, id string) string {
+	t.Helper()
+	fs := hubFindings(t, id)
+	if len(fs) != 1 || fs[0].Workflow == nil {
+		t.Fatalf("finding %s: %d found", id, len(fs))
 	}
-	return string(out.Findings[0].Workflow.Status)
+	return string(fs[0].Workflow.Status)
 }
 
 func expect(t *testing.T, r result, decision string) {

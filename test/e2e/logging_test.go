@@ -19,12 +19,12 @@ func TestTrailThenRootUsageAlarm(t *testing.T) {
 	requireEndpoint(t)
 	ctx := context.Background()
 
-	event, findings := sample(t, "imported-control-CloudWatch.1.json", func(_ int, f map[string]any) {
+	event := sample(t, "imported-control-CloudWatch.1.json", func(_ int, f map[string]any) {
 		f["GeneratorId"] = "security-control/CloudTrail.1"
 		f["Compliance"].(map[string]any)["SecurityControlId"] = "CloudTrail.1"
 		f["Compliance"].(map[string]any)["RelatedRequirements"] = []string{"CIS AWS Foundations Benchmark v1.4.0/3.1"}
 	})
-	importFindings(t, findings)
+	seedFindings(t, event)
 	code, rs, stderr := remediate(t, event, quiet)
 	if code != 0 || rs[0].CIS != "3.1" || (rs[0].Decision != "remediated" && rs[0].Decision != "skipped") {
 		t.Fatalf("3.1: exit %d, %+v\n%s", code, rs, stderr)
@@ -63,8 +63,8 @@ func TestTrailThenRootUsageAlarm(t *testing.T) {
 		}
 	}
 
-	event, findings = sample(t, "imported-control-CloudWatch.1.json", func(int, map[string]any) {})
-	importFindings(t, findings)
+	event = sample(t, "imported-control-CloudWatch.1.json", func(int, map[string]any) {})
+	seedFindings(t, event)
 	code, rs, stderr = remediate(t, event, quiet)
 	if code != 0 || rs[0].CIS != "4.3" {
 		t.Fatalf("4.3: exit %d, %+v\n%s", code, rs, stderr)

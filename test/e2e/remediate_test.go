@@ -56,10 +56,10 @@ func TestDefaultSecurityGroup(t *testing.T) {
 	if before == 0 {
 		t.Fatal("seeding left the default group without rules")
 	}
-	event, findings := sample(t, "imported-standard-5.3.json", func(_ int, f map[string]any) {
+	event := sample(t, "imported-standard-5.3.json", func(_ int, f map[string]any) {
 		setResource(f, fmt.Sprintf("arn:aws:ec2:%s:%s:security-group/%s", region, account, sg))
 	})
-	importFindings(t, findings)
+	seedFindings(t, event)
 
 	// Dry run: the plan, and nothing changed.
 	code, rs, stderr := remediate(t, event, quiet, "--dry-run")
@@ -101,10 +101,10 @@ func TestNetworkACL(t *testing.T) {
 		Protocol: aws.String("-1"), RuleAction: ec2types.RuleActionAllow, CidrBlock: aws.String("0.0.0.0/0")}); err != nil {
 		t.Fatal(err)
 	}
-	event, findings := sample(t, "imported-control-EC2.21.json", func(_ int, f map[string]any) {
+	event := sample(t, "imported-control-EC2.21.json", func(_ int, f map[string]any) {
 		setResource(f, fmt.Sprintf("arn:aws:ec2:%s:%s:network-acl/%s", region, account, id))
 	})
-	importFindings(t, findings)
+	seedFindings(t, event)
 	code, rs, stderr := remediate(t, event, quiet)
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr)
@@ -142,14 +142,14 @@ func TestPasswordPolicy(t *testing.T) {
 		t.Fatal(err)
 	}
 	// A custom action carrying the IAM.15 (1.8) and IAM.16 (1.9) findings.
-	event, findings := sample(t, "custom-action-two-findings.json", func(i int, f map[string]any) {
+	event := sample(t, "custom-action-two-findings.json", func(i int, f map[string]any) {
 		control := []string{"IAM.15", "IAM.16"}[i]
 		f["GeneratorId"] = "security-control/" + control
 		f["Compliance"].(map[string]any)["SecurityControlId"] = control
 		f["Compliance"].(map[string]any)["RelatedRequirements"] = []string{}
 		setResource(f, "AWS::::Account:"+account)
 	})
-	importFindings(t, findings)
+	seedFindings(t, event)
 	code, rs, stderr := remediate(t, event, quiet)
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr)
@@ -178,9 +178,9 @@ func TestEBSDefaultEncryptionAndNotification(t *testing.T) {
 	}
 	// The central topic, with a queue subscribed to read what was sent.
 	topic, queue := subscribedQueue(t, fmt.Sprintf("cisguard-e2e-%d", time.Now().UnixNano()))
-	event, findings := sample(t, "custom-action-two-findings.json", func(int, map[string]any) {})
+	event := sample(t, "custom-action-two-findings.json", func(int, map[string]any) {})
 	event = onlySecondFinding(t, event)
-	importFindings(t, findings[1:])
+	seedFindings(t, event)
 	code, rs, stderr := remediate(t, event, "notifications: {topicArn: "+topic+"}\n")
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr)
@@ -217,7 +217,7 @@ func TestBucketPolicyMerge(t *testing.T) {
 	if _, err := api.PutBucketPolicy(ctx, &s3.PutBucketPolicyInput{Bucket: aws.String(bucket), Policy: aws.String(existing)}); err != nil {
 		t.Fatal(err)
 	}
-	event, findings := sample(t, "imported-standard-5.3.json", func(_ int, f map[string]any) {
+	event := sample(t, "imported-standard-5.3.json", func(_ int, f map[string]any) {
 		f["GeneratorId"] = "security-control/S3.5"
 		f["Compliance"].(map[string]any)["SecurityControlId"] = "S3.5"
 		f["Compliance"].(map[string]any)["RelatedRequirements"] = []string{"CIS AWS Foundations Benchmark v1.4.0/2.1.2"}
@@ -225,7 +225,7 @@ func TestBucketPolicyMerge(t *testing.T) {
 		r["Type"] = "AwsS3Bucket"
 		setResource(f, "arn:aws:s3:::"+bucket)
 	})
-	importFindings(t, findings)
+	seedFindings(t, event)
 	code, rs, stderr := remediate(t, event, quiet)
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr)
