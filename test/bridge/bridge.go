@@ -22,6 +22,9 @@
 //     moto has no BatchUpdateFindings; the proxy filters moto's findings and
 //     implements BatchUpdateFindings on top of moto's store (see
 //     securityhub.go).
+//   - DescribeTrails by name. moto ignores trailNameList and returns every
+//     trail; the proxy returns only the trails named, as AWS does (see
+//     cloudtrail.go).
 //   - AssumeRole of a role that does not exist. moto hands out credentials
 //     for any role ARN; AWS refuses with AccessDenied. The proxy asks moto's
 //     IAM whether the role exists in the target account and refuses as AWS
@@ -60,6 +63,14 @@ type Fault struct {
 	Times     int    // how many matching calls fail; then calls pass
 }
 
+// Rewrite changes moto's successful answers to one operation before the
+// client sees them: for state moto cannot be told to have, such as an
+// access key created months ago (moto dates everything now).
+type Rewrite struct {
+	Service, Operation string
+	Body               func([]byte) []byte
+}
+
 // Proxy is the bridge. Create it with New and serve it with Start.
 type Proxy struct {
 	upstream *url.URL
@@ -69,6 +80,7 @@ type Proxy struct {
 	mu     sync.Mutex
 	calls  []Call
 	faults []*Fault
+	edits  []Rewrite
 
 	srv *http.Server
 	ln  net.Listener
@@ -118,6 +130,40 @@ func (p *Proxy) Inject(f Fault) {
 	p.faults = append(p.faults, &f)
 }
 
+// Edit adds a rewrite of answers; it applies until the proxy is closed or
+// the returned function removes it.
+func (p *Proxy) Edit(r Rewrite) (remove func()) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.edits = append(p.edits, r)
+	n := len(p.edits) - 1
+	return func() {
+		p.mu.Lock()
+		defer p.mu.Unlock()
+		p.edits[n].Body = nil
+	}
+}
+
+func (p *Proxy) edit(r *request) func([]byte) []byte {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	var fns []func([]byte) []byte
+	for _, e := range p.edits {
+		if e.Body != nil && e.Service == r.service && e.Operation == r.op {
+			fns = append(fns, e.Body)
+		}
+	}
+	if len(fns) == 0 {
+		return nil
+	}
+	return func(b []byte) []byte {
+		for _, fn := range fns {
+			b = fn(b)
+		}
+		return b
+	}
+}
+
 // Calls returns the calls seen so far.
 func (p *Proxy) Calls() []Call {
 	p.mu.Lock()
@@ -164,6 +210,8 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		p.batchUpdateFindings(w, req)
 	case req.service == "sts" && req.op == "AssumeRole":
 		p.assumeRole(w, req)
+	case req.service == "cloudtrail" && req.op == "DescribeTrails":
+		p.describeTrails(w, req)
 	default:
 		p.forward(w, req)
 	}
@@ -263,6 +311,14 @@ func (p *Proxy) forward(w http.ResponseWriter, r *request) {
 		return
 	}
 	defer resp.Body.Close()
+	if fn := p.edit(r); fn != nil && resp.StatusCode == http.StatusOK {
+		body, err := io.ReadAll(resp.Body)
+		if err != nil {
+			http.Error(w, "bridge: "+err.Error(), http.StatusBadGateway)
+			return
+		}
+		resp.Body = io.NopCloser(bytes.NewReader(fn(body)))
+	}
 	copyResponse(w, resp)
 }
 
