@@ -12,6 +12,7 @@ import (
 
 	"github.com/cisguard/cisguard/internal/config"
 	"github.com/cisguard/cisguard/internal/controls"
+	"github.com/cisguard/cisguard/internal/perms"
 )
 
 // cli runs the command line and returns exit code, stdout and stderr.
@@ -269,7 +270,7 @@ func TestPolicyIsValidJSON(t *testing.T) {
 		Statement []struct {
 			Effect   string
 			Action   []string
-			Resource string
+			Resource any
 		}
 	}
 	if code != 0 || json.Unmarshal([]byte(out), &doc) != nil || doc.Version != "2012-10-17" {
@@ -281,6 +282,36 @@ func TestPolicyIsValidJSON(t *testing.T) {
 				t.Errorf("wildcard action %s", a)
 			}
 		}
+	}
+}
+
+// TestPolicyFollowsConfig prints the policy for a configuration that puts
+// every control in notify mode: reads only, and the publish to the member
+// topic; and for one account, with no placeholder left.
+func TestPolicyFollowsConfig(t *testing.T) {
+	cfg := filepath.Join(t.TempDir(), "cautious.yaml")
+	os.WriteFile(cfg, []byte("controls: {'1': {mode: notify}, '2': {mode: notify}, '3': {mode: notify}, '4': {mode: notify}, '5': {mode: off}}\n"), 0o644)
+	code, out, errOut := cli(t, "", "policy", "--config", cfg)
+	var doc perms.Document
+	if code != 0 || json.Unmarshal([]byte(out), &doc) != nil {
+		t.Fatalf("exit %d\n%s%s", code, out, errOut)
+	}
+	for _, a := range doc.Allowed() {
+		if perms.Write(a) && a != "sns:Publish" {
+			t.Errorf("cautious policy allows write %s", a)
+		}
+	}
+	_, full, _ := cli(t, "", "policy")
+	if len(out) >= len(full) {
+		t.Errorf("the cautious policy (%d bytes) is no smaller than the default (%d)", len(out), len(full))
+	}
+
+	code, out, _ = cli(t, "", "policy", "--account", "111122223333", "--partition", "aws-cn")
+	if code != 0 || strings.Contains(out, "${") || !strings.Contains(out, "arn:aws-cn:iam::111122223333:role/CIS_Remediator_Role") {
+		t.Errorf("exit %d\n%s", code, out)
+	}
+	if code, _, errOut = cli(t, "", "policy", "--account", "1234"); code != exitBadInput || !strings.Contains(errOut, "12-digit") {
+		t.Errorf("bad account: exit %d, %s", code, errOut)
 	}
 }
 

@@ -46,8 +46,9 @@ deploy each; "cisguard deploy" does it all in one command.`,
 	return c
 }
 
-// templateData resolves the configuration into what the templates need;
-// a bad configuration is a usage error.
+// templateData resolves the configuration into what the templates need,
+// the member policy narrowed to the controls it enables included; a bad
+// configuration is a usage error.
 func templateData(path string) (templates.Data, error) {
 	cfg, err := config.Load(path)
 	if err != nil {
@@ -57,5 +58,5 @@ func templateData(path string) (templates.Data, error) {
 	if err != nil {
 		return templates.Data{}, &exitError{code: exitBadInput, err: err}
 	}
-	return templates.For(cfg, s.Auto(), engine.MemberPolicy()), nil
+	return templates.For(cfg, s.Auto(), engine.MemberPolicy(cfg, s)), nil
 }

@@ -29,11 +29,15 @@ import (
 type Control struct {
 	ID string
 	// Permissions are the IAM actions that Plan, the plan's actions and
-	// Guide call in the member account. Calling anything else fails.
+	// Guide call in the member account (and iam:PassRole, iam:TagRole,
+	// kms:TagResource where a call implies them). Calling anything else
+	// fails. Those that only read (perms.Write) are all a control may call
+	// in notify mode.
 	Permissions []string
-	// PassRoleTo names the services the plan passes a role to; the member
-	// policy allows iam:PassRole only to them.
-	PassRoleTo []string
+	// Scopes narrows some of Permissions to resources and conditions in
+	// the member policy, given the resolved parameters and the exemption
+	// tag; nil allows every action on every resource.
+	Scopes func(params any, exempt config.Tag) []perms.Scope
 	// Params is a pointer to the default parameters (a struct with yaml
 	// tags); nil when the control has none.
 	Params any
@@ -263,13 +267,4 @@ func Explain(ctx context.Context, c *Control, t *Target) (*Guidance, error) {
 		g.Steps = append(g.Steps, p.Notes...)
 	}
 	return g, nil
-}
-
-// Grants returns what every control needs in the member account.
-func Grants() []perms.Grant {
-	var out []perms.Grant
-	for _, c := range All() {
-		out = append(out, perms.Grant{Owner: c.ID, Actions: c.Permissions, PassRoleTo: c.PassRoleTo})
-	}
-	return out
 }

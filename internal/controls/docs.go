@@ -2,12 +2,15 @@ package controls
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
 
 	"github.com/cisguard/cisguard/internal/catalog"
+	"github.com/cisguard/cisguard/internal/config"
+	"github.com/cisguard/cisguard/internal/perms"
 )
 
 // Markdown renders docs/controls.md: the catalogue with cisguard's handling
@@ -103,11 +106,17 @@ or traffic).
 				fmt.Fprintf(&b, "- Parameters (`controls.\"%s\"`, defaults): `%s`\n", c.ID, strings.Join(strings.Split(strings.TrimSpace(string(y)), "\n"), "`, `"))
 			}
 		}
-		perms := slices.Clone(c.Permissions)
-		slices.Sort(perms)
-		fmt.Fprintf(&b, "- IAM actions: %s\n", "`"+strings.Join(perms, "`, `")+"`")
-		if len(c.PassRoleTo) > 0 {
-			fmt.Fprintf(&b, "- Passes roles to: %s\n", strings.Join(c.PassRoleTo, ", "))
+		reads := perms.Reads(c.Permissions)
+		slices.Sort(reads)
+		fmt.Fprintf(&b, "- IAM actions, read: %s\n", codeList(reads))
+		if writes := slices.DeleteFunc(slices.Clone(c.Permissions), func(a string) bool { return !perms.Write(a) }); len(writes) > 0 {
+			slices.Sort(writes)
+			fmt.Fprintf(&b, "- IAM actions, write (mode auto only): %s\n", codeList(writes))
+		}
+		if c.Scopes != nil {
+			for _, s := range c.Scopes(c.Params, config.Default().ExemptTag) {
+				fmt.Fprintf(&b, "  - %s\n", scopeDoc(s))
+			}
 		}
 	}
 	return b.String()
@@ -174,6 +183,36 @@ func anchor(id string) string {
 		}
 	}
 	return b.String()
+}
+
+func codeList(items []string) string { return "`" + strings.Join(items, "`, `") + "`" }
+
+// scopeDoc says in a line what a scope allows, with ARNs written for the
+// aws partition and the account as <account>.
+func scopeDoc(s perms.Scope) string {
+	arn := strings.NewReplacer(perms.Partition, "aws", perms.AccountID, "<account>")
+	if len(s.Resources) == 0 {
+		return codeList(s.Actions) + ": not allowed (not needed with these parameters)"
+	}
+	res := make([]string, len(s.Resources))
+	for i, r := range s.Resources {
+		res[i] = arn.Replace(r)
+	}
+	line := codeList(s.Actions) + " only on " + codeList(res)
+	if len(res) == 1 && res[0] == "*" {
+		line = codeList(s.Actions) + " only"
+	}
+	var conds []string
+	for _, op := range slices.Sorted(maps.Keys(s.Condition)) {
+		for _, key := range slices.Sorted(maps.Keys(s.Condition[op])) {
+			vals := strings.Split(arn.Replace(strings.Join(s.Condition[op][key], "\n")), "\n")
+			conds = append(conds, fmt.Sprintf("`%s` %s %s", key, op, codeList(vals)))
+		}
+	}
+	if len(conds) > 0 {
+		line += " when " + strings.Join(conds, " and ")
+	}
+	return line
 }
 
 func escape(s string) string { return strings.ReplaceAll(s, "|", `\|`) }

@@ -65,6 +65,7 @@ func iamControls() []*Control {
 		{
 			ID:          "1.12",
 			Permissions: []string{"iam:GetUser", "iam:ListAccessKeys", "iam:GetAccessKeyLastUsed", "iam:UpdateAccessKey", "iam:DeleteAccessKey", "iam:GetLoginProfile", "iam:DeleteLoginProfile"},
+			Scopes:      credentialScopes("iam:UpdateAccessKey", "iam:DeleteAccessKey", "iam:DeleteLoginProfile"),
 			Params:      &UnusedCredentialsParams{UnusedDays: 45, KeyAction: "deactivate"},
 			Plan:        planUnusedCredentials,
 			Calls:       Calls{Reads: 4, Writes: 2, Case: "one active key and a console password, both never used and older than 45 days"},
@@ -74,6 +75,7 @@ func iamControls() []*Control {
 		{
 			ID:          "1.14",
 			Permissions: []string{"iam:GetUser", "iam:ListAccessKeys", "iam:UpdateAccessKey"},
+			Scopes:      credentialScopes("iam:UpdateAccessKey"),
 			Params:      &KeyRotationParams{MaxKeyAgeDays: 90},
 			Plan:        planKeyRotation,
 			Calls:       Calls{Reads: 2, Writes: 1, Case: "one active key created 120 days ago"},
@@ -87,7 +89,8 @@ func iamControls() []*Control {
 		},
 		{
 			ID:          "1.17",
-			Permissions: []string{"iam:ListEntitiesForPolicy", "iam:GetRole", "iam:CreateRole", "iam:AttachRolePolicy"},
+			Permissions: []string{"iam:ListEntitiesForPolicy", "iam:GetRole", "iam:CreateRole", "iam:TagRole", "iam:AttachRolePolicy"},
+			Scopes:      supportRoleScopes,
 			Params:      &SupportRoleParams{RoleName: "SupportAccessRole"},
 			Plan:        planSupportRole,
 			Calls:       Calls{Reads: 2, Writes: 2, Case: "no role has AWSSupportAccess"},
@@ -829,9 +832,8 @@ func planSupportRole(ctx context.Context, t *Target) (*plan.Plan, error) {
 		root := fmt.Sprintf("arn:%s:iam::%s:root", t.Clients.Partition(), t.Account())
 		trust := fmt.Sprintf(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":%q},"Action":"sts:AssumeRole"}]}`, root)
 		p.Addf(func(ctx context.Context) error {
-			_, err := api.CreateRole(ctx, &iam.CreateRoleInput{RoleName: aws.String(name), AssumeRolePolicyDocument: aws.String(trust),
+			return createRole(ctx, t, &iam.CreateRoleInput{RoleName: aws.String(name), AssumeRolePolicyDocument: aws.String(trust),
 				Description: aws.String("Manages AWS Support cases (CIS 1.17); created by cisguard")})
-			return err
 		}, "create IAM role %s trusted by %s (principals of account %s that IAM policies allow to assume it)", name, root, t.Account())
 	case err != nil:
 		return nil, fmt.Errorf("get IAM role %s: %w", name, err)

@@ -17,6 +17,7 @@ import (
 	kmstypes "github.com/aws/aws-sdk-go-v2/service/kms/types"
 
 	"github.com/cisguard/cisguard/internal/awsapi"
+	"github.com/cisguard/cisguard/internal/perms"
 	"github.com/cisguard/cisguard/internal/plan"
 )
 
@@ -133,7 +134,8 @@ func (k *trailKey) planCreate(p *plan.Plan) {
 	doc.Statement = append(doc.Statement, k.statements()...)
 	policy := doc.String()
 	p.Addf(func(ctx context.Context) error {
-		out, err := k.api.CreateKey(ctx, &kms.CreateKeyInput{Policy: aws.String(policy), Description: aws.String("cisguard: encrypts CloudTrail log files (CIS 3.7)"), KeySpec: kmstypes.KeySpecSymmetricDefault})
+		out, err := k.api.CreateKey(ctx, &kms.CreateKeyInput{Policy: aws.String(policy), Description: aws.String("cisguard: encrypts CloudTrail log files (CIS 3.7)"), KeySpec: kmstypes.KeySpecSymmetricDefault,
+			Tags: []kmstypes.Tag{{TagKey: aws.String(perms.ManagedTagKey), TagValue: aws.String(perms.ManagedTagValue)}}})
 		if err != nil {
 			return err
 		}

@@ -169,7 +169,7 @@ func planServiceRole(ctx context.Context, t *Target, name, service, policyName s
 		trust := (&policyDocument{Version: "2012-10-17", Statement: []map[string]any{{"Effect": "Allow", "Principal": map[string]any{"Service": service}, "Action": "sts:AssumeRole",
 			"Condition": map[string]any{"StringEquals": map[string]any{"aws:SourceAccount": t.Account()}}}}}).String()
 		p.Addf(func(ctx context.Context) error {
-			_, err := api.CreateRole(ctx, &iam.CreateRoleInput{RoleName: aws.String(name), AssumeRolePolicyDocument: aws.String(trust), Description: aws.String("cisguard: lets " + service + " deliver logs")})
+			err := createRole(ctx, t, &iam.CreateRoleInput{RoleName: aws.String(name), AssumeRolePolicyDocument: aws.String(trust), Description: aws.String("cisguard: lets " + service + " deliver logs")})
 			if awsapi.HasCode(err, "EntityAlreadyExists") {
 				return nil // created meanwhile by a concurrent remediation
 			}

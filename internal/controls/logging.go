@@ -20,7 +20,7 @@ var trailReads = []string{"cloudtrail:DescribeTrails", "cloudtrail:GetTrailStatu
 // logDeliveryPermissions are what planLogDelivery (3.4) calls.
 var logDeliveryPermissions = []string{
 	"logs:DescribeLogGroups", "logs:CreateLogGroup", "logs:PutRetentionPolicy",
-	"iam:GetRole", "iam:CreateRole", "iam:GetRolePolicy", "iam:PutRolePolicy",
+	"iam:GetRole", "iam:CreateRole", "iam:TagRole", "iam:GetRolePolicy", "iam:PutRolePolicy", "iam:PassRole",
 	"cloudtrail:UpdateTrail",
 }
 
@@ -43,6 +43,7 @@ func loggingControls() []*Control {
 			ID: "3.1",
 			Permissions: actions(trailReads, []string{"cloudtrail:CreateTrail", "cloudtrail:UpdateTrail", "cloudtrail:StartLogging", "cloudtrail:PutEventSelectors",
 				"s3:GetBucketLocation", "s3:CreateBucket", "s3:PutBucketPublicAccessBlock", "s3:GetBucketPolicy", "s3:PutBucketPolicy"}),
+			Scopes: cloudTrailScopes,
 			Params: &CloudTrailParams{NewTrail: "cisguard-trail"},
 			Plan:   planCloudTrail,
 			Calls:  Calls{Reads: 2, Writes: 5, Case: "no trail in the account: bucket and multi-region trail created, logging started"},
@@ -69,7 +70,7 @@ func loggingControls() []*Control {
 		{
 			ID:          "3.4",
 			Permissions: actions(trailReads, logDeliveryPermissions),
-			PassRoleTo:  []string{"cloudtrail.amazonaws.com"},
+			Scopes:      trailLogsScopes,
 			Params:      defaultCloudWatchLogsParams(),
 			Plan:        planTrailLogs,
 			Calls:       Calls{Reads: 3, Writes: 5, Case: "a trail without CloudWatch Logs; log group and role created"},
@@ -80,11 +81,11 @@ func loggingControls() []*Control {
 			ID: "3.5",
 			Permissions: []string{"config:DescribeConfigurationRecorders", "config:DescribeConfigurationRecorderStatus", "config:DescribeDeliveryChannels",
 				"config:PutConfigurationRecorder", "config:PutDeliveryChannel", "config:StartConfigurationRecorder", "iam:GetRole",
-				"s3:GetBucketLocation", "s3:CreateBucket", "s3:PutBucketPublicAccessBlock", "s3:GetBucketPolicy", "s3:PutBucketPolicy"},
-			PassRoleTo: []string{"config.amazonaws.com"},
-			Params:     &ConfigParams{GlobalRegion: "us-east-1"},
-			Plan:       planConfigRecorder,
-			Calls:      Calls{Reads: 4, Writes: 6, Case: "AWS Config never set up in the region; bucket created"},
+				"s3:GetBucketLocation", "s3:CreateBucket", "s3:PutBucketPublicAccessBlock", "s3:GetBucketPolicy", "s3:PutBucketPolicy", "iam:PassRole"},
+			Scopes: configScopes,
+			Params: &ConfigParams{GlobalRegion: "us-east-1"},
+			Plan:   planConfigRecorder,
+			Calls:  Calls{Reads: 4, Writes: 6, Case: "AWS Config never set up in the region; bucket created"},
 			Doc: "Opt-in (notify by default): records all supported resource types in the region (global IAM types only in `globalRegion`), delivers to `bucket` " +
 				"(default cisguard-config-<account>-<region>, created when missing; an existing bucket gets AWS Config's statements merged into its policy) and starts recording. " +
 				"Uses the AWS Config service-linked role (or `roleArn`); create it once with `aws iam create-service-linked-role --aws-service-name config.amazonaws.com`. AWS Config is billed per recorded item.",
@@ -92,6 +93,7 @@ func loggingControls() []*Control {
 		{
 			ID:          "3.6",
 			Permissions: actions(trailReads, []string{"s3:GetBucketLocation", "s3:GetBucketLogging", "s3:PutBucketLogging", "s3:GetBucketTagging", "s3:CreateBucket", "s3:PutBucketPublicAccessBlock", "s3:GetBucketPolicy", "s3:PutBucketPolicy"}),
+			Scopes:      accessLogScopes,
 			Params:      &AccessLoggingParams{},
 			Plan:        planTrailBucketLogging,
 			Calls:       Calls{Reads: 4, Writes: 4, Case: "trail bucket without access logging; log bucket created"},
@@ -100,7 +102,8 @@ func loggingControls() []*Control {
 		},
 		{
 			ID:          "3.7",
-			Permissions: actions(trailReads, []string{"cloudtrail:UpdateTrail", "s3:GetBucketLocation", "kms:DescribeKey", "kms:GetKeyPolicy", "kms:PutKeyPolicy", "kms:CreateKey", "kms:CreateAlias", "kms:EnableKeyRotation"}),
+			Permissions: actions(trailReads, []string{"cloudtrail:UpdateTrail", "s3:GetBucketLocation", "kms:DescribeKey", "kms:GetKeyPolicy", "kms:PutKeyPolicy", "kms:CreateKey", "kms:TagResource", "kms:CreateAlias", "kms:EnableKeyRotation"}),
+			Scopes:      trailKeyScopes,
 			Params:      &TrailKeyParams{KMSKey: "alias/CIS_CloudTrail_Encryption_Key"},
 			Plan:        planTrailEncryption,
 			Calls:       Calls{Reads: 3, Writes: 4, Case: "an unencrypted trail and no key yet: key, alias and rotation created"},
@@ -119,8 +122,8 @@ func loggingControls() []*Control {
 		},
 		{
 			ID:          "3.9",
-			Permissions: []string{"ec2:DescribeVpcs", "ec2:DescribeFlowLogs", "ec2:CreateFlowLogs", "logs:DescribeLogGroups", "logs:CreateLogGroup", "logs:PutRetentionPolicy", "iam:GetRole", "iam:CreateRole", "iam:GetRolePolicy", "iam:PutRolePolicy"},
-			PassRoleTo:  []string{"vpc-flow-logs.amazonaws.com"},
+			Permissions: []string{"ec2:DescribeVpcs", "ec2:DescribeFlowLogs", "ec2:CreateFlowLogs", "logs:DescribeLogGroups", "logs:CreateLogGroup", "logs:PutRetentionPolicy", "iam:GetRole", "iam:CreateRole", "iam:TagRole", "iam:GetRolePolicy", "iam:PutRolePolicy", "iam:PassRole"},
+			Scopes:      flowLogScopes,
 			Params:      &FlowLogParams{LogGroup: "/cisguard/vpc-flow-logs", RetentionDays: 365, RoleName: "cisguard-vpc-flow-logs"},
 			Plan:        planFlowLogs,
 			Calls:       Calls{Reads: 4, Writes: 5, Case: "a VPC without flow logs; log group and role created"},

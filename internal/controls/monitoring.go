@@ -82,7 +82,7 @@ func metricControl(id string, m metricCheck, doc string) *Control {
 	return &Control{
 		ID:          id,
 		Permissions: monitoringPermissions,
-		PassRoleTo:  []string{"cloudtrail.amazonaws.com"},
+		Scopes:      monitoringScopes,
 		Params:      defaultMonitoringParams(),
 		Plan:        func(ctx context.Context, t *Target) (*plan.Plan, error) { return planMetricAlarm(ctx, t, m) },
 		Calls:       Calls{Reads: 7, Writes: 3, Case: "a trail delivering to CloudWatch Logs; no filter, alarm or topic"},

@@ -166,7 +166,7 @@ func (e *Engine) handle(ctx context.Context, f finding.Finding) Result {
 	}
 	c := d.Setting.Control
 	t := &controls.Target{Clients: member, Resource: f.Resource, Params: d.Setting.Params, ExemptTag: e.cfg.ExemptTag, Now: e.opts.Now(), Settings: e.settings}
-	cctx := perms.Declare(ctx, c.ID, c.Permissions)
+	cctx := perms.Declare(ctx, c.ID, declaration(c, d.Action, e.opts.DryRun))
 
 	e.remediate(cctx, &r, c, t, d.Action == policy.Notify, log)
 	if !e.opts.DryRun && r.Decision != Skipped {
@@ -411,8 +411,23 @@ func Failures(rs []Result) int {
 	return n
 }
 
-// MemberPolicy returns the least-privilege policy of the member role: what
-// every control declares, plus the notification topic lookup.
-func MemberPolicy() perms.Document {
-	return perms.Policy(append(controls.Grants(), notify.MemberGrant)...)
+// MemberPolicy returns the least-privilege policy of the member role for a
+// configuration and its resolved settings: what the controls need in their
+// modes (writes only for those in auto), and the member topic lookup when
+// messages go to it.
+func MemberPolicy(cfg *config.Config, s *controls.Settings) perms.Document {
+	grants := s.Grants(cfg.ExemptTag)
+	if !cfg.Notifications.Disabled && cfg.Notifications.TopicARN == "" {
+		grants = append(grants, notify.MemberGrant(cfg.Notifications.MemberTopic))
+	}
+	return perms.Policy(grants...)
+}
+
+// declaration is what a control may call for a decision: in notify mode,
+// and in a dry run, only its reads, so that no bug there can write.
+func declaration(c *controls.Control, action policy.Action, dryRun bool) []string {
+	if action == policy.Remediate && !dryRun {
+		return c.Permissions
+	}
+	return perms.Reads(c.Permissions)
 }

@@ -3,6 +3,7 @@ package fake
 import (
 	"context"
 	"fmt"
+	"maps"
 	"net/url"
 	"slices"
 	"strings"
@@ -28,6 +29,9 @@ type Role struct {
 	Created         time.Time
 	Attached        []string          // managed policy ARNs
 	Inline          map[string]string // name → document
+	// Boundary is the ARN of the permissions boundary, "" for none.
+	Boundary string
+	Tags     map[string]string
 }
 
 // User is the state of a fake IAM user. Tests seed users with
@@ -166,6 +170,7 @@ func (a *Account) Role(name string) *Role {
 	if r := iamOf(a).role(name); r != nil {
 		c := *r
 		c.Attached = slices.Clone(r.Attached)
+		c.Tags = maps.Clone(r.Tags)
 		return &c
 	}
 	return nil
@@ -338,11 +343,20 @@ func (f *IAM) GetRole(ctx context.Context, in *iam.GetRoleInput, _ ...func(*iam.
 	if r == nil {
 		return nil, noSuchRole(aws.ToString(in.RoleName))
 	}
-	return &iam.GetRoleOutput{Role: &types.Role{RoleName: aws.String(r.Name), Arn: aws.String(r.ARN), Path: aws.String(r.Path),
-		AssumeRolePolicyDocument: aws.String(url.QueryEscape(r.TrustPolicy)), CreateDate: aws.Time(r.Created)}}, nil
+	out := &types.Role{RoleName: aws.String(r.Name), Arn: aws.String(r.ARN), Path: aws.String(r.Path),
+		AssumeRolePolicyDocument: aws.String(url.QueryEscape(r.TrustPolicy)), CreateDate: aws.Time(r.Created)}
+	if r.Boundary != "" {
+		out.PermissionsBoundary = &types.AttachedPermissionsBoundary{PermissionsBoundaryArn: aws.String(r.Boundary), PermissionsBoundaryType: types.PermissionsBoundaryAttachmentTypePolicy}
+	}
+	for k, v := range r.Tags {
+		out.Tags = append(out.Tags, types.Tag{Key: aws.String(k), Value: aws.String(v)})
+	}
+	return &iam.GetRoleOutput{Role: out}, nil
 }
 
-// CreateRole validates the trust policy and refuses a name in use.
+// CreateRole validates the trust policy, refuses a name in use and a
+// permissions boundary that is not an existing managed policy, and keeps
+// the boundary and the tags.
 func (f *IAM) CreateRole(ctx context.Context, in *iam.CreateRoleInput, _ ...func(*iam.Options)) (*iam.CreateRoleOutput, error) {
 	unlock, err := f.call(ctx, "CreateRole")
 	defer unlock()
@@ -359,12 +373,20 @@ func (f *IAM) CreateRole(ctx context.Context, in *iam.CreateRoleInput, _ ...func
 	if err := validPolicy(aws.ToString(in.AssumeRolePolicyDocument)); err != nil {
 		return nil, APIError("MalformedPolicyDocument", "%v", err)
 	}
+	boundary := aws.ToString(in.PermissionsBoundary)
+	if boundary != "" && !awsManagedPolicy(boundary) && !f.customerPolicyExists(boundary) {
+		return nil, APIError("NoSuchEntity", "Scope ARN: %s does not exist or is not attachable.", boundary)
+	}
+	tags := map[string]string{}
+	for _, t := range in.Tags {
+		tags[aws.ToString(t.Key)] = aws.ToString(t.Value)
+	}
 	path := aws.ToString(in.Path)
 	if path == "" {
 		path = "/"
 	}
 	r := &Role{Name: name, Path: path, ARN: "arn:" + f.a.Partition + ":iam::" + f.a.ID + ":role" + path + name,
-		TrustPolicy: aws.ToString(in.AssumeRolePolicyDocument), Created: time.Now(), Inline: map[string]string{}}
+		TrustPolicy: aws.ToString(in.AssumeRolePolicyDocument), Created: time.Now(), Inline: map[string]string{}, Boundary: boundary, Tags: tags}
 	f.st().roles = append(f.st().roles, r)
 	return &iam.CreateRoleOutput{Role: &types.Role{RoleName: aws.String(name), Arn: aws.String(r.ARN), Path: aws.String(path), CreateDate: aws.Time(r.Created)}}, nil
 }

@@ -20,9 +20,18 @@ import (
 	"github.com/cisguard/cisguard/internal/plan"
 )
 
+// memberActions are what looking up and publishing to a member account's
+// topic call.
+var memberActions = []string{"sns:ListTopics", "sns:Publish"}
+
 // MemberGrant is what looking up and publishing to a member account's
-// topic needs in the member role.
-var MemberGrant = perms.Grant{Owner: "notify", Actions: []string{"sns:ListTopics", "sns:Publish"}}
+// topic needs in the member role: publishing only to topics whose name
+// contains topic (notifications.memberTopic).
+func MemberGrant(topic string) perms.Grant {
+	return perms.Grant{Owner: "notify", Actions: memberActions, Scopes: []perms.Scope{
+		{Sid: "PublishToMemberTopic", Actions: []string{"sns:Publish"}, Resources: []string{perms.ARN("sns", "*", "*"+topic+"*")}},
+	}}
+}
 
 // Report is what happened to one finding, as the message tells it.
 type Report struct {
@@ -151,7 +160,7 @@ var ErrNoTopic = fmt.Errorf("no notification topic")
 func (s *Sender) Send(ctx context.Context, m Message, member awsapi.Clients) error {
 	api, topic := s.Central, s.TopicARN
 	if topic == "" {
-		ctx = perms.Declare(ctx, MemberGrant.Owner, MemberGrant.Actions)
+		ctx = perms.Declare(ctx, "notify", memberActions)
 		var err error
 		topic, err = s.memberTopic(ctx, member)
 		if err != nil {

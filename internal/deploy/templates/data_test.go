@@ -17,5 +17,5 @@ func defaultData(t *testing.T) Data {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return For(cfg, s.Auto(), engine.MemberPolicy())
+	return For(cfg, s.Auto(), engine.MemberPolicy(cfg, s))
 }

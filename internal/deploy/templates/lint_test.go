@@ -21,6 +21,7 @@ var resourceTypes = map[string][]string{
 	"AWS::Config::ConfigurationRecorder": {},
 	"AWS::Config::DeliveryChannel":       {},
 	"AWS::Events::Rule":                  {"Arn"},
+	"AWS::IAM::ManagedPolicy":            {"PolicyArn"},
 	"AWS::IAM::Role":                     {"Arn", "RoleId"},
 	"AWS::KMS::Alias":                    {},
 	"AWS::KMS::Key":                      {"Arn", "KeyId"},
@@ -49,13 +50,14 @@ var pseudoParameters = []string{
 var knownActions = map[string][]string{
 	"kms": {"Decrypt", "DescribeKey", "GenerateDataKey", "GenerateDataKeyPair",
 		"GenerateDataKeyPairWithoutPlaintext", "GenerateDataKeyWithoutPlaintext", "ReEncryptFrom", "ReEncryptTo"},
-	"logs":          {"CreateLogStream", "PutLogEvents"},
+	"logs":          {"CreateLogStream", "DescribeLogGroups", "DescribeLogStreams", "PutLogEvents"},
 	"organizations": {"DescribeOrganization"},
 	"s3":            {"GetBucketAcl", "ListBucket", "PutObject"},
 	"securityhub":   {"BatchUpdateFindings", "GetFindings"},
 	"sns":           {"Publish"},
 	"sqs":           {"ChangeMessageVisibility", "DeleteMessage", "GetQueueAttributes", "ReceiveMessage", "SendMessage"},
 	"sts":           {"AssumeRole"},
+	"support":       {"CreateCase", "DescribeCases", "DescribeServices", "DescribeTrustedAdvisorChecks"},
 }
 
 // memberPrefixes are the IAM service prefixes the member policy may use

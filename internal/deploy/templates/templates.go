@@ -77,11 +77,16 @@ type Data struct {
 	AutoSecurityControlIDs []string
 	// MemberPolicy is the member role's permissions policy.
 	MemberPolicy perms.Document
+	// RoleBoundary is the permissions boundary of the roles cisguard
+	// creates (perms.Boundary), created by the member stack.
+	RoleBoundary perms.Document
+	// BoundaryName is RoleBoundary's name (perms.BoundaryName).
+	BoundaryName string
 }
 
 // For returns the data for a configuration, the ids of the controls in
-// auto mode ((*controls.Settings).Auto) and the member policy
-// (engine.MemberPolicy).
+// auto mode ((*controls.Settings).Auto) and the member policy for that
+// configuration (engine.MemberPolicy).
 func For(cfg *config.Config, auto []string, policy perms.Document) Data {
 	return Data{
 		RoleName:               cfg.RoleName,
@@ -92,6 +97,8 @@ func For(cfg *config.Config, auto []string, policy perms.Document) Data {
 		AutoControls:           slices.Sorted(slices.Values(auto)),
 		AutoSecurityControlIDs: AutoSecurityControls(auto),
 		MemberPolicy:           policy,
+		RoleBoundary:           perms.Boundary(),
+		BoundaryName:           perms.BoundaryName,
 	}
 }
 
@@ -213,14 +220,14 @@ func (d Data) validate() error {
 
 var funcs = template.FuncMap{
 	"join": strings.Join,
-	// indent renders a value (a perms.Document as its JSON) with every line
-	// indented by n spaces: JSON is YAML, so the policy goes into the
-	// template exactly as `cisguard policy` prints it.
+	// indent renders a value (a perms.Document as its JSON, placeholders
+	// through Fn::Sub) with every line indented by n spaces: JSON is YAML,
+	// so the policy goes into the template as `cisguard policy` prints it.
 	"indent": func(n int, v any) (string, error) {
 		var s string
 		switch v := v.(type) {
 		case perms.Document:
-			s = v.JSON()
+			s = v.CloudFormation()
 		case string:
 			s = v
 		default:

@@ -11,8 +11,12 @@ import (
 	"strings"
 	"testing"
 
+	"go.yaml.in/yaml/v3"
+
 	"github.com/cisguard/cisguard/internal/catalog"
 	"github.com/cisguard/cisguard/internal/config"
+	"github.com/cisguard/cisguard/internal/controls"
+	"github.com/cisguard/cisguard/internal/engine"
 	"github.com/cisguard/cisguard/internal/perms"
 )
 
@@ -42,40 +46,76 @@ func TestCheckedInTemplatesAreCurrent(t *testing.T) {
 }
 
 // TestMemberPolicy checks that the member role carries exactly the policy
-// the engine generates, that each action is well formed in a service the
-// controls call, and that the policy fits IAM's size limit for a role's
-// inline policies.
+// the engine generates (placeholders through Fn::Sub) and the stack the
+// boundary, that each action is well formed in a service the controls
+// call, and that the policies fit IAM's and CloudFormation's size limits.
 func TestMemberPolicy(t *testing.T) {
 	d := defaultData(t)
-	c := parseTemplate(t, MemberRole, rendered(t)[MemberRole])
+	body := rendered(t)[MemberRole]
+	c := parseTemplate(t, MemberRole, body)
 	pols := field(field(c.resources["Role"], "Properties"), "Policies")
 	if pols == nil || len(pols.Content) != 1 {
 		t.Fatal("member role: want exactly one inline policy")
 	}
-	var got any
-	if err := field(pols.Content[0], "PolicyDocument").Decode(&got); err != nil {
-		t.Fatal(err)
+	sameDocument(t, "member role policy", field(pols.Content[0], "PolicyDocument"), d.MemberPolicy)
+	sameDocument(t, "role boundary", field(field(c.resources["RoleBoundary"], "Properties"), "PolicyDocument"), perms.Boundary())
+	if name := field(field(c.resources["RoleBoundary"], "Properties"), "ManagedPolicyName"); name == nil || name.Value != perms.BoundaryName {
+		t.Errorf("the boundary must be named %s: the member policy names it", perms.BoundaryName)
 	}
-	var want any
-	if err := json.Unmarshal([]byte(d.MemberPolicy.JSON()), &want); err != nil {
-		t.Fatal(err)
-	}
-	if !reflect.DeepEqual(normalize(got), normalize(want)) {
-		t.Errorf("member role policy differs from engine.MemberPolicy()")
-	}
-	actionRE := regexp.MustCompile(`^[a-z0-9-]+:[A-Za-z0-9]+$`)
+	actionRE := regexp.MustCompile(`^[a-z0-9-]+:[A-Za-z0-9]+\*?$`)
 	for _, a := range d.MemberPolicy.Actions() {
 		svc, _, _ := strings.Cut(a, ":")
 		if !actionRE.MatchString(a) || !slices.Contains(memberPrefixes, svc) {
 			t.Errorf("member policy action %q: malformed or in an unexpected service", a)
 		}
 	}
-	// IAM counts a role's inline policies without whitespace, up to 10,240.
-	size := len(strings.Join(strings.Fields(d.MemberPolicy.JSON()), ""))
-	if size > 10240 {
-		t.Errorf("member policy is %d characters, over IAM's 10,240 for a role's inline policies", size)
+	// IAM counts a role's inline policies without whitespace, up to 10,240
+	// characters, a managed policy up to 6,144: measured with the longest
+	// partition and role name the placeholders can stand for.
+	worst := func(doc perms.Document) int {
+		return doc.Resolve("aws-us-gov", "123456789012", strings.Repeat("r", 64)).Size()
 	}
-	t.Logf("member policy: %d actions, %d characters", len(d.MemberPolicy.Actions()), size)
+	allAuto, err := config.Parse([]byte("controls: {'1': {mode: auto}, '2': {mode: auto}, '3': {mode: auto}, '4': {mode: auto}, '5': {mode: auto}}\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := controls.Configure(allAuto)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, doc := range map[string]perms.Document{"default": d.MemberPolicy, "every control in auto": engine.MemberPolicy(allAuto, s)} {
+		if n := worst(doc); n > 10240 {
+			t.Errorf("member policy (%s) is %d characters, over IAM's 10,240 for a role's inline policies", name, n)
+		} else {
+			t.Logf("member policy (%s): %d actions allowed, %d characters", name, len(doc.Allowed()), n)
+		}
+	}
+	if n := worst(perms.Boundary()); n > 6144 {
+		t.Errorf("role boundary is %d characters, over IAM's 6,144 for a managed policy", n)
+	}
+	// CloudFormation takes a template body of up to 51,200 bytes.
+	if len(body) > 51200 {
+		t.Errorf("member-role template is %d bytes, over CloudFormation's 51,200 for a template body", len(body))
+	}
+}
+
+// sameDocument checks that a policy in a template is doc as CloudFormation
+// takes it.
+func sameDocument(t *testing.T, what string, n *yaml.Node, doc perms.Document) {
+	t.Helper()
+	var got, want any
+	if n == nil {
+		t.Fatalf("%s: missing", what)
+	}
+	if err := n.Decode(&got); err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal([]byte(doc.CloudFormation()), &want); err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(normalize(got), normalize(want)) {
+		t.Errorf("%s differs from what perms generates", what)
+	}
 }
 
 // normalize turns YAML- and JSON-decoded values into the same shapes.

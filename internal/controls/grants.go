@@ -1,0 +1,181 @@
+package controls
+
+// What the controls' writes may touch: the scopes that narrow their
+// declared actions in the member policy (docs/architecture.md, Trust
+// model). IAM writes go only to roles cisguard creates, under its
+// permissions boundary; key policies only to keys it created; credentials
+// only of users not tagged exempt.
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
+	iamtypes "github.com/aws/aws-sdk-go-v2/service/iam/types"
+
+	"github.com/cisguard/cisguard/internal/awsapi"
+	"github.com/cisguard/cisguard/internal/config"
+	"github.com/cisguard/cisguard/internal/perms"
+)
+
+// Grant is what the control needs in the member account with resolved
+// parameters p and the exemption tag.
+func (c *Control) Grant(p any, exempt config.Tag) perms.Grant {
+	g := perms.Grant{Owner: c.ID, Actions: c.Permissions}
+	if c.Scopes != nil {
+		g.Scopes = c.Scopes(p, exempt)
+	}
+	return g
+}
+
+// Grants returns what every control needs under its setting: all its
+// actions in mode auto, only its reads in notify and off (the manual
+// steps and a scan read; nothing there may write).
+func (s *Settings) Grants(exempt config.Tag) []perms.Grant {
+	var out []perms.Grant
+	for _, c := range All() {
+		st, ok := s.byID[c.ID]
+		if !ok {
+			continue
+		}
+		g := c.Grant(st.Params, exempt)
+		if st.Mode != Auto {
+			g = g.Reads()
+		}
+		out = append(out, g)
+	}
+	return out
+}
+
+var (
+	// underBoundary: a role may be created, or given an inline policy,
+	// only with cisguard's permissions boundary.
+	underBoundary = perms.Condition{"StringEquals": {"iam:PermissionsBoundary": {perms.BoundaryARN}}}
+	// requestsManagedTag: the request tags what it creates cisguard:managed=true.
+	requestsManagedTag = perms.Condition{"StringEquals": {"aws:RequestTag/" + perms.ManagedTagKey: {perms.ManagedTagValue}}}
+	// onlyManagedTag: the only tag a request sets is cisguard:managed=true.
+	onlyManagedTag = perms.Condition{
+		"StringEquals":              {"aws:RequestTag/" + perms.ManagedTagKey: {perms.ManagedTagValue}},
+		"ForAllValues:StringEquals": {"aws:TagKeys": {perms.ManagedTagKey}},
+	}
+)
+
+// roleScopes are creating a role name (or any cisguard- role) under the
+// boundary and tagged as cisguard's.
+func roleScopes(name string) []perms.Scope {
+	roles := perms.RoleARNs(name)
+	return []perms.Scope{
+		{Sid: "CreateRolesUnderBoundary", Actions: []string{"iam:CreateRole"}, Resources: roles, Condition: underBoundary},
+		{Sid: "TagCreatedRoles", Actions: []string{"iam:TagRole"}, Resources: roles, Condition: onlyManagedTag},
+	}
+}
+
+// deliveryRoleScopes are what a log delivery role needs: created and
+// given its inline policy under the boundary, passed only to service.
+func deliveryRoleScopes(name, service, sid string) []perms.Scope {
+	roles := perms.RoleARNs(name)
+	return append(roleScopes(name),
+		perms.Scope{Sid: "WriteRolesUnderBoundary", Actions: []string{"iam:PutRolePolicy"}, Resources: roles, Condition: underBoundary},
+		perms.Scope{Sid: "PassRolesTo" + sid, Actions: []string{"iam:PassRole"}, Resources: roles,
+			Condition: perms.Condition{"StringEquals": {"iam:PassedToService": {service}}}})
+}
+
+// bucketScopes are creating and writing the policy of the buckets
+// cisguard names (cisguard-*) or is configured to use.
+func bucketScopes(names ...string) []perms.Scope {
+	return []perms.Scope{{Sid: "CreatedBuckets", Actions: []string{"s3:CreateBucket", "s3:PutBucketPolicy"}, Resources: perms.BucketARNs(names...)}}
+}
+
+// 1.12, 1.14: the credential writes actions only on users without the
+// exemption tag, so IAM itself keeps cisguard away from a break-glass user
+// tagged exempt.
+func credentialScopes(actions ...string) func(any, config.Tag) []perms.Scope {
+	return func(_ any, exempt config.Tag) []perms.Scope {
+		return []perms.Scope{{Sid: "CredentialsOfUsersNotExempt", Actions: actions, Resources: []string{perms.ARN("iam", "", "user/*")},
+			Condition: perms.Condition{"StringNotEqualsIgnoreCase": {"aws:ResourceTag/" + exempt.Key: {exempt.Value}}}}}
+	}
+}
+
+// 1.17: the support role, and AWSSupportAccess as the only policy it may
+// attach.
+func supportRoleScopes(p any, _ config.Tag) []perms.Scope {
+	name := p.(*SupportRoleParams).RoleName
+	return append(roleScopes(name), perms.Scope{Sid: "AttachAWSSupportAccessOnly", Actions: []string{"iam:AttachRolePolicy"}, Resources: perms.RoleARNs(name),
+		Condition: perms.Condition{"ArnEquals": {"iam:PolicyARN": {"arn:" + perms.Partition + ":iam::aws:policy/AWSSupportAccess"}}}})
+}
+
+// 3.1: the trail bucket it creates.
+func cloudTrailScopes(p any, _ config.Tag) []perms.Scope {
+	return bucketScopes(p.(*CloudTrailParams).Bucket)
+}
+
+// 3.4: CloudTrail's delivery role.
+func trailLogsScopes(p any, _ config.Tag) []perms.Scope {
+	return deliveryRoleScopes(p.(*CloudWatchLogsParams).RoleName, "cloudtrail.amazonaws.com", "CloudTrail")
+}
+
+// 3.5: the configuration bucket, and the role AWS Config records with.
+func configScopes(p any, _ config.Tag) []perms.Scope {
+	cfg := p.(*ConfigParams)
+	role := cfg.RoleARN
+	if role == "" {
+		role = perms.ARN("iam", "", "role/aws-service-role/config.amazonaws.com/"+configSLR)
+	}
+	return append(bucketScopes(cfg.Bucket), perms.Scope{Sid: "PassRoleToConfig", Actions: []string{"iam:PassRole"}, Resources: []string{role},
+		Condition: perms.Condition{"StringEquals": {"iam:PassedToService": {"config.amazonaws.com"}}}})
+}
+
+// 3.6: the access log bucket.
+func accessLogScopes(p any, _ config.Tag) []perms.Scope {
+	return bucketScopes(p.(*AccessLoggingParams).LogBucket)
+}
+
+// 3.7: keys are created tagged cisguard:managed (tags at creation need
+// kms:TagResource, allowed on "*" only as CreateKey's; the member policy
+// denies tagging an existing key), and only keys so tagged may get a new
+// policy. The alias is the configured one.
+func trailKeyScopes(p any, _ config.Tag) []perms.Scope {
+	var alias []string
+	if ref := p.(*TrailKeyParams).KMSKey; strings.HasPrefix(ref, "alias/") {
+		alias = []string{perms.ARN("kms", "*", ref), perms.ARN("kms", "*", "key/*")}
+	}
+	return []perms.Scope{
+		{Sid: "CreateTaggedKeys", Actions: []string{"kms:CreateKey", "kms:TagResource"}, Resources: []string{"*"}, Condition: requestsManagedTag},
+		{Sid: "ChangeCreatedKeys", Actions: []string{"kms:PutKeyPolicy"}, Resources: []string{perms.ARN("kms", "*", "key/*")},
+			Condition: perms.Condition{"StringEquals": {"aws:ResourceTag/" + perms.ManagedTagKey: {perms.ManagedTagValue}}}},
+		{Sid: "NameCreatedKeys", Actions: []string{"kms:CreateAlias"}, Resources: alias},
+	}
+}
+
+// 3.9: VPC Flow Logs' delivery role.
+func flowLogScopes(p any, _ config.Tag) []perms.Scope {
+	return deliveryRoleScopes(p.(*FlowLogParams).RoleName, "vpc-flow-logs.amazonaws.com", "FlowLogs")
+}
+
+// Section 4 (and 1.7): 3.4's delivery role, and the alarm topic.
+func monitoringScopes(p any, _ config.Tag) []perms.Scope {
+	m := p.(*MonitoringParams)
+	return append(deliveryRoleScopes(m.RoleName, "cloudtrail.amazonaws.com", "CloudTrail"),
+		perms.Scope{Sid: "AlarmTopic", Actions: []string{"sns:CreateTopic", "sns:Subscribe"}, Resources: []string{perms.ARN("sns", "*", m.Topic)}})
+}
+
+// createRole creates an IAM role the way the member policy lets cisguard:
+// under its permissions boundary and tagged cisguard:managed=true. The
+// member stack creates the boundary; where it does not exist (cisguard run
+// with other credentials, in an account without the stack) the role is
+// created without it, which the member role itself could never do.
+func createRole(ctx context.Context, t *Target, in *iam.CreateRoleInput) error {
+	api, boundary := t.Clients.IAM(), t.ARN("iam", "", "policy/"+perms.BoundaryName)
+	in.PermissionsBoundary = aws.String(boundary)
+	in.Tags = append(in.Tags, iamtypes.Tag{Key: aws.String(perms.ManagedTagKey), Value: aws.String(perms.ManagedTagValue)})
+	_, err := api.CreateRole(ctx, in)
+	if awsapi.IsNotFound(err) {
+		in.PermissionsBoundary = nil
+		if _, err = api.CreateRole(ctx, in); err != nil {
+			return fmt.Errorf("%w (and the permissions boundary %s does not exist)", err, boundary)
+		}
+	}
+	return err
+}

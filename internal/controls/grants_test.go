@@ -1,0 +1,129 @@
+package controls
+
+import (
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/cisguard/cisguard/internal/config"
+	"github.com/cisguard/cisguard/internal/fake"
+	"github.com/cisguard/cisguard/internal/perms"
+)
+
+// settingsFor resolves a configuration given as YAML.
+func settingsFor(t *testing.T, text string) (*config.Config, *Settings) {
+	t.Helper()
+	cfg, err := config.Parse([]byte(text))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := Configure(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cfg, s
+}
+
+// TestDeclarations checks every control's declaration: each action is
+// classified as a read or a write, and a scope narrows only actions the
+// control declares (with default parameters and with configured names).
+func TestDeclarations(t *testing.T) {
+	custom := `controls:
+  "1.17": {roleName: Support}
+  "3.1": {bucket: trail-logs}
+  "3.4": {roleName: TrailDelivery}
+  "3.5": {bucket: config-logs, roleArn: "arn:aws:iam::111122223333:role/ConfigRecorder"}
+  "3.6": {logBucket: access-logs}
+  "3.7": {kmsKey: "arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"}
+  "3.9": {roleName: FlowDelivery}
+  "4": {roleName: TrailDelivery, topic: alarms}
+`
+	for _, text := range []string{"{}", custom} {
+		cfg, s := settingsFor(t, text)
+		for _, c := range All() {
+			for _, a := range c.Permissions {
+				if !perms.Classified(a) {
+					t.Errorf("%s declares %s, which is neither a read nor a write in internal/perms/access.go", c.ID, a)
+				}
+			}
+			st, _ := s.For(c.ID)
+			for _, sc := range c.Grant(st.Params, cfg.ExemptTag).Scopes {
+				for _, a := range sc.Actions {
+					if !slices.Contains(c.Permissions, a) {
+						t.Errorf("%s scopes %s, which it does not declare", c.ID, a)
+					}
+				}
+			}
+		}
+	}
+}
+
+// TestScopesFollowConfiguration checks that configured names reach the
+// scopes, and that a name cisguard does not need is not allowed.
+func TestScopesFollowConfiguration(t *testing.T) {
+	cfg, s := settingsFor(t, `controls:
+  "1.17": {roleName: Support}
+  "3.7": {kmsKey: "arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"}
+  "3.9": {roleName: cisguard-flow}
+exemptTag: {key: breakglass, value: "yes"}
+`)
+	scopes := map[string]perms.Scope{}
+	for _, g := range s.Grants(cfg.ExemptTag) {
+		for _, sc := range g.Scopes {
+			scopes[g.Owner+" "+sc.Sid] = sc
+		}
+	}
+	if r := scopes["1.17 AttachAWSSupportAccessOnly"].Resources; !slices.Contains(r, "arn:${AWS::Partition}:iam::${AWS::AccountId}:role/Support") {
+		t.Errorf("1.17 attaches to %v", r)
+	}
+	if r := scopes["3.9 CreateRolesUnderBoundary"].Resources; len(r) != 1 || !strings.HasSuffix(r[0], ":role/cisguard-*") {
+		t.Errorf("a cisguard- name needs no resource of its own: %v", r)
+	}
+	if r := scopes["3.7 NameCreatedKeys"].Resources; len(r) != 0 {
+		t.Errorf("kmsKey is a key ARN: no alias to create, got %v", r)
+	}
+	if c := scopes["1.12 CredentialsOfUsersNotExempt"].Condition; !slices.Equal(c["StringNotEqualsIgnoreCase"]["aws:ResourceTag/breakglass"], perms.Values{"yes"}) {
+		t.Errorf("credential writes follow exemptTag: %v", c)
+	}
+}
+
+// TestGrantsFollowModes checks that a control in notify or off mode is
+// granted its reads only.
+func TestGrantsFollowModes(t *testing.T) {
+	cfg, s := settingsFor(t, "controls: {'1.17': {mode: notify}, '5.3': {mode: off}}\n")
+	for _, g := range s.Grants(cfg.ExemptTag) {
+		writes := slices.DeleteFunc(slices.Clone(g.Actions), func(a string) bool { return !perms.Write(a) })
+		switch g.Owner {
+		case "1.17", "5.3":
+			if len(writes) > 0 || len(g.Actions) == 0 {
+				t.Errorf("%s (not auto): actions %v", g.Owner, g.Actions)
+			}
+		case "3.4":
+			if !slices.Contains(writes, "iam:CreateRole") {
+				t.Errorf("3.4 (auto) lost its writes: %v", g.Actions)
+			}
+		}
+	}
+}
+
+// TestCreatedRolesCarryBoundaryAndTag checks the roles 3.4, 3.9 and 1.17
+// create: under the member stack's permissions boundary and tagged
+// cisguard:managed, or, in an account without the boundary policy,
+// without it.
+func TestCreatedRolesCarryBoundaryAndTag(t *testing.T) {
+	for _, withBoundary := range []bool{true, false} {
+		h := newHarness(t)
+		if !withBoundary {
+			h = &harness{t: t, acct: fake.NewAccount(testAccount), region: testRegion}
+		}
+		h.remediate("1.17", accountResource(), "")
+		r := h.acct.Role("SupportAccessRole")
+		want := ""
+		if withBoundary {
+			want = "arn:aws:iam::111122223333:policy/cisguard-role-boundary"
+		}
+		if r == nil || r.Boundary != want || r.Tags[perms.ManagedTagKey] != perms.ManagedTagValue {
+			t.Errorf("boundary policy exists %v: role %+v", withBoundary, r)
+		}
+	}
+}

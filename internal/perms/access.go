@@ -1,0 +1,67 @@
+package perms
+
+import "slices"
+
+// Every action cisguard declares is listed here as a read or a write, by
+// hand: the list decides what a control may call when it only reads (mode
+// notify or off, a dry run) and what `cisguard policy --config` leaves
+// out. A test fails for a declared action that is in neither list. An
+// action in neither counts as a write (Write), so a slip leaves out a
+// permission rather than granting one.
+var (
+	reads = []string{
+		"cloudtrail:DescribeTrails", "cloudtrail:GetEventSelectors", "cloudtrail:GetTrailStatus",
+		"cloudwatch:DescribeAlarmsForMetric",
+		"config:DescribeConfigurationRecorderStatus", "config:DescribeConfigurationRecorders", "config:DescribeDeliveryChannels",
+		"ec2:DescribeFlowLogs", "ec2:DescribeNetworkAcls", "ec2:DescribeSecurityGroupRules", "ec2:DescribeSecurityGroups",
+		"ec2:DescribeVpcs", "ec2:GetEbsEncryptionByDefault",
+		"iam:GetAccessKeyLastUsed", "iam:GetAccountPasswordPolicy", "iam:GetAccountSummary", "iam:GetLoginProfile",
+		"iam:GetPolicy", "iam:GetPolicyVersion", "iam:GetRole", "iam:GetRolePolicy", "iam:GetUser",
+		"iam:ListAccessKeys", "iam:ListAttachedRolePolicies", "iam:ListEntitiesForPolicy", "iam:ListMFADevices", "iam:ListRolePolicies",
+		"iam:ListRoles", "iam:ListUsers", "iam:ListVirtualMFADevices",
+		"kms:DescribeKey", "kms:GetKeyPolicy", "kms:GetKeyRotationStatus", "kms:ListAliases", "kms:ListKeys", "kms:ListResourceTags",
+		"logs:DescribeLogGroups", "logs:DescribeMetricFilters",
+		"organizations:DescribeOrganization",
+		"rds:DescribeDBInstances",
+		"s3:GetAccountPublicAccessBlock", "s3:GetBucketLocation", "s3:GetBucketLogging", "s3:GetBucketOwnershipControls",
+		"s3:GetBucketPolicy", "s3:GetBucketPublicAccessBlock", "s3:GetBucketTagging", "s3:GetBucketVersioning",
+		"s3:GetEncryptionConfiguration", "s3:GetLifecycleConfiguration", "s3:ListAllMyBuckets", "s3:ListBucket",
+		"sns:GetSubscriptionAttributes", "sns:GetTopicAttributes", "sns:ListSubscriptionsByTopic", "sns:ListTopics",
+		"sts:GetCallerIdentity",
+	}
+	writes = []string{
+		"cloudtrail:CreateTrail", "cloudtrail:PutEventSelectors", "cloudtrail:StartLogging", "cloudtrail:UpdateTrail",
+		"cloudwatch:PutMetricAlarm",
+		"config:PutConfigurationRecorder", "config:PutDeliveryChannel", "config:StartConfigurationRecorder",
+		"ec2:AuthorizeSecurityGroupIngress", "ec2:CreateFlowLogs", "ec2:CreateNetworkAclEntry", "ec2:DeleteNetworkAclEntry",
+		"ec2:EnableEbsEncryptionByDefault", "ec2:ReplaceNetworkAclEntry", "ec2:RevokeSecurityGroupEgress", "ec2:RevokeSecurityGroupIngress",
+		"iam:AttachRolePolicy", "iam:CreateRole", "iam:DeleteAccessKey", "iam:DeleteLoginProfile", "iam:PassRole",
+		"iam:PutRolePolicy", "iam:TagRole", "iam:UpdateAccessKey", "iam:UpdateAccountPasswordPolicy",
+		"kms:CreateAlias", "kms:CreateKey", "kms:EnableKeyRotation", "kms:PutKeyPolicy", "kms:ScheduleKeyDeletion", "kms:TagResource",
+		"logs:CreateLogGroup", "logs:PutMetricFilter", "logs:PutRetentionPolicy", "logs:TagResource",
+		"s3:CreateBucket", "s3:PutAccountPublicAccessBlock", "s3:PutBucketLogging", "s3:PutBucketOwnershipControls",
+		"s3:PutBucketPolicy", "s3:PutBucketPublicAccessBlock", "s3:PutBucketTagging", "s3:PutBucketVersioning",
+		"s3:PutEncryptionConfiguration", "s3:PutLifecycleConfiguration",
+		"sns:CreateTopic", "sns:Publish", "sns:SetTopicAttributes", "sns:Subscribe", "sns:TagResource",
+	}
+)
+
+// Classified reports whether an action is in the read or the write list.
+func Classified(action string) bool {
+	return slices.Contains(reads, action) || slices.Contains(writes, action)
+}
+
+// Write reports whether an action changes something: it is in the write
+// list, or in neither.
+func Write(action string) bool { return !slices.Contains(reads, action) }
+
+// Reads returns the actions that only read, in their order.
+func Reads(actions []string) []string {
+	var out []string
+	for _, a := range actions {
+		if !Write(a) {
+			out = append(out, a)
+		}
+	}
+	return out
+}
