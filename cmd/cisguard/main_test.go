@@ -306,6 +306,17 @@ func TestPolicyFollowsConfig(t *testing.T) {
 		t.Errorf("the cautious policy (%d bytes) is no smaller than the default (%d)", len(out), len(full))
 	}
 
+	// templates (and deploy, which renders the same data) embed the same
+	// narrowed policy.
+	dir := t.TempDir()
+	if code, _, errOut := cli(t, "", "templates", "--out", dir, "--config", cfg); code != 0 {
+		t.Fatalf("templates: exit %d: %s", code, errOut)
+	}
+	role, _ := os.ReadFile(filepath.Join(dir, "cisguard-member-role.yaml"))
+	if !strings.Contains(string(role), `"iam:GetRole"`) || strings.Contains(string(role), `"iam:CreateRole"`) {
+		t.Errorf("the member-role template does not carry the cautious policy:\n%s", role)
+	}
+
 	code, out, _ = cli(t, "", "policy", "--account", "111122223333", "--partition", "aws-cn")
 	if code != 0 || strings.Contains(out, "${") || !strings.Contains(out, "arn:aws-cn:iam::111122223333:role/CIS_Remediator_Role") {
 		t.Errorf("exit %d\n%s", code, out)
