@@ -130,6 +130,18 @@ func (p *Proxy) Inject(f Fault) {
 	p.faults = append(p.faults, &f)
 }
 
+// ClearFaults drops the faults not yet spent and returns how many
+// injections were left.
+func (p *Proxy) ClearFaults() (left int) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, f := range p.faults {
+		left += f.Times
+	}
+	p.faults = nil
+	return left
+}
+
 // Edit adds a rewrite of answers; it applies until the proxy is closed or
 // the returned function removes it.
 func (p *Proxy) Edit(r Rewrite) (remove func()) {
