@@ -12,7 +12,9 @@ import (
 // trail; AWS returns only the trails named (by name or ARN). cisguard asks
 // for the finding's trail by name, so the proxy filters moto's answer.
 func (p *Proxy) describeTrails(w http.ResponseWriter, r *request) {
-	var in struct{ TrailNameList []string `json:"trailNameList"` }
+	var in struct {
+		TrailNameList []string `json:"trailNameList"`
+	}
 	json.Unmarshal(r.body, &in)
 	resp, err := p.send(r.Method, r.URL.EscapedPath(), r.URL.RawQuery, r.Header, r.body)
 	if err != nil {
