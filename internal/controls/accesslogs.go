@@ -10,6 +10,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 
+	"github.com/cisguard/cisguard/internal/awsapi"
 	"github.com/cisguard/cisguard/internal/plan"
 )
 
@@ -59,25 +60,49 @@ func planTrailBucketLogging(ctx context.Context, t *Target) (*plan.Plan, error) 
 	if err := (&bucket{api: api, name: name, region: region}).exempt(ctx, t); err != nil {
 		return nil, err
 	}
-	logBucket := cfg.LogBucket
-	if logBucket == "" {
-		logBucket = fmt.Sprintf("cisguard-access-logs-%s-%s", t.Account(), region)
-	}
+	logBucket := logBucketName(t, cfg, region)
 	if logBucket == name {
 		return nil, fmt.Errorf("bucket %s cannot log its own accesses: set logBucket to another bucket", name)
 	}
-	part := t.Clients.Partition()
-	prefix := name + "/"
-	stmt := map[string]any{"Sid": sid("S3ServerAccessLogsFrom", name), "Effect": "Allow", "Principal": map[string]any{"Service": "logging.s3.amazonaws.com"},
-		"Action": "s3:PutObject", "Resource": "arn:" + part + ":s3:::" + logBucket + "/" + prefix + "*",
-		"Condition": map[string]any{"ArnLike": map[string]any{"aws:SourceArn": "arn:" + part + ":s3:::" + name}, "StringEquals": map[string]any{"aws:SourceAccount": t.Account()}}}
-	if err := planBucketWithPolicy(ctx, t, logBucket, region, true, []map[string]any{stmt}, p); err != nil {
-		return nil, err
+	return p, planAccessLogging(ctx, t, api, name, region, logBucket, p)
+}
+
+// logBucketName is the bucket that receives the access logs of buckets in
+// region: logBucket, or cisguard's name for the region.
+func logBucketName(t *Target, cfg *AccessLoggingParams, region string) string {
+	if cfg.LogBucket != "" {
+		return cfg.LogBucket
 	}
+	return fmt.Sprintf("cisguard-access-logs-%s-%s", t.Account(), region)
+}
+
+// accessLogParams returns 3.6's parameters, which say where 3.1 sends the
+// access logs of the trail bucket it creates.
+func accessLogParams(t *Target) *AccessLoggingParams {
+	if st, ok := t.Settings.For("3.6"); ok {
+		return st.Params.(*AccessLoggingParams)
+	}
+	return &AccessLoggingParams{}
+}
+
+// planAccessLogging plans server access logging of bucket (in region,
+// reached through api) into logBucket, which is made when missing. The
+// statement that lets S3 log delivery write is the same for every bucket
+// of the account, so remediations of several buckets sharing logBucket at
+// the same time converge on one policy.
+func planAccessLogging(ctx context.Context, t *Target, api awsapi.S3, bucket, region, logBucket string, p *plan.Plan) error {
+	part := t.Clients.Partition()
+	stmt := map[string]any{"Sid": "S3ServerAccessLogs", "Effect": "Allow", "Principal": map[string]any{"Service": "logging.s3.amazonaws.com"},
+		"Action": "s3:PutObject", "Resource": "arn:" + part + ":s3:::" + logBucket + "/*",
+		"Condition": map[string]any{"StringEquals": map[string]any{"aws:SourceAccount": t.Account()}}}
+	if _, err := planOwnedBucket(ctx, t, logBucket, region, true, []map[string]any{stmt}, p); err != nil {
+		return err
+	}
+	prefix := bucket + "/"
 	p.Addf(func(ctx context.Context) error {
-		_, err := api.PutBucketLogging(ctx, &s3.PutBucketLoggingInput{Bucket: aws.String(name), BucketLoggingStatus: &s3types.BucketLoggingStatus{
+		_, err := api.PutBucketLogging(ctx, &s3.PutBucketLoggingInput{Bucket: aws.String(bucket), BucketLoggingStatus: &s3types.BucketLoggingStatus{
 			LoggingEnabled: &s3types.LoggingEnabled{TargetBucket: aws.String(logBucket), TargetPrefix: aws.String(prefix)}}})
 		return err
-	}, "turn on server access logging of bucket %s into %s/%s", name, logBucket, prefix)
-	return p, nil
+	}, "turn on server access logging of bucket %s into %s/%s", bucket, logBucket, prefix)
+	return nil
 }

@@ -146,7 +146,7 @@ func planConfigChannel(ctx context.Context, t *Target, cfg *ConfigParams, p *pla
 		{"Sid": "AWSConfigBucketDelivery", "Effect": "Allow", "Principal": principal, "Action": "s3:PutObject", "Resource": arn + "/AWSLogs/" + t.Account() + "/Config/*",
 			"Condition": map[string]any{"StringEquals": map[string]any{"aws:SourceAccount": t.Account(), "s3:x-amz-acl": "bucket-owner-full-control"}}},
 	}
-	if err := planBucketWithPolicy(ctx, t, bucket, region, false, stmts, p); err != nil {
+	if _, err := planOwnedBucket(ctx, t, bucket, region, false, stmts, p); err != nil {
 		return err
 	}
 	api := t.Clients.Config()

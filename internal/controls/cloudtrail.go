@@ -11,8 +11,6 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudtrail"
-	"github.com/aws/aws-sdk-go-v2/service/s3"
-	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 
 	"github.com/cisguard/cisguard/internal/awsapi"
 	"github.com/cisguard/cisguard/internal/plan"
@@ -26,9 +24,19 @@ type CloudTrailParams struct {
 	// NewTrail names the trail created when the account has no multi-region
 	// trail (and trail is not set).
 	NewTrail string `yaml:"newTrail"`
+	// HomeRegion is where a new trail and its bucket are made; "" means
+	// the partition's first region (us-east-1 in aws). It is one region,
+	// not the finding's, so that 3.1 findings of several regions handled at
+	// the same time make one trail, not one each.
+	HomeRegion string `yaml:"homeRegion"`
 	// Bucket receives a new trail's logs; "" means
-	// cisguard-cloudtrail-<account>-<region>.
+	// cisguard-cloudtrail-<account>-<home region>.
 	Bucket string `yaml:"bucket"`
+	// BucketOwner is the account that owns bucket when it is not this
+	// account (a central log archive). cisguard then leaves the bucket to
+	// its owner, whose policy must let CloudTrail write. A new trail never
+	// delivers to a bucket of another account unless it is named here.
+	BucketOwner string `yaml:"bucketOwner"`
 }
 
 // Validate checks the names.
@@ -42,10 +50,36 @@ func (p *CloudTrailParams) Validate() error {
 	if p.Bucket != "" && !bucketNameRe.MatchString(p.Bucket) {
 		return fmt.Errorf("bucket %q is not a valid bucket name", p.Bucket)
 	}
+	if p.HomeRegion != "" && !regionRe.MatchString(p.HomeRegion) {
+		return fmt.Errorf("homeRegion %q is not a region", p.HomeRegion)
+	}
+	if p.BucketOwner != "" && (!accountRe.MatchString(p.BucketOwner) || p.Bucket == "") {
+		return fmt.Errorf("bucketOwner %q must be an account id, and needs bucket", p.BucketOwner)
+	}
 	return nil
 }
 
-var bucketNameRe = regexp.MustCompile(`^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$`)
+var (
+	bucketNameRe = regexp.MustCompile(`^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$`)
+	regionRe     = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-[0-9]$`)
+	accountRe    = regexp.MustCompile(`^[0-9]{12}$`)
+)
+
+// partitionHome is the first region of a partition: where a resource the
+// account needs once (3.1's trail) is made unless configured otherwise.
+func partitionHome(partition string) string {
+	switch partition {
+	case "aws-us-gov":
+		return "us-gov-west-1"
+	case "aws-cn":
+		return "cn-north-1"
+	case "aws-iso":
+		return "us-iso-east-1"
+	case "aws-iso-b":
+		return "us-isob-east-1"
+	}
+	return "us-east-1"
+}
 
 func planCloudTrail(ctx context.Context, t *Target) (*plan.Plan, error) {
 	p := &plan.Plan{}
@@ -89,33 +123,75 @@ func planCloudTrail(ctx context.Context, t *Target) (*plan.Plan, error) {
 	return p, nil
 }
 
-// planNewTrail plans a multi-region trail in the target's region, with its
-// bucket, and starts it.
+// planNewTrail plans a multi-region trail in the home region, with its
+// bucket (and the bucket's access logging, CIS 3.6), and starts it. The
+// names are fixed, so that remediations running at the same time make the
+// same trail: one of them creates it, the others find it made and check
+// that it is the one they would have made.
 func planNewTrail(ctx context.Context, t *Target, cfg *CloudTrailParams, name string, p *plan.Plan) error {
-	region := t.Region()
+	region := cfg.HomeRegion
+	if region == "" {
+		region = partitionHome(t.Clients.Partition())
+	}
+	home, err := t.Clients.In(region)
+	if err != nil {
+		return err
+	}
 	bucket := cfg.Bucket
 	if bucket == "" {
 		bucket = fmt.Sprintf("cisguard-cloudtrail-%s-%s", t.Account(), region)
 	}
-	trailARN := t.ARN("cloudtrail", region, "trail/"+name)
-	stmts := cloudTrailBucketStatements(t, bucket, name, trailARN)
-	if err := planBucketWithPolicy(ctx, t, bucket, region, false, stmts, p); err != nil {
-		return err
+	where := "bucket " + bucket
+	if owner := cfg.BucketOwner; owner != "" && owner != t.Account() {
+		where += " of account " + owner
+	} else {
+		stmts := cloudTrailBucketStatements(t, bucket, name, t.ARN("cloudtrail", region, "trail/"+name))
+		created, err := planOwnedBucket(ctx, t, bucket, region, false, stmts, p)
+		if err != nil {
+			return err
+		}
+		if created {
+			logBucket := logBucketName(t, accessLogParams(t), region)
+			if err := planAccessLogging(ctx, t, ownedBy(home, t.Account()), bucket, region, logBucket, p); err != nil {
+				return err
+			}
+		}
 	}
-	api := t.Clients.CloudTrail()
+	api := home.CloudTrail()
 	p.Addf(func(ctx context.Context) error {
 		_, err := api.CreateTrail(ctx, &cloudtrail.CreateTrailInput{Name: aws.String(name), S3BucketName: aws.String(bucket),
 			IsMultiRegionTrail: aws.Bool(true), IncludeGlobalServiceEvents: aws.Bool(true), EnableLogFileValidation: aws.Bool(true)})
 		if awsapi.HasCode(err, "TrailAlreadyExistsException") {
-			return nil // created meanwhile by a concurrent remediation
+			return checkNewTrail(ctx, api, name, region, bucket)
 		}
 		return err
-	}, "create multi-region trail %s in %s delivering to bucket %s, log file validation on, all management events", name, region, bucket)
+	}, "create multi-region trail %s in %s delivering to %s, log file validation on, all management events", name, region, where)
 	p.Addf(func(ctx context.Context) error {
 		_, err := api.StartLogging(ctx, &cloudtrail.StartLoggingInput{Name: aws.String(name)})
 		return err
 	}, "start logging on trail %s (home %s)", name, region)
 	return nil
+}
+
+// checkNewTrail accepts a trail that CreateTrail found already made (by
+// another remediation) when it is the trail 3.1 makes: multi-region, homed
+// in region, delivering to bucket.
+func checkNewTrail(ctx context.Context, api awsapi.CloudTrail, name, region, bucket string) error {
+	out, err := api.DescribeTrails(ctx, &cloudtrail.DescribeTrailsInput{TrailNameList: []string{name}, IncludeShadowTrails: aws.Bool(false)})
+	if err != nil {
+		return fmt.Errorf("trail %s exists; describe it in %s: %w", name, region, err)
+	}
+	for _, x := range out.TrailList {
+		if aws.ToString(x.Name) != name || aws.ToString(x.HomeRegion) != region {
+			continue
+		}
+		if !aws.ToBool(x.IsMultiRegionTrail) || aws.ToString(x.S3BucketName) != bucket {
+			return fmt.Errorf("trail %s already exists in %s, delivering to bucket %s (multi-region: %v), and is not the trail 3.1 makes: fix it, or set newTrail to another name",
+				name, region, aws.ToString(x.S3BucketName), aws.ToBool(x.IsMultiRegionTrail))
+		}
+		return nil
+	}
+	return fmt.Errorf("trail %s exists but %s does not list it", name, region)
 }
 
 // cloudTrailBucketStatements let one trail check the bucket ACL and write
@@ -137,69 +213,3 @@ func cloudTrailBucketStatements(t *Target, bucket, trailName, trailARN string) [
 func sid(prefix, name string) string { return prefix + notAlnum.ReplaceAllString(name, "") }
 
 var notAlnum = regexp.MustCompile(`[^A-Za-z0-9]`)
-
-// planBucketWithPolicy makes sure a bucket exists with the statements in
-// its policy: a missing bucket is created in region (Block Public Access
-// on), an existing one gets the statements merged into its policy. With
-// sameRegion, an existing bucket elsewhere is an error.
-func planBucketWithPolicy(ctx context.Context, t *Target, bucket, region string, sameRegion bool, stmts []map[string]any, p *plan.Plan) error {
-	api, at, gone, err := bucketClients(ctx, t, bucket)
-	if err != nil {
-		return err
-	}
-	doc := &policyDocument{Version: "2012-10-17"}
-	if gone {
-		c := t.Clients
-		if region != t.Region() {
-			if c, err = t.Clients.In(region); err != nil {
-				return err
-			}
-		}
-		api = c.S3()
-		in := &s3.CreateBucketInput{Bucket: aws.String(bucket)}
-		if region != "us-east-1" {
-			in.CreateBucketConfiguration = &s3types.CreateBucketConfiguration{LocationConstraint: s3types.BucketLocationConstraint(region)}
-		}
-		p.Addf(func(ctx context.Context) error {
-			_, err := api.CreateBucket(ctx, in)
-			if awsapi.HasCode(err, "BucketAlreadyOwnedByYou") {
-				return nil // created meanwhile by a concurrent remediation
-			}
-			return err
-		}, "create bucket %s in %s", bucket, region)
-		p.Addf(func(ctx context.Context) error {
-			_, err := api.PutPublicAccessBlock(ctx, &s3.PutPublicAccessBlockInput{Bucket: aws.String(bucket), PublicAccessBlockConfiguration: &s3types.PublicAccessBlockConfiguration{
-				BlockPublicAcls: aws.Bool(true), IgnorePublicAcls: aws.Bool(true), BlockPublicPolicy: aws.Bool(true), RestrictPublicBuckets: aws.Bool(true)}})
-			return err
-		}, "turn on all four Block Public Access settings of bucket %s", bucket)
-	} else {
-		if sameRegion && at != region {
-			return fmt.Errorf("bucket %s is in %s, it must be in %s", bucket, at, region)
-		}
-		out, err := api.GetBucketPolicy(ctx, &s3.GetBucketPolicyInput{Bucket: aws.String(bucket)})
-		switch {
-		case awsapi.HasCode(err, "NoSuchBucketPolicy"):
-		case err != nil:
-			return fmt.Errorf("read policy of bucket %s: %w", bucket, err)
-		default:
-			if doc, err = parsePolicy(aws.ToString(out.Policy)); err != nil {
-				return fmt.Errorf("policy of bucket %s: %w", bucket, err)
-			}
-		}
-	}
-	var sids []string
-	for _, s := range stmts {
-		if doc.upsert(s) {
-			sids = append(sids, s["Sid"].(string))
-		}
-	}
-	if len(sids) == 0 {
-		return nil
-	}
-	text := doc.String()
-	p.Addf(func(ctx context.Context) error {
-		_, err := api.PutBucketPolicy(ctx, &s3.PutBucketPolicyInput{Bucket: aws.String(bucket), Policy: aws.String(text)})
-		return err
-	}, "merge statements %s into the policy of bucket %s (%d statement(s) in all)", strings.Join(sids, ", "), bucket, len(doc.Statement))
-	return nil
-}

@@ -53,6 +53,7 @@ var (
 func newHarness(t testing.TB) *harness {
 	a := fake.NewAccount(testAccount)
 	a.AddPolicy(perms.BoundaryName, perms.Boundary().Resolve(a.Partition, a.ID, "CIS_Remediator_Role").JSON())
+	a.RequireBucketOwner = true // every control names the owner it expects on every bucket request
 	accountsMu.Lock()
 	accounts = append(accounts, a)
 	accountsMu.Unlock()

@@ -24,6 +24,11 @@ var logDeliveryPermissions = []string{
 	"cloudtrail:UpdateTrail",
 }
 
+// ownedBucketPermissions are what planOwnedBucket calls.
+var ownedBucketPermissions = []string{
+	"s3:GetBucketLocation", "s3:CreateBucket", "s3:PutBucketTagging", "s3:PutBucketPublicAccessBlock", "s3:GetBucketPolicy", "s3:PutBucketPolicy",
+}
+
 // actions joins lists of IAM actions without repeats.
 func actions(groups ...[]string) []string {
 	var out []string
@@ -41,15 +46,16 @@ func loggingControls() []*Control {
 	return []*Control{
 		{
 			ID: "3.1",
-			Permissions: actions(trailReads, []string{"cloudtrail:CreateTrail", "cloudtrail:UpdateTrail", "cloudtrail:StartLogging", "cloudtrail:PutEventSelectors",
-				"s3:GetBucketLocation", "s3:CreateBucket", "s3:PutBucketPublicAccessBlock", "s3:GetBucketPolicy", "s3:PutBucketPolicy"}),
+			Permissions: actions(trailReads, []string{"cloudtrail:CreateTrail", "cloudtrail:UpdateTrail", "cloudtrail:StartLogging", "cloudtrail:PutEventSelectors", "s3:PutBucketLogging"}, ownedBucketPermissions),
 			Scopes: cloudTrailScopes,
 			Params: &CloudTrailParams{NewTrail: "cisguard-trail"},
 			Plan:   planCloudTrail,
-			Calls:  Calls{Reads: 2, Writes: 5, Case: "no trail in the account: bucket and multi-region trail created, logging started"},
-			Doc: "Finds the account's multi-region trail that is logging and records all management events. A multi-region trail that falls short is fixed in place " +
+			Calls:  Calls{Reads: 3, Writes: 11, Case: "no trail in the account: trail bucket and its access-log bucket created, multi-region trail created, logging started"},
+			Doc: "Finds the account's multi-region trail that is logging and records all management events (its own trails first; an organization trail qualifies but is never changed). A multi-region trail of the account that falls short is fixed in place " +
 				"(StartLogging; event selectors merged so that management events are recorded read and write, data event selectors kept). " +
-				"With no multi-region trail, creates a bucket in the region (Block Public Access on, a policy letting only this trail write), a multi-region trail with log file validation, and starts it.",
+				"With no multi-region trail, makes one in `homeRegion` (default the partition's first region, us-east-1), whatever the finding's region, so that findings of several regions make one trail: " +
+				"its bucket `bucket` (default cisguard-cloudtrail-<account>-<home region>; created tagged, with Block Public Access, a TLS-only policy letting only this trail write, and access logging into 3.6's log bucket), " +
+				"the trail with log file validation, then starts it. A bucket name another account holds is never written to; a trail delivers to another account's bucket only when `bucketOwner` names that account.",
 		},
 		{
 			ID:          "3.2",
@@ -79,26 +85,26 @@ func loggingControls() []*Control {
 		},
 		{
 			ID: "3.5",
-			Permissions: []string{"config:DescribeConfigurationRecorders", "config:DescribeConfigurationRecorderStatus", "config:DescribeDeliveryChannels",
-				"config:PutConfigurationRecorder", "config:PutDeliveryChannel", "config:StartConfigurationRecorder", "iam:GetRole",
-				"s3:GetBucketLocation", "s3:CreateBucket", "s3:PutBucketPublicAccessBlock", "s3:GetBucketPolicy", "s3:PutBucketPolicy", "iam:PassRole"},
+			Permissions: actions([]string{"config:DescribeConfigurationRecorders", "config:DescribeConfigurationRecorderStatus", "config:DescribeDeliveryChannels",
+				"config:PutConfigurationRecorder", "config:PutDeliveryChannel", "config:StartConfigurationRecorder", "iam:GetRole", "iam:PassRole"}, ownedBucketPermissions),
 			Scopes: configScopes,
 			Params: &ConfigParams{GlobalRegion: "us-east-1"},
 			Plan:   planConfigRecorder,
-			Calls:  Calls{Reads: 4, Writes: 6, Case: "AWS Config never set up in the region; bucket created"},
+			Calls:  Calls{Reads: 4, Writes: 7, Case: "AWS Config never set up in the region; bucket created"},
 			Doc: "Opt-in (notify by default): records all supported resource types in the region (global IAM types only in `globalRegion`), delivers to `bucket` " +
-				"(default cisguard-config-<account>-<region>, created when missing; an existing bucket gets AWS Config's statements merged into its policy) and starts recording. " +
+				"(default cisguard-config-<account>-<region>, created when missing tagged, with Block Public Access and a TLS-only policy; an existing bucket of the account gets AWS Config's statements merged into its policy; a bucket of another account is refused) and starts recording. " +
 				"Uses the AWS Config service-linked role (or `roleArn`); create it once with `aws iam create-service-linked-role --aws-service-name config.amazonaws.com`. AWS Config is billed per recorded item.",
 		},
 		{
 			ID:          "3.6",
-			Permissions: actions(trailReads, []string{"s3:GetBucketLocation", "s3:GetBucketLogging", "s3:PutBucketLogging", "s3:GetBucketTagging", "s3:CreateBucket", "s3:PutBucketPublicAccessBlock", "s3:GetBucketPolicy", "s3:PutBucketPolicy"}),
+			Permissions: actions(trailReads, []string{"s3:GetBucketLogging", "s3:PutBucketLogging", "s3:GetBucketTagging"}, ownedBucketPermissions),
 			Scopes:      accessLogScopes,
 			Params:      &AccessLoggingParams{},
 			Plan:        planTrailBucketLogging,
-			Calls:       Calls{Reads: 4, Writes: 4, Case: "trail bucket without access logging; log bucket created"},
+			Calls:       Calls{Reads: 4, Writes: 5, Case: "trail bucket without access logging; log bucket created"},
 			Doc: "Turns on server access logging of the CloudTrail bucket into `logBucket` (default cisguard-access-logs-<account>-<region>, in the trail bucket's region as S3 requires), " +
-				"created when missing with Block Public Access and a policy letting S3 log delivery write; an existing log bucket gets that statement merged into its policy.",
+				"created when missing tagged, with Block Public Access and a TLS-only policy letting S3 log delivery write for the account's buckets; an existing log bucket of the account gets that statement merged into its policy. " +
+				"Every request names the account as the owner it expects: a bucket of another account is never touched.",
 		},
 		{
 			ID:          "3.7",

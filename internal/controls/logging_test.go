@@ -175,28 +175,39 @@ func TestSelectorsMerge(t *testing.T) {
 
 // 3.1
 
+// 3.1 makes its trail in one home region, whatever the finding's region.
 func TestCloudTrailCreatesTrail(t *testing.T) {
-	for _, region := range []string{testRegion, "us-east-1"} {
-		t.Run(region, func(t *testing.T) {
+	for _, tc := range []struct{ region, settings, home string }{
+		{testRegion, "", "us-east-1"},
+		{"us-east-1", "", "us-east-1"},
+		{"us-west-2", "homeRegion: eu-west-1", "eu-west-1"},
+	} {
+		t.Run(tc.region+" "+tc.settings, func(t *testing.T) {
 			h := newHarness(t)
-			h.region = region
-			p := h.measure("3.1", accountResource(), "")
-			bucket := "cisguard-cloudtrail-" + testAccount + "-" + region
+			h.region = tc.region
+			p := h.measure("3.1", accountResource(), tc.settings)
+			bucket := "cisguard-cloudtrail-" + testAccount + "-" + tc.home
+			logBucket := "cisguard-access-logs-" + testAccount + "-" + tc.home
 			b := h.acct.Bucket(bucket)
-			if b == nil || b.Region != region {
+			if b == nil || b.Region != tc.home || b.Tags["cisguard:managed"] != "true" {
 				t.Fatalf("bucket %+v", b)
 			}
 			if pab := b.PublicAccessBlock; pab == nil || !aws.ToBool(pab.BlockPublicAcls) || !aws.ToBool(pab.RestrictPublicBuckets) {
 				t.Errorf("public access block %+v", b.PublicAccessBlock)
 			}
-			if !strings.Contains(b.Policy, `"aws:SourceArn":"`+trailARN(region, "cisguard-trail")+`"`) {
+			if !strings.Contains(b.Policy, `"aws:SourceArn":"`+trailARN(tc.home, "cisguard-trail")+`"`) {
 				t.Errorf("policy lacks the aws:SourceArn condition: %s", b.Policy)
 			}
-			tr := trailOf(h, trailARN(region, "cisguard-trail"))
+			if b.Logging == nil || aws.ToString(b.Logging.TargetBucket) != logBucket {
+				t.Errorf("access logging %+v", b.Logging)
+			}
+			tr := trailOf(h, trailARN(tc.home, "cisguard-trail"))
 			if !aws.ToBool(tr.IsMultiRegionTrail) || !aws.ToBool(tr.LogFileValidationEnabled) || !tr.Logging {
 				t.Errorf("trail %+v", tr)
 			}
-			containsAll(t, descriptions(p), "create bucket "+bucket+" in "+region, "create multi-region trail cisguard-trail", "start logging on trail cisguard-trail")
+			containsAll(t, descriptions(p), "create bucket "+bucket+" in "+tc.home, "tag bucket "+bucket+" cisguard:managed=true",
+				"create bucket "+logBucket+" in "+tc.home, "turn on server access logging of bucket "+bucket+" into "+logBucket,
+				"create multi-region trail cisguard-trail in "+tc.home, "start logging on trail cisguard-trail")
 		})
 	}
 }
@@ -210,7 +221,7 @@ func TestCloudTrailMergesExistingBucketPolicy(t *testing.T) {
 	if pol := h.acct.Bucket("my-trail-bucket").Policy; !strings.Contains(pol, `"Sid":"Keep"`) {
 		t.Errorf("existing statement lost: %s", pol)
 	}
-	if tr := trailOf(h, trailARN(testRegion, "audit")); !tr.Logging {
+	if tr := trailOf(h, trailARN("us-east-1", "audit")); !tr.Logging {
 		t.Error("not logging")
 	}
 }
@@ -268,10 +279,10 @@ func TestCloudTrailPartialFailure(t *testing.T) {
 	if o.Err == nil || !strings.Contains(o.Err.Error(), "create multi-region trail cisguard-trail") {
 		t.Fatalf("err = %v", o.Err)
 	}
-	if doneCount(o) != 3 || o.Results[4].Error == "" {
+	if doneCount(o) != 9 || o.Results[9].Error == "" {
 		t.Errorf("results %+v", o.Results)
 	}
-	// The retry finds the bucket and creates only the trail.
+	// The retry finds the buckets and creates only the trail.
 	p := h.remediate("3.1", accountResource(), "")
 	if d := descriptions(p); len(d) != 2 || !strings.HasPrefix(d[0], "create multi-region trail") {
 		t.Errorf("retry plans %v", d)
@@ -338,6 +349,39 @@ func TestOrganizationTrail(t *testing.T) {
 		if err := h.planErr(id, accountResource(), ""); !strings.Contains(err.Error(), "is an organization trail of account 999988887777") {
 			t.Errorf("%s: err = %v", id, err)
 		}
+	}
+}
+
+// An organization trail listed before the account's own trail: the
+// account's trail is the one sections 3 and 4 work on, and the
+// organization trail is never touched.
+func TestOwnTrailPreferredOverOrganizationTrail(t *testing.T) {
+	h := newHarness(t)
+	org := addTrail(h, "us-east-1", "org", func(tr *fake.Trail) {
+		tr.TrailARN, tr.IsOrganizationTrail = aws.String("arn:aws:cloudtrail:us-east-1:999988887777:trail/org"), aws.Bool(true)
+	})
+	own := addTrail(h, testRegion, "main", nil)
+	c, tg := h.target("3.2", accountResource(), "")
+	if tr, err := discoverTrail(h.ctx(c), tg, ""); err != nil || tr.arn() != own {
+		t.Fatalf("discovered %v, %v; want %s", tr, err, own)
+	}
+	if p := h.mustPlan("3.1", accountResource(), ""); !p.Empty() {
+		t.Errorf("3.1 planned:\n%s", p)
+	}
+	for _, id := range []string{"3.2", "3.4", "3.10", "4.3"} {
+		h.remediate(id, accountResource(), "")
+	}
+	if g := h.acct.Logs(testRegion).LogGroup("/aws/cloudtrail/main"); g == nil || len(g.Filters) != 1 {
+		t.Errorf("4.3 did not watch the account's trail: %+v", g)
+	}
+	before := *h.acct.CloudTrail("us-east-1").Trail(org)
+	for _, c := range h.acct.Log.Calls() {
+		if c.Write() && c.Service == "CloudTrail" && c.Region == "us-east-1" {
+			t.Errorf("%s sent to the organization trail's region", c)
+		}
+	}
+	if after := h.acct.CloudTrail("us-east-1").Trail(org); aws.ToBool(after.LogFileValidationEnabled) != aws.ToBool(before.LogFileValidationEnabled) || after.CloudWatchLogsLogGroupArn != nil {
+		t.Errorf("organization trail changed: %+v", after)
 	}
 }
 
@@ -501,7 +545,7 @@ func TestTrailBucketLogging(t *testing.T) {
 	if l := h.acct.Bucket(trailBucketName).Logging; l == nil || aws.ToString(l.TargetBucket) != logBucket {
 		t.Errorf("logging %+v", l)
 	}
-	if pol := h.acct.Bucket(logBucket).Policy; !strings.Contains(pol, "logging.s3.amazonaws.com") || !strings.Contains(pol, `"aws:SourceArn":"arn:aws:s3:::`+trailBucketName+`"`) {
+	if pol := h.acct.Bucket(logBucket).Policy; !strings.Contains(pol, "logging.s3.amazonaws.com") || !strings.Contains(pol, `"aws:SourceAccount":"`+testAccount+`"`) {
 		t.Errorf("log bucket policy %s", pol)
 	}
 }
@@ -513,7 +557,7 @@ func TestTrailBucketLoggingCases(t *testing.T) {
 		lb := h.acct.AddBucket("logs-west", "us-west-2")
 		lb.Policy = `{"Version":"2012-10-17","Statement":[{"Sid":"Mine","Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:root"},"Action":"s3:GetObject","Resource":"arn:aws:s3:::logs-west/*"}]}`
 		p := h.remediate("3.6", trailRes("us-west-2", "west"), "logBucket: logs-west")
-		if d := descriptions(p); len(d) != 2 || !strings.Contains(d[0], "merge statements S3ServerAccessLogsFromorgtraillogs into the policy of bucket logs-west (2 statement(s) in all)") {
+		if d := descriptions(p); len(d) != 2 || !strings.Contains(d[0], "merge statements S3ServerAccessLogs into the policy of bucket logs-west (2 statement(s) in all)") {
 			t.Errorf("plan %v", d)
 		}
 	})
@@ -550,7 +594,7 @@ func TestTrailBucketLoggingCases(t *testing.T) {
 		h := newHarness(t)
 		goodTrail(h)
 		o := applyWithFailure(h, "3.6", bucketRes(trailBucketName), "", "S3/PutBucketLogging", fake.Throttled())
-		if o.Err == nil || doneCount(o) != 3 {
+		if o.Err == nil || doneCount(o) != 4 {
 			t.Errorf("outcome %+v", o)
 		}
 	})
@@ -921,7 +965,7 @@ func TestConfigRecorderCases(t *testing.T) {
 		h := newHarness(t)
 		addConfigSLR(h)
 		o := applyWithFailure(h, "3.5", accountResource(), "", "Config Service/PutDeliveryChannel", codeErr("InsufficientDeliveryPolicyException"))
-		if o.Err == nil || doneCount(o) != 4 || o.Results[5].Error == "" {
+		if o.Err == nil || doneCount(o) != 5 || o.Results[6].Error == "" {
 			t.Errorf("outcome %+v", o)
 		}
 	})

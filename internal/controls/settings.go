@@ -37,8 +37,11 @@ type Settings struct {
 	byID map[string]Setting
 }
 
-// For returns the setting of a control id.
+// For returns the setting of a control id; none when s is nil.
 func (s *Settings) For(id string) (Setting, bool) {
+	if s == nil {
+		return Setting{}, false
+	}
 	st, ok := s.byID[id]
 	return st, ok
 }

@@ -3,17 +3,11 @@ package controls
 // Helpers shared by several sections: policy documents and buckets.
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"net/url"
 	"reflect"
 	"strings"
-
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/s3"
-
-	"github.com/cisguard/cisguard/internal/awsapi"
 )
 
 // policyDocument is an IAM or resource policy. Statements are kept as
@@ -115,32 +109,4 @@ func stringList(v any) []string {
 		return x
 	}
 	return nil
-}
-
-// bucketClients returns the S3 client for a bucket's own region, where
-// every bucket operation must go. gone is true when the bucket no longer
-// exists.
-func bucketClients(ctx context.Context, t *Target, bucket string) (api awsapi.S3, region string, gone bool, err error) {
-	out, err := t.Clients.S3().GetBucketLocation(ctx, &s3.GetBucketLocationInput{Bucket: aws.String(bucket)})
-	if awsapi.IsNotFound(err) {
-		return nil, "", true, nil
-	}
-	if err != nil {
-		return nil, "", false, fmt.Errorf("locate bucket %s: %w", bucket, err)
-	}
-	region = string(out.LocationConstraint)
-	switch region {
-	case "":
-		region = "us-east-1"
-	case "EU":
-		region = "eu-west-1"
-	}
-	if region == t.Region() {
-		return t.Clients.S3(), region, false, nil
-	}
-	c, err := t.Clients.In(region)
-	if err != nil {
-		return nil, "", false, err
-	}
-	return c.S3(), region, false, nil
 }

@@ -203,14 +203,7 @@ func planBucketDenyHTTP(ctx context.Context, t *Target) (*plan.Plan, error) {
 			kept++
 		}
 	}
-	doc.upsert(map[string]any{
-		"Sid":       denyHTTPSid,
-		"Effect":    "Deny",
-		"Principal": "*",
-		"Action":    "s3:*",
-		"Resource":  []string{arn, arn + "/*"},
-		"Condition": map[string]any{"Bool": map[string]any{"aws:SecureTransport": "false"}},
-	})
+	doc.upsert(denyInsecureTransport(t, b.name))
 	policy := doc.String()
 	if len(policy) > s3PolicyLimit {
 		return nil, fmt.Errorf("policy of bucket %s would be %d bytes with statement %s, over S3's limit of %d; nothing was changed", b.name, len(policy), denyHTTPSid, s3PolicyLimit)
@@ -222,6 +215,21 @@ func planBucketDenyHTTP(ctx context.Context, t *Target) (*plan.Plan, error) {
 	}, "add statement %s to the policy of bucket %s (%s): Deny s3:* to everyone on %s and %s/* when aws:SecureTransport is false (%d other statement(s) kept)",
 		denyHTTPSid, name, b.region, arn, arn, kept)
 	return p, nil
+}
+
+// denyInsecureTransport is the statement cisguard adds to a bucket
+// policy: deny every S3 action on the bucket and its objects to everyone
+// when the request is not made over TLS.
+func denyInsecureTransport(t *Target, bucket string) map[string]any {
+	arn := fmt.Sprintf("arn:%s:s3:::%s", t.Clients.Partition(), bucket)
+	return map[string]any{
+		"Sid":       denyHTTPSid,
+		"Effect":    "Deny",
+		"Principal": "*",
+		"Action":    "s3:*",
+		"Resource":  []string{arn, arn + "/*"},
+		"Condition": map[string]any{"Bool": map[string]any{"aws:SecureTransport": "false"}},
+	}
 }
 
 // deniesInsecureTransport reports whether a policy statement denies every

@@ -4,10 +4,12 @@ package controls
 // account's multi-region trail, and the trail changes of 3.2 and 3.3.
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -111,12 +113,16 @@ func (tr *trail) inspect(ctx context.Context) (gone bool, err error) {
 // hard-coded one. With name (a name or ARN) it is that trail, or nil when
 // it does not exist. Otherwise it is the first multi-region trail that
 // qualifies; when none does, the first multi-region trail (for 3.1 to
-// fix); nil when there is no multi-region trail.
+// fix); nil when there is no multi-region trail. The account's own trails
+// come first: an organization trail qualifies for 3.1, but only the
+// management account can change it, so controls that change or build on
+// the trail (3.x, 4.x) use the account's own trail whenever it has one.
 func discoverTrail(ctx context.Context, t *Target, name string) (*trail, error) {
 	trails, err := describeTrails(ctx, t)
 	if err != nil {
 		return nil, err
 	}
+	slices.SortStableFunc(trails, func(a, b *trail) int { return cmp.Compare(a.foreign(t), b.foreign(t)) })
 	var fallback *trail
 	for _, tr := range trails {
 		if name != "" && name != tr.name() && name != tr.arn() || name == "" && !aws.ToBool(tr.IsMultiRegionTrail) {
@@ -137,6 +143,15 @@ func discoverTrail(ctx context.Context, t *Target, name string) (*trail, error) 
 		}
 	}
 	return fallback, nil
+}
+
+// foreign is the account that owns the trail when it is not the target's
+// (an organization trail seen from a member account), else "".
+func (tr *trail) foreign(t *Target) string {
+	if parts := strings.SplitN(tr.arn(), ":", 6); len(parts) == 6 && parts[4] != t.Account() {
+		return parts[4]
+	}
+	return ""
 }
 
 // qualifyingTrail is the discovered trail, or errNoTrail when it does not qualify.
@@ -177,8 +192,8 @@ func findingTrail(ctx context.Context, t *Target, name string) (tr *trail, gone 
 // organization trail, which member accounts see but only the management
 // account may change.
 func (tr *trail) changeable(t *Target) error {
-	if parts := strings.SplitN(tr.arn(), ":", 6); len(parts) == 6 && parts[4] != t.Account() {
-		return fmt.Errorf("%s is an organization trail of account %s: change it there, or name a trail of this account (trail)", tr, parts[4])
+	if owner := tr.foreign(t); owner != "" {
+		return fmt.Errorf("%s is an organization trail of account %s: change it there, or name a trail of this account (trail)", tr, owner)
 	}
 	return nil
 }

@@ -13,6 +13,10 @@ type Account struct {
 	Partition string
 	// Log records the calls made to this account (and injects failures).
 	Log *Log
+	// RequireBucketOwner makes every S3 bucket request without
+	// ExpectedBucketOwner fail: tests of code that promises to send it on
+	// every bucket request set it (S3 itself does not require it).
+	RequireBucketOwner bool
 
 	mu    sync.Mutex // guards state and every service's data
 	state map[string]any

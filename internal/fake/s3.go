@@ -16,17 +16,27 @@ import (
 	"github.com/cisguard/cisguard/internal/awsapi"
 )
 
-// S3 is a fake S3 client in one region. Buckets belong to the account and
-// live in one region; bucket operations sent to another region fail with
-// PermanentRedirect, as they do in AWS.
+// S3 is a fake S3 client in one region. Buckets live in one region, and
+// bucket operations sent to another region fail with PermanentRedirect,
+// as they do in AWS. Bucket names are global: the account sees its own
+// buckets and the names other accounts hold (AddForeignBucket). A request
+// with ExpectedBucketOwner fails with AccessDenied (403) when the bucket
+// belongs to another account, and a foreign bucket answers only when it
+// grants every account access (GrantsAll).
 type S3 struct{ svc }
 
 // Bucket is the state of a fake bucket. Tests seed buckets with
 // Account.AddBucket and read them back with Account.Bucket.
 type Bucket struct {
-	Name    string
-	Region  string
-	Created time.Time
+	Name   string
+	Region string
+	// Owner is the account that owns the bucket.
+	Owner string
+	// GrantsAll makes a bucket of another account answer every account,
+	// as a bucket policy allowing "*" would: a name squatted to catch
+	// another account's writes.
+	GrantsAll bool
+	Created   time.Time
 	// Policy is the bucket policy JSON, "" when there is none.
 	Policy string
 	// PublicAccessBlock is nil when none is configured.
@@ -57,11 +67,18 @@ var sseS3 = types.ServerSideEncryptionConfiguration{Rules: []types.ServerSideEnc
 	BucketKeyEnabled:                   aws.Bool(false),
 }}}
 
-// AddBucket creates a bucket in a region and returns it for further seeding.
+// AddBucket creates a bucket of the account in a region and returns it for
+// further seeding.
 func (a *Account) AddBucket(name, region string) *Bucket {
+	return a.AddForeignBucket(a.ID, name, region)
+}
+
+// AddForeignBucket records that account owner holds a bucket name (in
+// region): S3's namespace is global. It returns the bucket for seeding.
+func (a *Account) AddForeignBucket(owner, name, region string) *Bucket {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	b := &Bucket{Name: name, Region: region, Created: time.Now(), Encryption: sseS3, Tags: map[string]string{}}
+	b := &Bucket{Name: name, Region: region, Owner: owner, Created: time.Now(), Encryption: sseS3, Tags: map[string]string{}}
 	st := stateOf(a, "s3", func() *s3State { return &s3State{} })
 	st.buckets = append(st.buckets, b)
 	return b
@@ -96,14 +113,34 @@ func (st *s3State) find(name string) *Bucket {
 	return nil
 }
 
-// bucket finds a bucket and enforces that the request went to its region.
-func (s *S3) bucket(name *string) (*Bucket, error) {
+// find resolves a bucket name for a request and enforces who may reach
+// the bucket: a request naming an ExpectedBucketOwner other than the
+// bucket's owner is refused, and so is any request to a bucket of another
+// account that does not grant everyone access. With RequireBucketOwner
+// set on the account, a request without ExpectedBucketOwner fails.
+func (s *S3) find(name, expected *string) (*Bucket, error) {
 	if name == nil || *name == "" {
 		return nil, APIError("InvalidBucketName", "bucket name is required")
+	}
+	if expected == nil && s.a.RequireBucketOwner {
+		return nil, APIError("TestExpectedBucketOwnerMissing", "request on bucket %s without ExpectedBucketOwner (the account requires it in tests)", *name)
 	}
 	b := s.st().find(*name)
 	if b == nil {
 		return nil, APIError("NoSuchBucket", "The specified bucket does not exist: %s", *name)
+	}
+	if expected != nil && *expected != b.Owner || b.Owner != s.a.ID && !b.GrantsAll {
+		return nil, APIError("AccessDenied", "Access Denied")
+	}
+	return b, nil
+}
+
+// bucket finds a bucket as find does and enforces that the request went
+// to its region.
+func (s *S3) bucket(name, expected *string) (*Bucket, error) {
+	b, err := s.find(name, expected)
+	if err != nil {
+		return nil, err
 	}
 	if b.Region != s.region {
 		return nil, APIError("PermanentRedirect", "The bucket %s is in %s; send requests to that region (this client is in %s)", b.Name, b.Region, s.region)
@@ -122,6 +159,9 @@ func (s *S3) ListBuckets(ctx context.Context, in *s3.ListBucketsInput, _ ...func
 	}
 	var all []types.Bucket
 	for _, b := range s.st().buckets {
+		if b.Owner != s.a.ID {
+			continue
+		}
 		all = append(all, types.Bucket{Name: aws.String(b.Name), BucketRegion: aws.String(b.Region), CreationDate: aws.Time(b.Created)})
 	}
 	items, next, err := page(all, in.ContinuationToken, aws.ToInt32(in.MaxBuckets), 10000)
@@ -138,9 +178,14 @@ func (s *S3) HeadBucket(ctx context.Context, in *s3.HeadBucketInput, _ ...func(*
 	if err != nil {
 		return nil, err
 	}
-	b := s.st().find(aws.ToString(in.Bucket))
-	if b == nil {
+	b, err := s.find(in.Bucket, in.ExpectedBucketOwner)
+	switch {
+	case awsapi.HasCode(err, "NoSuchBucket"):
 		return nil, APIError("NotFound", "Not Found")
+	case awsapi.HasCode(err, "AccessDenied"):
+		return nil, APIError("Forbidden", "Forbidden")
+	case err != nil:
+		return nil, err
 	}
 	return &s3.HeadBucketOutput{BucketRegion: aws.String(b.Region)}, nil
 }
@@ -152,9 +197,9 @@ func (s *S3) GetBucketLocation(ctx context.Context, in *s3.GetBucketLocationInpu
 	if err != nil {
 		return nil, err
 	}
-	b := s.st().find(aws.ToString(in.Bucket))
-	if b == nil {
-		return nil, APIError("NoSuchBucket", "The specified bucket does not exist: %s", aws.ToString(in.Bucket))
+	b, err := s.find(in.Bucket, in.ExpectedBucketOwner)
+	if err != nil {
+		return nil, err
 	}
 	loc := types.BucketLocationConstraint(b.Region)
 	if b.Region == "us-east-1" {
@@ -188,10 +233,12 @@ func (s *S3) CreateBucket(ctx context.Context, in *s3.CreateBucketInput, _ ...fu
 	case s.region != "us-east-1" && loc != s.region:
 		return nil, APIError("IllegalLocationConstraintException", "The %s location constraint is incompatible for the region specific endpoint this request was sent to.", loc)
 	}
-	if s.st().find(name) != nil {
+	if b := s.st().find(name); b != nil && b.Owner == s.a.ID {
 		return nil, APIError("BucketAlreadyOwnedByYou", "Your previous request to create the named bucket succeeded and you already own it.")
+	} else if b != nil {
+		return nil, APIError("BucketAlreadyExists", "The requested bucket name is not available. The bucket namespace is shared by all users of the system. Please select a different name and try again.")
 	}
-	s.st().buckets = append(s.st().buckets, &Bucket{Name: name, Region: s.region, Created: time.Now(), Encryption: sseS3, Tags: map[string]string{}})
+	s.st().buckets = append(s.st().buckets, &Bucket{Name: name, Region: s.region, Owner: s.a.ID, Created: time.Now(), Encryption: sseS3, Tags: map[string]string{}})
 	return &s3.CreateBucketOutput{Location: aws.String("/" + name)}, nil
 }
 
@@ -201,7 +248,7 @@ func (s *S3) GetBucketTagging(ctx context.Context, in *s3.GetBucketTaggingInput,
 	if err != nil {
 		return nil, err
 	}
-	b, err := s.bucket(in.Bucket)
+	b, err := s.bucket(in.Bucket, in.ExpectedBucketOwner)
 	if err != nil {
 		return nil, err
 	}
@@ -215,13 +262,35 @@ func (s *S3) GetBucketTagging(ctx context.Context, in *s3.GetBucketTaggingInput,
 	return out, nil
 }
 
+// PutBucketTagging replaces the bucket's tags.
+func (s *S3) PutBucketTagging(ctx context.Context, in *s3.PutBucketTaggingInput, _ ...func(*s3.Options)) (*s3.PutBucketTaggingOutput, error) {
+	unlock, err := s.call(ctx, "PutBucketTagging")
+	defer unlock()
+	if err != nil {
+		return nil, err
+	}
+	b, err := s.bucket(in.Bucket, in.ExpectedBucketOwner)
+	if err != nil {
+		return nil, err
+	}
+	if in.Tagging == nil {
+		return nil, APIError("MalformedXML", "The XML you provided was not well-formed")
+	}
+	tags := map[string]string{}
+	for _, t := range in.Tagging.TagSet {
+		tags[aws.ToString(t.Key)] = aws.ToString(t.Value)
+	}
+	b.Tags = tags
+	return &s3.PutBucketTaggingOutput{}, nil
+}
+
 func (s *S3) GetBucketPolicy(ctx context.Context, in *s3.GetBucketPolicyInput, _ ...func(*s3.Options)) (*s3.GetBucketPolicyOutput, error) {
 	unlock, err := s.call(ctx, "GetBucketPolicy")
 	defer unlock()
 	if err != nil {
 		return nil, err
 	}
-	b, err := s.bucket(in.Bucket)
+	b, err := s.bucket(in.Bucket, in.ExpectedBucketOwner)
 	if err != nil {
 		return nil, err
 	}
@@ -239,7 +308,7 @@ func (s *S3) PutBucketPolicy(ctx context.Context, in *s3.PutBucketPolicyInput, _
 	if err != nil {
 		return nil, err
 	}
-	b, err := s.bucket(in.Bucket)
+	b, err := s.bucket(in.Bucket, in.ExpectedBucketOwner)
 	if err != nil {
 		return nil, err
 	}
@@ -280,7 +349,7 @@ func (s *S3) GetPublicAccessBlock(ctx context.Context, in *s3.GetPublicAccessBlo
 	if err != nil {
 		return nil, err
 	}
-	b, err := s.bucket(in.Bucket)
+	b, err := s.bucket(in.Bucket, in.ExpectedBucketOwner)
 	if err != nil {
 		return nil, err
 	}
@@ -297,7 +366,7 @@ func (s *S3) PutPublicAccessBlock(ctx context.Context, in *s3.PutPublicAccessBlo
 	if err != nil {
 		return nil, err
 	}
-	b, err := s.bucket(in.Bucket)
+	b, err := s.bucket(in.Bucket, in.ExpectedBucketOwner)
 	if err != nil {
 		return nil, err
 	}
@@ -315,7 +384,7 @@ func (s *S3) GetBucketEncryption(ctx context.Context, in *s3.GetBucketEncryption
 	if err != nil {
 		return nil, err
 	}
-	b, err := s.bucket(in.Bucket)
+	b, err := s.bucket(in.Bucket, in.ExpectedBucketOwner)
 	if err != nil {
 		return nil, err
 	}
@@ -329,7 +398,7 @@ func (s *S3) PutBucketEncryption(ctx context.Context, in *s3.PutBucketEncryption
 	if err != nil {
 		return nil, err
 	}
-	b, err := s.bucket(in.Bucket)
+	b, err := s.bucket(in.Bucket, in.ExpectedBucketOwner)
 	if err != nil {
 		return nil, err
 	}
@@ -346,7 +415,7 @@ func (s *S3) GetBucketLogging(ctx context.Context, in *s3.GetBucketLoggingInput,
 	if err != nil {
 		return nil, err
 	}
-	b, err := s.bucket(in.Bucket)
+	b, err := s.bucket(in.Bucket, in.ExpectedBucketOwner)
 	if err != nil {
 		return nil, err
 	}
@@ -366,7 +435,7 @@ func (s *S3) PutBucketLogging(ctx context.Context, in *s3.PutBucketLoggingInput,
 	if err != nil {
 		return nil, err
 	}
-	b, err := s.bucket(in.Bucket)
+	b, err := s.bucket(in.Bucket, in.ExpectedBucketOwner)
 	if err != nil {
 		return nil, err
 	}
@@ -376,7 +445,7 @@ func (s *S3) PutBucketLogging(ctx context.Context, in *s3.PutBucketLoggingInput,
 	le := in.BucketLoggingStatus.LoggingEnabled
 	if le != nil {
 		t := s.st().find(aws.ToString(le.TargetBucket))
-		if t == nil || t.Region != b.Region {
+		if t == nil || t.Region != b.Region || t.Owner != b.Owner {
 			return nil, APIError("InvalidTargetBucketForLogging", "The target bucket for logging does not exist, is not owned by you, or does not have the appropriate grants for the log-delivery group.")
 		}
 		c := *le
@@ -393,7 +462,7 @@ func (s *S3) GetBucketVersioning(ctx context.Context, in *s3.GetBucketVersioning
 	if err != nil {
 		return nil, err
 	}
-	b, err := s.bucket(in.Bucket)
+	b, err := s.bucket(in.Bucket, in.ExpectedBucketOwner)
 	if err != nil {
 		return nil, err
 	}
