@@ -45,12 +45,12 @@ func actions(groups ...[]string) []string {
 func loggingControls() []*Control {
 	return []*Control{
 		{
-			ID: "3.1",
+			ID:          "3.1",
 			Permissions: actions(trailReads, []string{"cloudtrail:CreateTrail", "cloudtrail:UpdateTrail", "cloudtrail:StartLogging", "cloudtrail:PutEventSelectors", "s3:PutBucketLogging"}, ownedBucketPermissions),
-			Scopes: cloudTrailScopes,
-			Params: &CloudTrailParams{NewTrail: "cisguard-trail"},
-			Plan:   planCloudTrail,
-			Calls:  Calls{Reads: 3, Writes: 11, Case: "no trail in the account: trail bucket and its access-log bucket created, multi-region trail created, logging started"},
+			Scopes:      cloudTrailScopes,
+			Params:      &CloudTrailParams{NewTrail: "cisguard-trail"},
+			Plan:        planCloudTrail,
+			Calls:       Calls{Reads: 3, Writes: 11, Case: "no trail in the account: trail bucket and its access-log bucket created, multi-region trail created, logging started"},
 			Doc: "Finds the account's multi-region trail that is logging and records all management events (its own trails first; an organization trail qualifies but is never changed). A multi-region trail of the account that falls short is fixed in place " +
 				"(StartLogging; event selectors merged so that management events are recorded read and write, data event selectors kept). " +
 				"With no multi-region trail, makes one in `homeRegion` (default the partition's first region, us-east-1), whatever the finding's region, so that findings of several regions make one trail: " +
