@@ -32,21 +32,28 @@ account. From live state it plans, then applies, these steps (each only where
 needed; a second run plans nothing):
 
   - CloudFormation StackSets trusted access with Organizations;
-  - the Security Hub delegated administrator (--admin-account) in every region;
+  - the Security Hub delegated administrator (--admin-account, never the
+    management account) in every region;
   - in the admin account: the finding aggregator in the home region (the
-    first of --regions) linking the others, central configuration, and a
-    configuration policy enabling Security Hub with CIS v1.4.0 on the root;
+    first of --regions) linking the others, central configuration, and
+    configuration policies that add CIS v1.4.0 to the standards each account
+    already has (none is ever disabled);
   - the Lambda zip (built from this source tree, or --lambda-zip) in a bucket
-    of its own, and the admin stack (Lambda, SQS queue and DLQ with an alarm,
-    EventBridge rules, SNS topic, Security Hub custom action);
-  - the member role StackSet (every account, automatic deployment);
-  - AWS Config where no recorder exists (read through --access-role);
+    of its own, the admin stack (Lambda, SQS queue and DLQ with an alarm,
+    EventBridge rules, SNS topic) and the Security Hub custom action;
+  - the member role StackSet (every member account, automatic deployment);
+  - AWS Config where no recorder exists;
   - optionally, member topics and CloudTrail KMS keys.
 
-It waits for each stack and StackSet with progress output and, when one
-fails, prints the events that say why. --dry-run prints the plan only;
---delete removes what deploy created. The admin and member accounts are
-reached through --access-role (the role Organizations creates in new accounts).`,
+Before planning it reads every account through --access-role (the role
+Organizations creates in new accounts): enabled standards, AWS Config, and
+what the original solution left (its member role, rules, topics, key
+alias). It waits for every asynchronous change with progress output and,
+when one fails, prints AWS's reasons; a run after a failure repairs what is
+missing or broken. The plan comes with a report: standards before and after
+per group of accounts, StackSet instances, expected duration, and what a
+--delete would keep. --dry-run prints it only; --delete removes what deploy
+created.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			log, err := g.logger()
@@ -107,6 +114,10 @@ reached through --access-role (the role Organizations creates in new accounts).`
 			}
 			w := cmd.OutOrStdout()
 			fmt.Fprintf(w, "cisguard %s: admin account %s, regions %s\n", what, o.AdminAccount, strings.Join(o.Regions, ", "))
+			if !del {
+				p.Report.Write(w)
+			}
+			fmt.Fprintln(w, "steps:")
 			plan.Render(w, pl)
 			if dryRun || pl.Empty() {
 				return nil
@@ -141,6 +152,8 @@ reached through --access-role (the role Organizations creates in new accounts).`
 	f.BoolVar(&o.CloudTrailKeys, "cloudtrail-keys", false, "also deploy a CloudTrail KMS key in every member account, in one region")
 	f.StringVar(&o.CloudTrailKeyRegion, "cloudtrail-key-region", "", "the region of the CloudTrail keys: your trails' bucket region (default: the home region)")
 	f.BoolVar(&o.SkipConfig, "skip-config", false, "do not check or enable AWS Config")
+	f.BoolVar(&o.ReplaceOriginal, "replace-original", false, "delete the original solution's member role and disable its Security Hub rules, so cisguard's take their place")
+	f.BoolVar(&o.AcceptUnknownStandards, "accept-unknown-standards", false, "let accounts whose enabled standards cannot be read take the root policy's standards")
 	f.BoolVar(&dryRun, "dry-run", false, "print the plan and change nothing")
 	f.BoolVar(&del, "delete", false, "remove what deploy created")
 	return c

@@ -3,45 +3,48 @@ package deploy
 import (
 	"context"
 	"fmt"
+	"strings"
 	"sync"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
 	"github.com/aws/aws-sdk-go-v2/service/configservice"
+	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
+	"github.com/aws/aws-sdk-go-v2/service/kms"
 	"github.com/aws/aws-sdk-go-v2/service/organizations"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/securityhub"
+	"github.com/aws/aws-sdk-go-v2/service/sns"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 )
 
 // AWS is the Env of a real organization: the caller's credentials for the
 // management account, and a role (OrganizationAccountAccessRole unless
 // told otherwise, the role Organizations creates in the accounts it
-// creates) for the admin account and for reading AWS Config in members.
+// creates) for the admin account and for reading member accounts.
 type AWS struct {
 	Config aws.Config
 	// AccessRole is assumed in the admin and member accounts.
 	AccessRole string
-	// Partition of the organization ("aws").
-	Partition string
 
 	mu     sync.Mutex
-	caller string
+	caller Identity
 	creds  map[string]aws.CredentialsProvider // account → cached assumed-role credentials
 }
 
-func (e *AWS) Caller(ctx context.Context) (string, error) {
+func (e *AWS) Caller(ctx context.Context) (Identity, error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	if e.caller != "" {
+	if e.caller.Account != "" {
 		return e.caller, nil
 	}
 	out, err := sts.NewFromConfig(e.Config).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
 	if err != nil {
-		return "", err
+		return Identity{}, err
 	}
-	e.caller = aws.ToString(out.Account)
+	e.caller = Identity{Account: aws.ToString(out.Account), ARN: aws.ToString(out.Arn)}
 	return e.caller, nil
 }
 
@@ -49,7 +52,7 @@ func (e *AWS) Organizations() Organizations { return organizations.NewFromConfig
 
 func (e *AWS) Management(region string) Services { return services(e.Config, region) }
 
-func (e *AWS) Admin(ctx context.Context, account, region string) (Services, error) {
+func (e *AWS) Member(ctx context.Context, account, region string) (Services, error) {
 	cfg, err := e.assume(ctx, account)
 	if err != nil {
 		return Services{}, err
@@ -57,20 +60,15 @@ func (e *AWS) Admin(ctx context.Context, account, region string) (Services, erro
 	return services(cfg, region), nil
 }
 
-func (e *AWS) Member(ctx context.Context, account, region string) (Config, error) {
-	cfg, err := e.assume(ctx, account)
-	if err != nil {
-		return nil, err
-	}
-	return configservice.NewFromConfig(cfg, func(o *configservice.Options) { o.Region = region }), nil
-}
-
 // assume returns a config with the access role's credentials in account,
 // checked once (so an account whose role cannot be assumed says so at
 // planning time) and cached with the SDK's credentials cache.
 func (e *AWS) assume(ctx context.Context, account string) (aws.Config, error) {
 	caller, err := e.Caller(ctx)
-	if err == nil && caller == account {
+	if err != nil {
+		return aws.Config{}, fmt.Errorf("sts:GetCallerIdentity: %w", err)
+	}
+	if caller.Account == account {
 		return e.Config, nil
 	}
 	e.mu.Lock()
@@ -83,11 +81,7 @@ func (e *AWS) assume(ctx context.Context, account string) (aws.Config, error) {
 		cfg.Credentials = p
 		return cfg, nil
 	}
-	partition := e.Partition
-	if partition == "" {
-		partition = "aws"
-	}
-	arn := fmt.Sprintf("arn:%s:iam::%s:role/%s", partition, account, e.AccessRole)
+	arn := fmt.Sprintf("arn:%s:iam::%s:role/%s", partitionOf(caller.ARN), account, e.AccessRole)
 	p := aws.NewCredentialsCache(stscreds.NewAssumeRoleProvider(sts.NewFromConfig(e.Config), arn, func(o *stscreds.AssumeRoleOptions) {
 		o.RoleSessionName = "cisguard-deploy"
 	}))
@@ -107,5 +101,17 @@ func services(cfg aws.Config, region string) Services {
 		SecurityHub:    securityhub.NewFromConfig(cfg),
 		S3:             s3.NewFromConfig(cfg),
 		Config:         configservice.NewFromConfig(cfg),
+		IAM:            iam.NewFromConfig(cfg),
+		KMS:            kms.NewFromConfig(cfg),
+		SNS:            sns.NewFromConfig(cfg),
+		Events:         eventbridge.NewFromConfig(cfg),
 	}
+}
+
+// partitionOf returns the partition of an ARN ("aws" when it has none).
+func partitionOf(arn string) string {
+	if parts := strings.SplitN(arn, ":", 3); len(parts) == 3 && parts[0] == "arn" && parts[1] != "" {
+		return parts[1]
+	}
+	return "aws"
 }
