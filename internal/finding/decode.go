@@ -169,7 +169,10 @@ func decodeArray(data json.RawMessage, trigger Trigger, eventRegion, message str
 	return fs, nil
 }
 
-// asff holds the fields of the AWS Security Finding Format that cisguard reads.
+// asff holds the fields of the AWS Security Finding Format that cisguard
+// reads. It is filled from JSON (an event) or from the SDK's typed finding
+// (Security Hub's own copy, see FromSecurityHub); both become a Finding
+// through the same mapping, build.
 type asff struct {
 	ID          string `json:"Id"`
 	ProductArn  string `json:"ProductArn"`
@@ -189,14 +192,15 @@ type asff struct {
 		RelatedRequirements []string `json:"RelatedRequirements"`
 	} `json:"Compliance"`
 	ProductFields map[string]string `json:"ProductFields"`
-	Resources     []struct {
-		Type      string            `json:"Type"`
-		ID        string            `json:"Id"`
-		Partition string            `json:"Partition"`
-		Region    string            `json:"Region"`
-		Tags      map[string]string `json:"Tags"`
-		Details   json.RawMessage   `json:"Details"`
-	} `json:"Resources"`
+	Resources     []asffResource    `json:"Resources"`
+}
+
+type asffResource struct {
+	Type      string            `json:"Type"`
+	ID        string            `json:"Id"`
+	Partition string            `json:"Partition"`
+	Region    string            `json:"Region"`
+	Tags      map[string]string `json:"Tags"`
 }
 
 type decoded struct {
@@ -211,9 +215,15 @@ func decodeOne(raw json.RawMessage) (decoded, error) {
 	if err := json.Unmarshal(raw, &a); err != nil {
 		return decoded{}, fmt.Errorf("not an ASFF finding: %w", err)
 	}
+	return build(a)
+}
+
+// build maps the ASFF fields to a Finding and checks that it is usable.
+func build(a asff) (decoded, error) {
 	d := decoded{findingRegion: a.Region}
 	f := &d.Finding
 	f.ID, f.ProductARN, f.GeneratorID, f.Title = a.ID, a.ProductArn, a.GeneratorID, a.Title
+	f.Company = a.ProductFields[CompanyField]
 	f.Account, f.Region = a.AwsAccount, a.Region
 	f.Compliance, f.RecordState = a.Compliance.Status, a.RecordState
 	f.Workflow = a.Workflow.Status
@@ -226,14 +236,19 @@ func decodeOne(raw json.RawMessage) (decoded, error) {
 	}
 	if len(a.Resources) > 0 {
 		r := a.Resources[0]
-		f.Resource = Resource{Type: r.Type, ID: r.ID, Partition: r.Partition, Region: r.Region, Tags: r.Tags, Details: r.Details}
+		f.Resource = Resource{Type: r.Type, ID: r.ID, Partition: r.Partition, Region: r.Region, Tags: r.Tags}
 		if r.Region != "" {
 			f.Region = r.Region
 		}
 	}
-	f.Partition = f.Resource.Partition
+	// The product's partition is Security Hub's own: the member role is
+	// assumed there, and the resource must be in the same one.
+	f.Partition = PartitionOf(a.ProductArn)
 	if f.Partition == "" {
-		f.Partition = partitionOf(a.ProductArn)
+		f.Partition = f.Resource.Partition
+	}
+	if f.Partition == "" {
+		f.Partition = "aws"
 	}
 	f.CIS = cisID(a)
 
@@ -252,11 +267,12 @@ func decodeOne(raw json.RawMessage) (decoded, error) {
 	return d, nil
 }
 
-func partitionOf(arn string) string {
-	if p := strings.SplitN(arn, ":", 3); len(p) == 3 && p[0] == "arn" && p[1] != "" {
+// PartitionOf returns the partition field of an ARN, "" when s is not one.
+func PartitionOf(s string) string {
+	if p := strings.SplitN(s, ":", 3); len(p) == 3 && p[0] == "arn" {
 		return p[1]
 	}
-	return "aws"
+	return ""
 }
 
 const (

@@ -110,7 +110,7 @@ func TestDecodeDetails(t *testing.T) {
 	if exempt.Resource.Tags["cisguard:exempt"] != "true" {
 		t.Errorf("tags not decoded: %v", exempt.Resource.Tags)
 	}
-	if exempt.Partition != "aws" || exempt.ProductARN == "" || exempt.UpdatedAt.IsZero() {
+	if exempt.Partition != "aws" || exempt.ProductARN == "" || exempt.Company != "AWS" || exempt.UpdatedAt.IsZero() {
 		t.Errorf("partition %q, product %q, updated %v", exempt.Partition, exempt.ProductARN, exempt.UpdatedAt)
 	}
 	if !fs[0].Resource.IsAccount() || exempt.Resource.IsAccount() {

@@ -5,7 +5,6 @@
 package finding
 
 import (
-	"encoding/json"
 	"strings"
 	"time"
 )
@@ -25,8 +24,11 @@ const (
 
 // Finding is one Security Hub finding, reduced to what cisguard acts on.
 type Finding struct {
-	ID          string `json:"id"`
-	ProductARN  string `json:"productArn"`
+	ID         string `json:"id"`
+	ProductARN string `json:"productArn"`
+	// Company is ProductFields."aws/securityhub/CompanyName": "AWS" on
+	// Security Hub's own findings.
+	Company     string `json:"company,omitempty"`
 	GeneratorID string `json:"generatorId"`
 	Title       string `json:"title"`
 	// Account is the member account the finding is about (AwsAccountId).
@@ -49,6 +51,9 @@ type Finding struct {
 	UpdatedAt   time.Time `json:"updatedAt"`
 	Resource    Resource  `json:"resource"`
 	Trigger     Trigger   `json:"trigger"`
+	// Confirmed is true when the fields are Security Hub's own copy of the
+	// finding (read with GetFindings), false when they are the event's.
+	Confirmed bool `json:"confirmed"`
 	// Message is the SQS message id the finding came in, if any, so that a
 	// Lambda can report partial batch failures.
 	Message string `json:"message,omitempty"`
@@ -64,8 +69,6 @@ type Resource struct {
 	Partition string            `json:"partition,omitempty"`
 	Region    string            `json:"region,omitempty"`
 	Tags      map[string]string `json:"tags,omitempty"`
-	// Details is the ASFF Resources[0].Details object, kept raw.
-	Details json.RawMessage `json:"-"`
 }
 
 // Name returns the short name of the resource: the last segment of an ARN
