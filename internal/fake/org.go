@@ -2,8 +2,11 @@ package fake
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"sync"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
 
 	"github.com/cisguard/cisguard/internal/awsapi"
 	"github.com/cisguard/cisguard/internal/hub"
@@ -11,12 +14,18 @@ import (
 
 // Org is a fake AWS Organization as the engine sees it: member accounts
 // reached through the member role, and the Security Hub administrator's
-// own Security Hub and SNS. It implements engine.Cloud.
+// own Security Hub, SNS, Organizations and STS. It implements engine.Cloud.
 type Org struct {
 	// Admin is the Security Hub administrator account (central topic).
 	Admin *Account
 	// Management is the management account id, "" outside an organization.
 	Management string
+	// Caller is the account of the engine's own credentials (default Admin).
+	Caller string
+	// Log records the administrator's Organizations and STS calls and
+	// injects their failures ("Organizations/DescribeOrganization",
+	// "STS/GetCallerIdentity").
+	Log *Log
 
 	mu       sync.Mutex
 	accounts map[string]*Account
@@ -26,7 +35,7 @@ type Org struct {
 
 // NewOrg returns an organization whose administrator is admin.
 func NewOrg(admin string) *Org {
-	return &Org{Admin: NewAccount(admin), accounts: map[string]*Account{}, hubs: map[string]*SecurityHub{}, assumed: map[string]int{}}
+	return &Org{Admin: NewAccount(admin), Caller: admin, Log: &Log{}, accounts: map[string]*Account{}, hubs: map[string]*SecurityHub{}, assumed: map[string]int{}}
 }
 
 // Account returns a member account, creating it: only created accounts
@@ -81,5 +90,55 @@ func (o *Org) Hub(region string) hub.API { return o.SecurityHub(region) }
 // SNS returns the administrator's SNS in a region.
 func (o *Org) SNS(region string) awsapi.SNS { return o.Admin.SNS(region) }
 
-// ManagementAccount returns the management account.
-func (o *Org) ManagementAccount(context.Context) (string, error) { return o.Management, nil }
+// ManagementAccount returns the management account as DescribeOrganization
+// tells it, "" outside an organization (AWSOrganizationsNotInUseException).
+func (o *Org) ManagementAccount(ctx context.Context) (string, error) {
+	if err := o.Log.record(ctx, "Organizations", "", "DescribeOrganization"); err != nil {
+		return "", fmt.Errorf("organizations:DescribeOrganization: %w", err)
+	}
+	return o.Management, nil
+}
+
+// CallerAccount returns the account of the engine's credentials.
+func (o *Org) CallerAccount(ctx context.Context) (string, error) {
+	if err := o.Log.record(ctx, "STS", "", "GetCallerIdentity"); err != nil {
+		return "", fmt.Errorf("sts:GetCallerIdentity: %w", err)
+	}
+	return o.Caller, nil
+}
+
+// ImportEvent puts the findings of an EventBridge event into the hub of the
+// event's region (a bare ASFF array: each finding's Region), as Security
+// Hub holds the findings it sends. An SQS batch imports each message body
+// that is JSON.
+func (o *Org) ImportEvent(data []byte) error {
+	var env struct {
+		Region  string `json:"region"`
+		Records []struct {
+			Body string `json:"body"`
+		} `json:"Records"`
+	}
+	_ = json.Unmarshal(data, &env)
+	if env.Records != nil {
+		for _, r := range env.Records {
+			if json.Valid([]byte(r.Body)) {
+				if err := o.ImportEvent([]byte(r.Body)); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	}
+	fs, err := ParseASFF(data)
+	if err != nil {
+		return err
+	}
+	for _, f := range fs {
+		region := env.Region
+		if region == "" {
+			region = aws.ToString(f.Region)
+		}
+		o.SecurityHub(region).Import(f)
+	}
+	return nil
+}
