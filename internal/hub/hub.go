@@ -1,7 +1,8 @@
-// Package hub updates Security Hub findings after cisguard handled them:
-// workflow status and a note, with BatchUpdateFindings in batches of up
-// to 100 findings, using cisguard's own credentials in the Security Hub
-// administrator account.
+// Package hub is cisguard's side of Security Hub in the administrator
+// account, with the engine's own credentials: Get reads Security Hub's own
+// copy of findings before anything is done (confirm.go), and Apply and the
+// Flusher set workflow status and note after (BatchUpdateFindings in
+// batches of up to 100 findings).
 package hub
 
 import (
@@ -14,8 +15,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/securityhub/types"
 )
 
-// API is the part of Security Hub the updates call.
+// API is the part of Security Hub cisguard calls.
 type API interface {
+	GetFindings(context.Context, *securityhub.GetFindingsInput, ...func(*securityhub.Options)) (*securityhub.GetFindingsOutput, error)
 	BatchUpdateFindings(context.Context, *securityhub.BatchUpdateFindingsInput, ...func(*securityhub.Options)) (*securityhub.BatchUpdateFindingsOutput, error)
 }
 

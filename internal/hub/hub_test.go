@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/securityhub/types"
 
 	"github.com/cisguard/cisguard/internal/fake"
@@ -14,12 +15,23 @@ import (
 
 const product = "arn:aws:securityhub:eu-central-1::product/aws/securityhub"
 
+// genuine is a finding of Security Hub's own product, FAILED and NEW.
+func genuine(id string) types.AwsSecurityFinding {
+	return types.AwsSecurityFinding{
+		Id: aws.String(id), ProductArn: aws.String(product), AwsAccountId: aws.String("444455556666"), Region: aws.String("eu-central-1"),
+		CompanyName: aws.String("AWS"), ProductFields: map[string]string{"aws/securityhub/CompanyName": "AWS"},
+		RecordState: types.RecordStateActive, Workflow: &types.Workflow{Status: types.WorkflowStatusNew},
+		Compliance: &types.Compliance{Status: types.ComplianceStatusFailed},
+		Resources:  []types.Resource{{Type: aws.String("AwsAccount"), Id: aws.String("AWS::::Account:444455556666")}},
+	}
+}
+
 func TestApplyBatches(t *testing.T) {
 	h := fake.NewSecurityHub("eu-central-1")
 	var updates []Update
 	for i := range 250 {
 		id := fmt.Sprintf("finding-%03d", i)
-		h.AddFinding(id, product)
+		h.Import(genuine(id))
 		status, note := types.WorkflowStatusResolved, "cisguard: fixed"
 		if i%50 == 0 {
 			status, note = types.WorkflowStatusNotified, "cisguard: sent steps"
@@ -44,7 +56,7 @@ func TestApplyBatches(t *testing.T) {
 
 func TestApplyReportsFailures(t *testing.T) {
 	h := fake.NewSecurityHub("eu-central-1")
-	h.AddFinding("known", product)
+	h.Import(genuine("known"))
 	failed := Apply(context.Background(), h, []Update{
 		{ID: "known", ProductARN: product, Status: types.WorkflowStatusNotified, Note: strings.Repeat("é", 400)},
 		{ID: "unknown", ProductARN: product, Status: types.WorkflowStatusNotified, Note: strings.Repeat("é", 400)},
