@@ -34,8 +34,17 @@ Custom Action"), a bare ASFF findings array, or an SQS batch wrapping either,
 and handle every finding in it: skip, send manual steps, or remediate in the
 finding's account and region through the member role.
 
+Only Security Hub's own findings are acted on, and only as Security Hub holds
+them: each is read back with securityhub:GetFindings (your credentials, in the
+event's region) and its state there decides. A finding Security Hub does not
+hold is skipped; with --dry-run it is still planned from the event, and the
+result says so.
+
 With --dry-run nothing is changed, sent or updated: the plan built from the
 live state of each resource is printed.
+
+With --no-assume-role your own credentials act in every account, so only
+findings of your own account (sts:GetCallerIdentity) are acted on.
 
 Exit status: 0 when no finding failed, 1 when any failed, 2 on unusable input.`,
 		Args: cobra.NoArgs,
@@ -44,7 +53,7 @@ Exit status: 0 when no finding failed, 1 when any failed, 2 on unusable input.`,
 	c.Flags().StringVarP(&f.event, "event", "e", "", "event file, or - for standard input (required)")
 	c.Flags().BoolVar(&f.dryRun, "dry-run", false, "plan and print; change, notify and update nothing")
 	c.Flags().StringVarP(&f.output, "output", "o", "text", "output format: text or json")
-	c.Flags().BoolVar(&f.noAssume, "no-assume-role", false, "use your own credentials in every account instead of assuming the member role")
+	c.Flags().BoolVar(&f.noAssume, "no-assume-role", false, "use your own credentials instead of assuming the member role (findings of other accounts are skipped)")
 	return c
 }
 
@@ -80,7 +89,7 @@ func runRemediate(cmd *cobra.Command, g *globals, f *remediateFlags) error {
 		// where the engine runs.
 		factory = cloud.New(factory.Base(findings[0].HubRegion), cloud.Options{RoleName: cfg.Config.RoleName, ExternalID: cfg.Config.ExternalID, NoAssume: f.noAssume})
 	}
-	eng := engine.New(cfg.Config, cfg.Settings, &engine.AWS{Factory: factory}, engine.Options{DryRun: f.dryRun, Logger: log})
+	eng := engine.New(cfg.Config, cfg.Settings, &engine.AWS{Factory: factory}, engine.Options{DryRun: f.dryRun, NoAssumeRole: f.noAssume, Logger: log})
 	results := eng.Run(cmd.Context(), findings)
 
 	w := cmd.OutOrStdout()

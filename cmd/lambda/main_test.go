@@ -52,11 +52,21 @@ func read(t *testing.T, name string) json.RawMessage {
 	return b
 }
 
+// hold puts a sample's findings into the organization's Security Hub, as
+// Security Hub holds the findings it sends.
+func hold(t *testing.T, org *fake.Org, name string) {
+	t.Helper()
+	if err := org.ImportEvent(read(t, name)); err != nil {
+		t.Fatal(err)
+	}
+}
+
 func TestSQSPartialBatchFailure(t *testing.T) {
 	org := fake.NewOrg("777788889999")
 	seed(org)
 	// The second message's 2.2.1 finding fails; its 5.3 finding succeeds.
 	org.Account(member).Log.Fail("EC2/EnableEbsEncryptionByDefault", fake.APIError("UnauthorizedOperation", "not authorized"))
+	hold(t, org, "sqs-batch.json")
 	out, err := testHandler(t, org).handle(context.Background(), read(t, "sqs-batch.json"))
 	if err != nil {
 		t.Fatal(err)
@@ -82,6 +92,7 @@ func TestEventBridge(t *testing.T) {
 	org := fake.NewOrg("777788889999")
 	seed(org)
 	h := testHandler(t, org)
+	hold(t, org, "imported-standard-5.3.json")
 	out, err := h.handle(context.Background(), read(t, "imported-standard-5.3.json"))
 	if err != nil {
 		t.Fatal(err)
@@ -116,5 +127,56 @@ func TestLoadConfigOverrides(t *testing.T) {
 	t.Setenv("CISGUARD_NOTIFY_TOPIC_ARN", "not-an-arn")
 	if _, err := loadConfig(); err == nil {
 		t.Error("a bad override must fail")
+	}
+}
+
+// sqsOf wraps an event in an SQS batch of one message.
+func sqsOf(t *testing.T, id string, event json.RawMessage) json.RawMessage {
+	t.Helper()
+	b, err := json.Marshal(events.SQSEvent{Records: []events.SQSMessage{{MessageId: id, EventSource: "aws:sqs", Body: string(event)}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// TestSQSUntrustedMessageChangesNothing: a forged finding, or a genuine
+// one Security Hub does not hold, put on the queue changes nothing and is
+// not retried.
+func TestSQSUntrustedMessageChangesNothing(t *testing.T) {
+	org := fake.NewOrg("777788889999")
+	seed(org)
+	hold(t, org, "forged-default-product-EC2.2.json") // the member imported it: Security Hub holds it
+	h := testHandler(t, org)
+	for _, name := range []string{"forged-default-product-EC2.2.json", "imported-standard-5.3.json"} {
+		out, err := h.handle(context.Background(), sqsOf(t, "m-"+name, read(t, name)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if resp := out.(events.SQSEventResponse); len(resp.BatchItemFailures) != 0 {
+			t.Errorf("%s: retried: %+v", name, resp.BatchItemFailures)
+		}
+	}
+	if org.Assumed(member) != 0 || len(org.Account(member).EC2(region).Rules("sg-0a1b2c3d4e5f60718")) != 1 {
+		t.Error("the member account was touched")
+	}
+}
+
+// TestSQSRetriesWhileManagementUnknown: the management account cannot be
+// told, so the message fails (SQS retries) and nothing is done.
+func TestSQSRetriesWhileManagementUnknown(t *testing.T) {
+	org := fake.NewOrg("777788889999")
+	seed(org)
+	hold(t, org, "imported-standard-5.3.json")
+	org.Log.Fail("Organizations/DescribeOrganization", fake.APIError("AccessDeniedException", "not authorized to perform organizations:DescribeOrganization"))
+	out, err := testHandler(t, org).handle(context.Background(), sqsOf(t, "m-1", read(t, "imported-standard-5.3.json")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp := out.(events.SQSEventResponse); len(resp.BatchItemFailures) != 1 || resp.BatchItemFailures[0].ItemIdentifier != "m-1" {
+		t.Errorf("batch item failures %+v", resp.BatchItemFailures)
+	}
+	if org.Assumed(member) != 0 {
+		t.Error("the member account was touched")
 	}
 }

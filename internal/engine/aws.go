@@ -2,12 +2,16 @@ package engine
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
 
 	"github.com/aws/aws-sdk-go-v2/service/organizations"
 	"github.com/aws/aws-sdk-go-v2/service/securityhub"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
 
 	"github.com/cisguard/cisguard/internal/awsapi"
 	"github.com/cisguard/cisguard/internal/cloud"
@@ -63,17 +67,28 @@ func (a *AWS) SNS(region string) awsapi.SNS {
 	return c
 }
 
-// ManagementAccount asks AWS Organizations for the management account.
+// ManagementAccount asks AWS Organizations for the management account: ""
+// only when AWS says the account is in no organization; any other error
+// is returned, so that the exclusion fails closed.
 func (a *AWS) ManagementAccount(ctx context.Context) (string, error) {
 	out, err := organizations.NewFromConfig(a.Factory.Base("")).DescribeOrganization(ctx, &organizations.DescribeOrganizationInput{})
 	if err != nil {
 		if awsapi.HasCode(err, "AWSOrganizationsNotInUseException") {
 			return "", nil
 		}
-		return "", fmt.Errorf("describe organization: %w", err)
+		return "", fmt.Errorf("organizations:DescribeOrganization: %w", err)
 	}
-	if out.Organization == nil || out.Organization.MasterAccountId == nil {
-		return "", nil
+	if out.Organization == nil || aws.ToString(out.Organization.MasterAccountId) == "" {
+		return "", errors.New("describe organization: the answer names no management account")
 	}
 	return *out.Organization.MasterAccountId, nil
+}
+
+// CallerAccount asks STS whose credentials the engine's own are.
+func (a *AWS) CallerAccount(ctx context.Context) (string, error) {
+	out, err := sts.NewFromConfig(a.Factory.Base("")).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+	if err != nil {
+		return "", fmt.Errorf("sts:GetCallerIdentity: %w", err)
+	}
+	return aws.ToString(out.Account), nil
 }

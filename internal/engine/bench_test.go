@@ -10,6 +10,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ec2/types"
+	shtypes "github.com/aws/aws-sdk-go-v2/service/securityhub/types"
 
 	"github.com/cisguard/cisguard/internal/fake"
 	"github.com/cisguard/cisguard/internal/finding"
@@ -45,6 +46,9 @@ func BenchmarkDecodeDecidePlan(b *testing.B) {
 	org := fake.NewOrg(admin)
 	org.Account(member).EC2(region).AddNetworkACLWithID("acl-0fedcba9876543210", "vpc-1", nil, types.NetworkAclEntry{
 		RuleNumber: aws.Int32(100), Egress: aws.Bool(false), Protocol: aws.String("-1"), RuleAction: types.RuleActionAllow, CidrBlock: aws.String("0.0.0.0/0")})
+	if err := org.ImportEvent(data); err != nil {
+		b.Fatal(err)
+	}
 	e := newEngine(b, org, "notifications: {disabled: true}", true)
 	ctx := context.Background()
 	b.ReportAllocs()
@@ -71,7 +75,6 @@ func BenchmarkCustomAction100(b *testing.B) {
 			for b.Loop() {
 				b.StopTimer()
 				org := fake.NewOrg(admin)
-				base := event(b, "imported-standard-5.3.json")[0]
 				fs := make([]finding.Finding, 0, 100)
 				for i := range 100 {
 					acct := fmt.Sprintf("1000000000%02d", i%accounts)
@@ -80,16 +83,20 @@ func BenchmarkCustomAction100(b *testing.B) {
 					e := a.EC2(region)
 					sg := e.AddSecurityGroup("vpc-1", "default", nil)
 					e.AddRule(sg, true, types.SecurityGroupRule{IpProtocol: aws.String("-1"), CidrIpv4: aws.String("0.0.0.0/0")})
-					f := base
-					f.ID, f.Account, f.Trigger = fmt.Sprintf("finding-%03d", i), acct, finding.CustomAction
-					f.Resource.ID = "arn:aws:ec2:eu-central-1:" + acct + ":security-group/" + sg
+					f := heldVariant(b, org, "imported-standard-5.3.json", func(_ int, f *shtypes.AwsSecurityFinding) {
+						f.Id, f.AwsAccountId = aws.String(fmt.Sprintf("finding-%03d", i)), aws.String(acct)
+						f.Resources[0].Id = aws.String("arn:aws:ec2:eu-central-1:" + acct + ":security-group/" + sg)
+					})[0]
+					f.Trigger = finding.CustomAction
 					fs = append(fs, f)
 				}
 				eng := newEngine(b, org, "notifications: {disabled: true}\nsecurityHub: {updateFindings: false}", false)
 				b.StartTimer()
 				rs := eng.Run(context.Background(), fs)
-				if Failures(rs) != 0 {
-					b.Fatalf("%d failed", Failures(rs))
+				for _, r := range rs {
+					if r.Decision != Remediated {
+						b.Fatalf("%s: %s (%s)", r.ID, r.Decision, r.Reason)
+					}
 				}
 			}
 		})

@@ -1,7 +1,10 @@
 // Package engine is cisguard's pipeline for a batch of findings:
 //
-//	decide (policy) → member clients (assumed role) → plan from live state →
-//	dry-run: show │ apply → verify → notify (SNS) → update Security Hub
+//	intake: decide on the event's copy (policy) → confirm with Security Hub
+//	        (GetFindings: act on its own copy) → decide again on that copy
+//	handle: member clients (assumed role) → plan from live state →
+//	        dry-run: show │ apply → verify → notify (SNS)
+//	update: Security Hub workflow and note, sent as findings complete
 //
 // Findings run concurrently up to the configured bound; findings of the
 // same account run one after another, which saves duplicate work on the
@@ -38,7 +41,7 @@ const (
 	Planned    = "planned"    // dry-run: the plan was shown, nothing changed
 	Notified   = "notified"   // manual steps were sent, nothing changed
 	Skipped    = "skipped"    // nothing to do, with the reason
-	Failed     = "failed"     // the finding could not be handled
+	Failed     = "failed"     // the finding could not be handled (it stays NEW and is retried)
 )
 
 // Cloud gives the engine its AWS clients.
@@ -51,20 +54,31 @@ type Cloud interface {
 	// SNS returns SNS in a region, with the engine's own credentials.
 	SNS(region string) awsapi.SNS
 	// ManagementAccount returns the organization's management account, or
-	// "" when the engine is not in an organization.
+	// "" when the engine's account is confirmed to be in no organization.
 	ManagementAccount(ctx context.Context) (string, error)
+	// CallerAccount returns the account of the engine's own credentials.
+	CallerAccount(ctx context.Context) (string, error)
 }
 
 // Options change how a run behaves.
 type Options struct {
 	// DryRun plans without changing, notifying or updating anything.
 	DryRun bool
-	Logger *slog.Logger
+	// NoAssumeRole: the member clients are the engine's own credentials
+	// (cisguard remediate --no-assume-role), so only findings of the
+	// caller's own account are acted on.
+	NoAssumeRole bool
+	// HubDelay is how long a Security Hub update waits for others to share
+	// its BatchUpdateFindings call (default 1s; hub.Flusher).
+	HubDelay time.Duration
+	Logger   *slog.Logger
 	// Now is the clock (tests set it).
 	Now func() time.Time
 }
 
-// Engine handles findings.
+// Engine handles findings. It is safe for concurrent use and meant to live
+// as long as the process: what it learns once (the management account,
+// the caller's account) is kept, what failed is asked again next run.
 type Engine struct {
 	cfg      *config.Config
 	settings *controls.Settings
@@ -72,11 +86,32 @@ type Engine struct {
 	opts     Options
 	sender   *notify.Sender
 
-	mgmtOnce sync.Once
-	policy   *policy.Policy
+	management known // the organization's management account
+	caller     known // the account of the engine's credentials
 
 	locksMu sync.Mutex
 	locks   map[string]*sync.Mutex
+}
+
+// known is a value kept once it was obtained; a failure is not kept.
+type known struct {
+	mu    sync.Mutex
+	ok    bool
+	value string
+}
+
+func (k *known) get(fetch func() (string, error)) (string, error) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if k.ok {
+		return k.value, nil
+	}
+	v, err := fetch()
+	if err != nil {
+		return "", err
+	}
+	k.value, k.ok = v, true
+	return v, nil
 }
 
 // New returns an engine.
@@ -86,6 +121,9 @@ func New(cfg *config.Config, settings *controls.Settings, cloud Cloud, opts Opti
 	}
 	if opts.Now == nil {
 		opts.Now = time.Now
+	}
+	if opts.HubDelay == 0 {
+		opts.HubDelay = time.Second
 	}
 	e := &Engine{cfg: cfg, settings: settings, cloud: cloud, opts: opts, locks: map[string]*sync.Mutex{}}
 	e.sender = &notify.Sender{TopicARN: cfg.Notifications.TopicARN, MemberTopic: cfg.Notifications.MemberTopic}
@@ -113,7 +151,8 @@ type Result struct {
 	Guidance *controls.Guidance `json:"guidance,omitempty"`
 	// Notification is "sent", "" when none was due, or why sending failed.
 	Notification string `json:"notification,omitempty"`
-	// Workflow is the status set in Security Hub, or why setting it failed.
+	// Workflow is the status set in Security Hub, why setting it failed, or
+	// why it was left as it was.
 	Workflow string `json:"workflow,omitempty"`
 
 	Finding finding.Finding `json:"-"`
@@ -121,37 +160,55 @@ type Result struct {
 }
 
 // Run handles every finding and returns one result each, in input order.
+// Security Hub updates are sent as findings complete; Run returns when
+// every earned update was sent, even if ctx was cancelled meanwhile.
 func (e *Engine) Run(ctx context.Context, fs []finding.Finding) []Result {
 	results := make([]Result, len(fs))
+	p := e.policy(ctx)
+	jobs := e.intake(ctx, p, fs, results)
+
+	updates := &hub.Flusher{Hub: e.cloud.Hub, Delay: e.opts.HubDelay, Context: ctx}
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(e.cfg.Concurrency)
-	for i := range fs {
+	for _, j := range jobs {
 		g.Go(func() error {
-			results[i] = e.handle(gctx, fs[i])
+			results[j.index] = e.handle(gctx, j)
+			e.queueUpdate(updates, &results[j.index])
 			return nil
 		})
 	}
 	_ = g.Wait() // handle reports failures in results, never as errors
-	if !e.opts.DryRun && e.cfg.SecurityHub.Update() {
-		e.updateHub(ctx, results)
-	}
+	updates.Close()
 	return results
 }
 
-func (e *Engine) handle(ctx context.Context, f finding.Finding) Result {
-	r := Result{ID: f.ID, Account: f.Account, Region: f.Region, CIS: f.CIS, Control: f.SecurityControl, Resource: f.Resource.ID, Actions: []plan.Result{}, Finding: f}
+// policy returns the decisions of one run. The management account and the
+// caller's account are looked up at most once per run, and only when a
+// decision needs them; once known they are kept for later runs.
+func (e *Engine) policy(ctx context.Context) *policy.Policy {
+	p := &policy.Policy{Config: e.cfg, Settings: e.settings}
+	p.Management = sync.OnceValues(func() (string, error) {
+		if m := e.cfg.ManagementAccount; m != "" {
+			return m, nil
+		}
+		m, err := e.management.get(func() (string, error) { return e.cloud.ManagementAccount(ctx) })
+		if err != nil {
+			e.opts.Logger.Warn("management account unknown: findings are not acted on until it is known", "error", err)
+		}
+		return m, err
+	})
+	if e.opts.NoAssumeRole {
+		p.Caller = sync.OnceValues(func() (string, error) {
+			return e.caller.get(func() (string, error) { return e.cloud.CallerAccount(ctx) })
+		})
+	}
+	return p
+}
+
+func (e *Engine) handle(ctx context.Context, j job) Result {
+	f, d := j.finding, j.decision
+	r := newResult(f)
 	log := e.opts.Logger.With("finding", f.ID, "account", f.Account, "region", f.Region, "cis", f.CIS, "resource", f.Resource.ID)
-	if f.Err != nil {
-		r.Decision, r.Reason = Failed, f.Err.Error()
-		log.Error("malformed finding", "error", f.Err)
-		return r
-	}
-	d := e.decide(ctx, f)
-	if d.Action == policy.Skip {
-		r.Decision, r.Reason = Skipped, d.Reason
-		log.Info("skipped", "reason", d.Reason)
-		return r
-	}
 	// One finding of an account at a time: controls of an account share
 	// resources, and a plan must not be built on state another is changing.
 	unlock := e.lock(f.Account)
@@ -161,7 +218,9 @@ func (e *Engine) handle(ctx context.Context, f finding.Finding) Result {
 	if err != nil {
 		r.Decision, r.Reason = Failed, err.Error()
 		log.Error("no access to member account", "error", err)
-		e.notify(ctx, &r, nil)
+		if !e.opts.DryRun {
+			e.notify(ctx, &r, nil)
+		}
 		return r
 	}
 	c := d.Setting.Control
@@ -169,24 +228,17 @@ func (e *Engine) handle(ctx context.Context, f finding.Finding) Result {
 	cctx := perms.Declare(ctx, c.ID, declaration(c, d.Action, e.opts.DryRun))
 
 	e.remediate(cctx, &r, c, t, d.Action == policy.Notify, log)
+	if j.unconfirmed != "" {
+		r.Reason += " (" + j.unconfirmed + ")"
+	}
 	if !e.opts.DryRun && r.Decision != Skipped {
 		e.notify(ctx, &r, member)
 	}
 	return r
 }
 
-func (e *Engine) decide(ctx context.Context, f finding.Finding) policy.Decision {
-	e.mgmtOnce.Do(func() {
-		mgmt := e.cfg.ManagementAccount
-		if mgmt == "" {
-			var err error
-			if mgmt, err = e.cloud.ManagementAccount(ctx); err != nil {
-				e.opts.Logger.Warn("cannot tell the organization's management account; none is excluded", "error", err)
-			}
-		}
-		e.policy = &policy.Policy{Config: e.cfg, Settings: e.settings, ManagementAccount: mgmt}
-	})
-	return e.policy.Decide(f)
+func newResult(f finding.Finding) Result {
+	return Result{ID: f.ID, Account: f.Account, Region: f.Region, CIS: f.CIS, Control: f.SecurityControl, Resource: f.Resource.ID, Actions: []plan.Result{}, Finding: f}
 }
 
 // remediate plans and, unless the control is in notify mode or this is a
@@ -338,37 +390,32 @@ func (e *Engine) notify(ctx context.Context, r *Result, member awsapi.Clients) {
 	r.Notification = "sent"
 }
 
-// updateHub moves handled findings out of NEW, batched per region. A
-// failed finding is left in NEW on purpose: Security Hub raises it again
+// queueUpdate hands the Security Hub update a handled finding earned to
+// the flusher. Only a finding Security Hub holds in NEW is updated: a
+// status a person set (NOTIFIED, RESOLVED, reached through a custom
+// action) is never overwritten, and neither is its note. A failed finding
+// earns no update and stays NEW on purpose: Security Hub raises it again
 // and cisguard retries; any update, even a note alone, would itself emit
 // an Imported event for a NEW finding and loop.
-func (e *Engine) updateHub(ctx context.Context, results []Result) {
-	byRegion := map[string][]hub.Update{}
-	index := map[string][]int{}
-	for i := range results {
-		r := &results[i]
-		if r.update == nil {
-			continue
-		}
-		u := *r.update
-		u.ID, u.ProductARN = r.Finding.ID, r.Finding.ProductARN
-		region := r.Finding.HubRegion
-		byRegion[region] = append(byRegion[region], u)
-		index[r.ID] = append(index[r.ID], i)
+func (e *Engine) queueUpdate(updates *hub.Flusher, r *Result) {
+	if r.update == nil || e.opts.DryRun || !e.cfg.SecurityHub.Update() {
+		return
 	}
-	for region, updates := range byRegion {
-		failed := hub.Apply(ctx, e.cloud.Hub(region), updates)
-		for _, u := range updates {
-			for _, i := range index[u.ID] {
-				if err := failed[u.ID]; err != nil {
-					results[i].Workflow = "not updated: " + err.Error()
-					e.opts.Logger.Warn("finding not updated", "finding", u.ID, "error", err)
-				} else {
-					results[i].Workflow = string(u.Status)
-				}
-			}
-		}
+	f := r.Finding
+	if f.Workflow != string(shtypes.WorkflowStatusNew) {
+		r.Workflow = fmt.Sprintf("left %s: a status a person set is never overwritten", f.Workflow)
+		return
 	}
+	u := *r.update
+	u.ID, u.ProductARN = f.ID, f.ProductARN
+	updates.Add(f.HubRegion, u, func(err error) {
+		if err != nil {
+			r.Workflow = "not updated: " + err.Error()
+			e.opts.Logger.Warn("finding not updated", "finding", f.ID, "account", f.Account, "hubRegion", f.HubRegion, "error", err)
+			return
+		}
+		r.Workflow = string(u.Status)
+	})
 }
 
 func (e *Engine) lock(account string) func() {

@@ -25,10 +25,39 @@ const (
 	region = "eu-central-1"
 )
 
-func event(t testing.TB, name string) []finding.Finding {
+func raw(t testing.TB, name string) []byte {
 	t.Helper()
 	b, err := os.ReadFile(filepath.Join("..", "..", "testdata", "events", name))
 	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func event(t testing.TB, name string) []finding.Finding {
+	t.Helper()
+	fs, err := finding.Decode(raw(t, name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return fs
+}
+
+// variant returns a sample event with its findings changed.
+func variant(t testing.TB, name string, change func(int, *shtypes.AwsSecurityFinding)) []byte {
+	t.Helper()
+	b, err := fake.RewriteEvent(raw(t, name), change)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// heldVariant is a variant that Security Hub holds, decoded.
+func heldVariant(t testing.TB, w *fake.Org, name string, change func(int, *shtypes.AwsSecurityFinding)) []finding.Finding {
+	t.Helper()
+	b := variant(t, name, change)
+	if err := w.ImportEvent(b); err != nil {
 		t.Fatal(err)
 	}
 	fs, err := finding.Decode(b)
@@ -38,7 +67,25 @@ func event(t testing.TB, name string) []finding.Finding {
 	return fs
 }
 
+// seedHub makes Security Hub hold findings built in Go, as they are.
+func seedHub(w *fake.Org, fs []finding.Finding) { w.Hold(fs...) }
+
+// held returns the findings of a sample event after putting them into the
+// organization's Security Hub, as Security Hub holds the findings it sends.
+func held(t testing.TB, w *fake.Org, name string) []finding.Finding {
+	t.Helper()
+	if err := w.ImportEvent(raw(t, name)); err != nil {
+		t.Fatal(err)
+	}
+	return event(t, name)
+}
+
 func newEngine(t testing.TB, w *fake.Org, yaml string, dryRun bool) *Engine {
+	t.Helper()
+	return newEngineOpts(t, w, yaml, Options{DryRun: dryRun})
+}
+
+func newEngineOpts(t testing.TB, w *fake.Org, yaml string, opts Options) *Engine {
 	t.Helper()
 	cfg, err := config.Parse([]byte(yaml))
 	if err != nil {
@@ -48,7 +95,8 @@ func newEngine(t testing.TB, w *fake.Org, yaml string, dryRun bool) *Engine {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return New(cfg, set, w, Options{DryRun: dryRun, Now: func() time.Time { return time.Date(2026, 11, 26, 0, 0, 0, 0, time.UTC) }})
+	opts.Now = func() time.Time { return time.Date(2026, 11, 26, 0, 0, 0, 0, time.UTC) }
+	return New(cfg, set, w, opts)
 }
 
 // seedSample5x builds the resources the sample 5.3 and 5.1 events name.
@@ -62,10 +110,15 @@ func seedSample5x(w *fake.Org) {
 		CidrBlock: aws.String("0.0.0.0/0"), PortRange: &types.PortRange{From: aws.Int32(22), To: aws.Int32(22)}})
 }
 
-func seedHub(w *fake.Org, fs []finding.Finding) {
-	for _, f := range fs {
-		w.SecurityHub(f.HubRegion).AddFinding(f.ID, f.ProductARN)
+// hubUpdates counts the BatchUpdateFindings calls of a region's hub.
+func hubUpdates(w *fake.Org, region string) int {
+	n := 0
+	for _, c := range w.SecurityHub(region).Log.Calls() {
+		if c.Operation == "BatchUpdateFindings" {
+			n++
+		}
 	}
+	return n
 }
 
 const centralTopic = "arn:aws:sns:eu-central-1:777788889999:cisguard-notifications"
@@ -74,8 +127,7 @@ func TestRemediatesSampleEvent(t *testing.T) {
 	w := fake.NewOrg(admin)
 	seedSample5x(w)
 	w.Admin.SNS(region).AddTopic("cisguard-notifications")
-	fs := event(t, "imported-standard-5.3.json")
-	seedHub(w, fs)
+	fs := held(t, w, "imported-standard-5.3.json")
 
 	rs := newEngine(t, w, "notifications: {topicArn: "+centralTopic+"}", false).Run(context.Background(), fs)
 	r := rs[0]
@@ -103,8 +155,7 @@ func TestDryRunChangesNothing(t *testing.T) {
 	w := fake.NewOrg(admin)
 	seedSample5x(w)
 	w.Admin.SNS(region).AddTopic("cisguard-notifications")
-	fs := append(event(t, "imported-standard-5.3.json"), event(t, "imported-control-EC2.21.json")...)
-	seedHub(w, fs)
+	fs := append(held(t, w, "imported-standard-5.3.json"), held(t, w, "imported-control-EC2.21.json")...)
 	before := len(w.Account(member).EC2(region).Rules("sg-0a1b2c3d4e5f60718"))
 
 	rs := newEngine(t, w, "notifications: {topicArn: "+centralTopic+"}", true).Run(context.Background(), fs)
@@ -124,7 +175,7 @@ func TestDryRunChangesNothing(t *testing.T) {
 	if _, writes := w.Account(member).Log.Counts(); writes != 0 {
 		t.Errorf("dry run made %d writes", writes)
 	}
-	if len(w.Admin.SNS(region).Published(centralTopic)) != 0 || len(w.SecurityHub(region).Log.Calls()) != 0 {
+	if len(w.Admin.SNS(region).Published(centralTopic)) != 0 || hubUpdates(w, region) != 0 {
 		t.Error("dry run notified or updated Security Hub")
 	}
 }
@@ -133,8 +184,7 @@ func TestEveryFindingOfACustomAction(t *testing.T) {
 	w := fake.NewOrg(admin)
 	seedSample5x(w)
 	w.Admin.SNS(region).AddTopic("cisguard-notifications")
-	fs := event(t, "custom-action-two-findings.json")
-	seedHub(w, fs)
+	fs := held(t, w, "custom-action-two-findings.json")
 	rs := newEngine(t, w, "notifications: {topicArn: "+centralTopic+"}", false).Run(context.Background(), fs)
 	if len(rs) != 2 || rs[0].CIS != "5.3" || rs[1].CIS != "2.2.1" {
 		t.Fatalf("results %+v", rs)
@@ -151,7 +201,7 @@ func TestEveryFindingOfACustomAction(t *testing.T) {
 		t.Errorf("%d messages, want one per finding", n)
 	}
 	// Both updates share the hub region; each has its own note.
-	if n := len(w.SecurityHub(region).Log.Calls()); n != 2 {
+	if n := hubUpdates(w, region); n != 2 {
 		t.Errorf("%d BatchUpdateFindings calls", n)
 	}
 	if w.Assumed(member) != 2 {
@@ -162,14 +212,13 @@ func TestEveryFindingOfACustomAction(t *testing.T) {
 func TestSkipsAndFailures(t *testing.T) {
 	w := fake.NewOrg(admin)
 	seedSample5x(w)
-	fs := event(t, "imported-mixed-states.json")
-	seedHub(w, fs)
+	fs := held(t, w, "imported-mixed-states.json")
 	rs := newEngine(t, w, "notifications: {disabled: true}", false).Run(context.Background(), fs)
 	want := []struct{ decision, reason string }{
 		{Remediated, "1 action(s) applied, verified"},
-		{Skipped, `compliance status is "PASSED"`},
-		{Skipped, "finding is archived"},
-		{Skipped, "workflow status is NOTIFIED: already handled"},
+		{Skipped, `the event says compliance "PASSED", not FAILED`},
+		{Skipped, `the event says record state "ARCHIVED", not ACTIVE`},
+		{Skipped, "the event says workflow NOTIFIED: already handled"},
 		{Failed, "not a 12-digit account id"},
 		{Skipped, "sg-0a1b2c3d4e5f60718 is exempt: tag cisguard:exempt=true"},
 	}
@@ -182,13 +231,12 @@ func TestSkipsAndFailures(t *testing.T) {
 		t.Errorf("Failures = %d", Failures(rs))
 	}
 	// Only the handled finding is updated; skipped and failed ones are not.
-	if n := len(w.SecurityHub(region).Log.Calls()); n != 1 {
+	if n := hubUpdates(w, region); n != 1 {
 		t.Errorf("%d hub calls", n)
 	}
 }
 
 func TestExclusions(t *testing.T) {
-	fs := event(t, "imported-standard-5.3.json")
 	tests := []struct {
 		name, yaml, mgmt, reason string
 		decision                 string
@@ -204,6 +252,7 @@ func TestExclusions(t *testing.T) {
 			w := fake.NewOrg(admin)
 			w.Management = tt.mgmt
 			seedSample5x(w)
+			fs := held(t, w, "imported-standard-5.3.json")
 			rs := newEngine(t, w, tt.yaml+"\nnotifications: {disabled: true}", false).Run(context.Background(), fs)
 			if rs[0].Decision != tt.decision || !strings.Contains(rs[0].Reason, tt.reason) {
 				t.Errorf("%s (%s)", rs[0].Decision, rs[0].Reason)
@@ -216,8 +265,7 @@ func TestNotifyModeSendsSteps(t *testing.T) {
 	w := fake.NewOrg(admin)
 	seedSample5x(w)
 	topic := w.Account(member).SNS(region).AddTopic("CIS_Remediation-CISRemediationSNSTopic-1A2B3C")
-	fs := event(t, "imported-control-EC2.21.json")
-	seedHub(w, fs)
+	fs := held(t, w, "imported-control-EC2.21.json")
 	rs := newEngine(t, w, "controls: {'5.1': {mode: notify}}", false).Run(context.Background(), fs)
 	r := rs[0]
 	if r.Decision != Notified || r.Guidance == nil || len(r.Guidance.Steps) != 1 {
@@ -238,8 +286,7 @@ func TestNotifyModeSendsSteps(t *testing.T) {
 func TestNoTopicIsReportedNotFatal(t *testing.T) {
 	w := fake.NewOrg(admin)
 	seedSample5x(w)
-	fs := event(t, "imported-standard-5.3.json")
-	seedHub(w, fs)
+	fs := held(t, w, "imported-standard-5.3.json")
 	rs := newEngine(t, w, "", false).Run(context.Background(), fs)
 	if rs[0].Decision != Remediated || !strings.Contains(rs[0].Notification, "no topic named *CISRemediationSNSTopic*") {
 		t.Errorf("result %+v", rs[0])
@@ -248,8 +295,7 @@ func TestNoTopicIsReportedNotFatal(t *testing.T) {
 
 func TestUnreachableAccountFails(t *testing.T) {
 	w := fake.NewOrg(admin) // no member account: the role cannot be assumed
-	fs := event(t, "imported-standard-5.3.json")
-	seedHub(w, fs)
+	fs := held(t, w, "imported-standard-5.3.json")
 	rs := newEngine(t, w, "notifications: {disabled: true}", false).Run(context.Background(), fs)
 	if rs[0].Decision != Failed || !strings.Contains(rs[0].Reason, "assume arn:aws:iam::444455556666:role/CIS_Remediator_Role") {
 		t.Errorf("result %+v", rs[0])
@@ -263,8 +309,7 @@ func TestApplyFailureSaysWhatRan(t *testing.T) {
 	w := fake.NewOrg(admin)
 	seedSample5x(w)
 	w.Account(member).Log.Fail("EC2/RevokeSecurityGroupEgress", fake.APIError("UnauthorizedOperation", "You are not authorized"))
-	fs := event(t, "imported-standard-5.3.json")
-	seedHub(w, fs)
+	fs := held(t, w, "imported-standard-5.3.json")
 	rs := newEngine(t, w, "notifications: {disabled: true}", false).Run(context.Background(), fs)
 	r := rs[0]
 	if r.Decision != Failed || len(r.Actions) != 2 || !r.Actions[0].Done || !strings.Contains(r.Actions[1].Error, "UnauthorizedOperation") {
@@ -275,8 +320,7 @@ func TestApplyFailureSaysWhatRan(t *testing.T) {
 func TestHubFailureDoesNotFailRemediation(t *testing.T) {
 	w := fake.NewOrg(admin)
 	seedSample5x(w)
-	fs := event(t, "imported-standard-5.3.json")
-	seedHub(w, fs)
+	fs := held(t, w, "imported-standard-5.3.json")
 	w.SecurityHub(region).Log.Fail("SecurityHub/BatchUpdateFindings", fake.APIError("AccessDeniedException", "not allowed"))
 	rs := newEngine(t, w, "notifications: {disabled: true}", false).Run(context.Background(), fs)
 	if rs[0].Decision != Remediated || !strings.Contains(rs[0].Workflow, "not updated") || Failures(rs) != 0 {
@@ -288,20 +332,18 @@ func TestHubFailureDoesNotFailRemediation(t *testing.T) {
 // detector and checks results keep input order.
 func TestManyAccountsConcurrently(t *testing.T) {
 	w := fake.NewOrg(admin)
-	base := event(t, "imported-standard-5.3.json")[0]
 	var fs []finding.Finding
 	for i := range 60 {
 		acct := fmt.Sprintf("1000000000%02d", i%20)
 		e := w.Account(acct).EC2(region)
 		sg := e.AddSecurityGroup("vpc-1", "default", nil)
 		e.AddRule(sg, true, types.SecurityGroupRule{IpProtocol: aws.String("-1"), CidrIpv4: aws.String("0.0.0.0/0")})
-		f := base
-		f.ID = fmt.Sprintf("finding-%02d", i)
-		f.Account = acct
-		f.Resource.ID = "arn:aws:ec2:eu-central-1:" + acct + ":security-group/" + sg
-		fs = append(fs, f)
+		fs = append(fs, heldVariant(t, w, "imported-standard-5.3.json", func(_ int, f *shtypes.AwsSecurityFinding) {
+			f.Id = aws.String(fmt.Sprintf("finding-%02d", i))
+			f.AwsAccountId = aws.String(acct)
+			f.Resources[0].Id = aws.String("arn:aws:ec2:eu-central-1:" + acct + ":security-group/" + sg)
+		})...)
 	}
-	seedHub(w, fs)
 	rs := newEngine(t, w, "notifications: {disabled: true}", false).Run(context.Background(), fs)
 	for i, r := range rs {
 		if r.ID != fs[i].ID || r.Decision != Remediated {

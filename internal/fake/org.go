@@ -7,8 +7,10 @@ import (
 	"sync"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/securityhub/types"
 
 	"github.com/cisguard/cisguard/internal/awsapi"
+	"github.com/cisguard/cisguard/internal/finding"
 	"github.com/cisguard/cisguard/internal/hub"
 )
 
@@ -141,4 +143,26 @@ func (o *Org) ImportEvent(data []byte) error {
 		o.SecurityHub(region).Import(f)
 	}
 	return nil
+}
+
+// Hold puts findings into the hub of their HubRegion as Security Hub holds
+// them, for tests that build findings in Go rather than from an event: the
+// ASFF fields cisguard reads, with the CIS id among the related requirements.
+func (o *Org) Hold(fs ...finding.Finding) {
+	for _, f := range fs {
+		sf := types.AwsSecurityFinding{
+			Id: aws.String(f.ID), ProductArn: aws.String(f.ProductARN), GeneratorId: aws.String(f.GeneratorID), Title: aws.String(f.Title),
+			AwsAccountId: aws.String(f.Account), Region: aws.String(f.Region), CompanyName: aws.String(f.Company),
+			ProductFields: map[string]string{finding.CompanyField: f.Company},
+			RecordState:   types.RecordState(f.RecordState), Workflow: &types.Workflow{Status: types.WorkflowStatus(f.Workflow)},
+			Compliance: &types.Compliance{Status: types.ComplianceStatus(f.Compliance), SecurityControlId: aws.String(f.SecurityControl),
+				RelatedRequirements: []string{"CIS AWS Foundations Benchmark v1.4.0/" + f.CIS}},
+			Resources: []types.Resource{{Type: aws.String(f.Resource.Type), Id: aws.String(f.Resource.ID), Partition: types.Partition(f.Resource.Partition),
+				Region: aws.String(f.Resource.Region), Tags: f.Resource.Tags}},
+		}
+		if f.SecurityControl == "" {
+			sf.Compliance.SecurityControlId = nil
+		}
+		o.SecurityHub(f.HubRegion).Import(sf)
+	}
 }
