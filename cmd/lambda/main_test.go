@@ -146,9 +146,9 @@ func sqsOf(t *testing.T, id string, event json.RawMessage) json.RawMessage {
 func TestSQSUntrustedMessageChangesNothing(t *testing.T) {
 	org := fake.NewOrg("777788889999")
 	seed(org)
-	hold(t, org, "forged-default-product-EC2.2.json") // the member imported it: Security Hub holds it
+	hold(t, org, "deploy/forged-imported-EC2.2.json") // the member imported it: Security Hub holds it
 	h := testHandler(t, org)
-	for _, name := range []string{"forged-default-product-EC2.2.json", "imported-standard-5.3.json"} {
+	for _, name := range []string{"deploy/forged-imported-EC2.2.json", "imported-standard-5.3.json"} {
 		out, err := h.handle(context.Background(), sqsOf(t, "m-"+name, read(t, name)))
 		if err != nil {
 			t.Fatal(err)

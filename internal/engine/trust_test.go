@@ -50,24 +50,31 @@ func hubCalls(w *fake.Org, region, op string) int {
 }
 
 // TestForgedProductIsSkipped: a member account that can only import
-// findings imports one of its own product (product/<account>/default) with
-// GeneratorId security-control/EC2.2; Security Hub really holds it. It is
-// skipped, naming the product, without a single call.
+// findings imports findings of its own product (product/<account>/default)
+// with GeneratorId security-control/EC2.2 (or a custom action on such
+// findings, or one claiming company AWS); Security Hub really holds them.
+// They are skipped, naming the product, without a single call.
 func TestForgedProductIsSkipped(t *testing.T) {
-	for _, dryRun := range []bool{false, true} {
-		w := fake.NewOrg(admin)
-		seedSample5x(w)
-		fs := held(t, w, "forged-default-product-EC2.2.json")
-		if fs[0].CIS != "5.3" {
-			t.Fatalf("the forged finding names CIS %q; the test needs one that looks like 5.3", fs[0].CIS)
-		}
-		r := newEngine(t, w, quiet, dryRun).Run(context.Background(), fs)[0]
-		if r.Decision != Skipped || !strings.Contains(r.Reason, "untrusted product arn:aws:securityhub:eu-central-1:444455556666:product/444455556666/default") {
-			t.Errorf("dry run %v: %s (%s)", dryRun, r.Decision, r.Reason)
-		}
-		untouched(t, w)
-		if n := len(w.SecurityHub(region).Log.Calls()); n != 0 {
-			t.Errorf("%d Security Hub calls for a forged finding", n)
+	for _, name := range []string{"deploy/forged-imported-EC2.2.json", "deploy/forged-imported-claims-aws.json", "deploy/forged-custom-action.json"} {
+		for _, dryRun := range []bool{false, true} {
+			w := fake.NewOrg(admin)
+			seedSample5x(w)
+			fs := held(t, w, name)
+			if fs[0].CIS != "5.3" {
+				t.Fatalf("%s names CIS %q; the test needs one that looks like 5.3", name, fs[0].CIS)
+			}
+			for _, r := range newEngine(t, w, quiet, dryRun).Run(context.Background(), fs) {
+				if r.Decision != Skipped || !strings.Contains(r.Reason, "untrusted product arn:aws:securityhub:eu-central-1:444455556666:product/444455556666/default") {
+					t.Errorf("%s, dry run %v: %s (%s)", name, dryRun, r.Decision, r.Reason)
+				}
+			}
+			untouched(t, w)
+			if w.Account(member).EC2(region).EBSEncryptionByDefault() {
+				t.Errorf("%s: EBS default encryption was changed", name)
+			}
+			if n := len(w.SecurityHub(region).Log.Calls()); n != 0 {
+				t.Errorf("%s: %d Security Hub calls for forged findings", name, n)
+			}
 		}
 	}
 }
@@ -350,7 +357,7 @@ func TestConfirmationCallsPerBatch(t *testing.T) {
 			f.Id = aws.String(fmt.Sprintf("finding-%02d", i))
 		})...)
 	}
-	fs = append(fs, event(t, "forged-default-product-EC2.2.json")...)
+	fs = append(fs, event(t, "deploy/forged-imported-EC2.2.json")...)
 	newEngine(t, w, quiet, true).Run(context.Background(), fs)
 	if n := hubCalls(w, region, "GetFindings"); n != 2 {
 		t.Errorf("%d GetFindings calls for 25 findings, want 2", n)

@@ -11,7 +11,7 @@ import (
 // maps to the same Finding as its JSON in an event.
 func TestFromSecurityHubMatchesDecode(t *testing.T) {
 	for _, name := range []string{"imported-standard-5.3.json", "custom-action-two-findings.json", "imported-control-CloudWatch.1.json",
-		"imported-fsbp-EC2.13.json", "imported-mixed-states.json", "forged-default-product-EC2.2.json"} {
+		"imported-fsbp-EC2.13.json", "imported-mixed-states.json", "deploy/forged-imported-EC2.2.json"} {
 		data := readEvent(t, name)
 		fs, err := Decode(data)
 		if err != nil {
