@@ -146,9 +146,9 @@ type Planner struct {
 	central bool
 	// accounts is what the survey found in each account.
 	accounts map[string]*accountState
-	// replacedRoles are the accounts whose existing member role the plan
-	// deletes (--replace-original).
-	replacedRoles []string
+	// replacements are the steps that replace what the original solution
+	// left (--replace-original), run just before the member role.
+	replacements plan.Plan
 }
 
 // Plan returns the steps that bring the organization to the deployed
@@ -158,6 +158,7 @@ func (p *Planner) Plan(ctx context.Context) (*plan.Plan, error) {
 	if err := p.discover(ctx); err != nil {
 		return nil, err
 	}
+	p.replacements = plan.Plan{}
 	p.Report = Report{Accounts: len(p.org.accounts), Regions: o.Regions, Partition: p.org.partition}
 	var pl plan.Plan
 	mgmt := p.Env.Management(o.home())
@@ -175,7 +176,7 @@ func (p *Planner) Plan(ctx context.Context) (*plan.Plan, error) {
 		return nil, err
 	}
 	for _, step := range []func(context.Context, *plan.Plan) error{
-		func(ctx context.Context, pl *plan.Plan) error { return p.original(ctx, pl, admin) },
+		func(ctx context.Context, pl *plan.Plan) error { return p.original(ctx, admin) },
 		func(ctx context.Context, pl *plan.Plan) error { return p.aggregator(ctx, pl, admin.SecurityHub) },
 		func(ctx context.Context, pl *plan.Plan) error { return p.centralConfig(ctx, pl, admin.SecurityHub) },
 		func(ctx context.Context, pl *plan.Plan) error { return p.standards(ctx, pl, admin.SecurityHub) },

@@ -694,3 +694,52 @@ func TestMemberRoleDescription(t *testing.T) {
 		t.Errorf("the member role's description does not start with %q", memberRoleDescription)
 	}
 }
+
+// TestMigrationPlan is the plan for an organization of three accounts
+// where Security Hub already runs FSBP everywhere and the original
+// solution's member role exists: without --replace-original deploy stops
+// with the steps; with it, the plan keeps FSBP, adds CIS v1.4.0, replaces
+// the role, and says what a --delete would keep. Run with -v to read it.
+func TestMigrationPlan(t *testing.T) {
+	w := newWorld()
+	w.accounts = w.accounts[:3] // management 111…, admin 222…, member 333…
+	w.withFSBP("eu-west-1", "us-east-1")
+	w.withOriginalRole("222222222222", "333333333333")
+	o := options(t, "code")
+	if _, err := (&Planner{Env: w, Opts: o}).Plan(context.Background()); err == nil {
+		t.Fatal("the original role did not stop the deployment")
+	} else {
+		t.Logf("without --replace-original:\n%v", err)
+	}
+	o.ReplaceOriginal = true
+	p := &Planner{Env: w, Opts: o}
+	pl := mustPlan(t, p)
+	var out bytes.Buffer
+	p.Report.Write(&out)
+	fmt.Fprintln(&out, "steps:")
+	plan.Render(&out, pl)
+	t.Logf("cisguard deploy --admin-account 222222222222 --regions eu-west-1,us-east-1 --replace-original --dry-run\n%s", out.String())
+	for _, s := range []string{
+		"111111111111, 222222222222, 333333333333: FSBP v1.0.0 → FSBP v1.0.0, CIS v1.4.0",
+		"role CIS_Remediator_Role in 2 account(s) not deployed by cisguard: 222222222222, 333333333333",
+		"delete role CIS_Remediator_Role in account 333333333333 (--replace-original",
+		"cisguard-member-role in eu-west-1: 2: 0 / 2 / 0 / 0",
+		"expected duration: about",
+		"a later `cisguard deploy --delete` would keep:",
+	} {
+		if !strings.Contains(out.String(), s) {
+			t.Errorf("plan lacks %q", s)
+		}
+	}
+	mustApply(t, pl)
+	for _, a := range []string{"222222222222", "333333333333"} {
+		if r := w.roles[a+"/"+config.DefaultRoleName]; r == nil || r.set != MemberRoleSet || slices.Contains(r.attached, "arn:aws:iam::aws:policy/AdministratorAccess") {
+			t.Errorf("%s: role %+v", a, r)
+		}
+	}
+	for _, a := range w.accounts {
+		if got := w.enabled(a, "us-east-1"); !slices.Equal(got, []string{fsbp, cisStandard}) {
+			t.Errorf("%s: %v", a, got)
+		}
+	}
+}

@@ -45,6 +45,7 @@ func (p *Planner) memberStackSets(ctx context.Context, pl *plan.Plan, cfn CloudF
 		}
 		sets = append(sets, s)
 	}
+	pl.Merge(&p.replacements)
 	for _, s := range sets {
 		if err := s.plan(ctx, pl, &p.Report.Instances); err != nil {
 			return err

@@ -28,7 +28,7 @@ import (
 // role is deleted just before cisguard's is deployed, the rules disabled
 // (not deleted: enable them again to go back). Without the flag deploy
 // stops and says exactly what to do.
-func (p *Planner) original(ctx context.Context, pl *plan.Plan, admin Services) error {
+func (p *Planner) original(ctx context.Context, admin Services) error {
 	o := &p.Opts
 	var foreign []string // accounts with a role of that name cisguard did not deploy
 	for _, a := range p.org.members() {
@@ -49,9 +49,12 @@ func (p *Planner) original(ctx context.Context, pl *plan.Plan, admin Services) e
 	if (len(foreign) > 0 || len(rules) > 0) && !o.ReplaceOriginal {
 		return p.originalSteps(foreign, rules)
 	}
+	// The replacements run just before cisguard's member role is
+	// deployed (memberStackSets), so a failure before that leaves the
+	// original solution working.
 	for _, r := range rules {
 		name := r.name
-		pl.Addf(func(ctx context.Context) error {
+		p.replacements.Addf(func(ctx context.Context) error {
 			_, err := admin.Events.DisableRule(ctx, &eventbridge.DisableRuleInput{Name: &name})
 			return err
 		}, "disable EventBridge rule %s in the admin account (--replace-original; it sends findings to %s; enable it again to go back)", name, strings.Join(r.targets, ", "))
@@ -62,10 +65,9 @@ func (p *Planner) original(ctx context.Context, pl *plan.Plan, admin Services) e
 			return fmt.Errorf("account %s: %w", a, err)
 		}
 		role := o.Data.RoleName
-		pl.Addf(func(ctx context.Context) error { return deleteRole(ctx, svc.IAM, role) },
-			"delete role %s in account %s (--replace-original; not deployed by cisguard: the original solution's administrator role), so cisguard's can take its name", role, a)
+		p.replacements.Addf(func(ctx context.Context) error { return deleteRole(ctx, svc.IAM, role) },
+			"delete role %s in account %s (--replace-original; not deployed by cisguard: the original solution's role), so cisguard's can take its name", role, a)
 	}
-	p.replacedRoles = foreign
 	return nil
 }
 
