@@ -31,7 +31,7 @@ func (p *Planner) PlanDelete(ctx context.Context) (*plan.Plan, error) {
 	}
 	var pl plan.Plan
 	mgmt := p.Env.Management(o.home())
-	configSet := false
+	configSet, keySet := false, false
 	for _, name := range []string{EnableConfigSet, CloudTrailKeySet, MemberTopicSet, MemberRoleSet} {
 		s, err := (&stackSet{cfn: mgmt.CloudFormation, name: name, root: p.org.root, progress: o.Progress, poll: o.Poll}).read(ctx)
 		if err != nil {
@@ -44,6 +44,7 @@ func (p *Planner) PlanDelete(ctx context.Context) (*plan.Plan, error) {
 		pl.Addf(func(ctx context.Context) error { return s.remove(ctx, regions) },
 			"delete StackSet %s and its stacks in %s", name, orNone(regions))
 		configSet = configSet || name == EnableConfigSet && len(regions) > 0
+		keySet = keySet || name == CloudTrailKeySet
 	}
 	configStacks := 0
 	for _, region := range o.Regions {
@@ -97,7 +98,9 @@ func (p *Planner) PlanDelete(ctx context.Context) (*plan.Plan, error) {
 	if configSet || configStacks > 0 {
 		pl.Note("kept: the AWS Config buckets cisguard-config-<account>-<region> with their history (retained by the template); stopped: AWS Config recording where cisguard enabled it, so Security Hub's controls that depend on AWS Config stop being evaluated there; a later deploy adopts the buckets")
 	}
-	pl.Note("kept: CloudTrail KMS keys deployed by cisguard-cloudtrail-key (retained by the template): trails that use them keep delivering and their logs stay readable")
+	if keySet {
+		pl.Note("kept: CloudTrail KMS keys deployed by cisguard-cloudtrail-key (retained by the template): trails that use them keep delivering and their logs stay readable")
+	}
 	pl.Note("stopped: automatic remediation, the custom action and notifications; the member role is deleted in every account")
 	return &pl, nil
 }
