@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sync"
 
 	"golang.org/x/sync/errgroup"
@@ -34,6 +35,7 @@ type job struct {
 func (e *Engine) intake(ctx context.Context, p *policy.Policy, fs []finding.Finding, results []Result) []job {
 	byRegion := map[string][]int{}
 	var regions []string
+	first := map[hub.Key]int{} // a finding delivered twice in one batch is handled once
 	for i, f := range fs {
 		r := newResult(f)
 		if f.Err != nil {
@@ -47,6 +49,14 @@ func (e *Engine) intake(ctx context.Context, p *policy.Policy, fs []finding.Find
 			e.log(results[i])
 			continue
 		}
+		k := hub.Key{ID: f.ID, ProductARN: f.ProductARN}
+		if j, ok := first[k]; ok {
+			r.Decision, r.Reason = Skipped, fmt.Sprintf("the same finding is finding %d of this batch: handled once", j+1)
+			results[i] = r
+			e.log(r)
+			continue
+		}
+		first[k] = i
 		if _, ok := byRegion[f.HubRegion]; !ok {
 			regions = append(regions, f.HubRegion)
 		}
@@ -69,6 +79,8 @@ func (e *Engine) intake(ctx context.Context, p *policy.Policy, fs []finding.Find
 		})
 	}
 	_ = g.Wait()
+	// Input order: findings of one account are handled in the order given.
+	slices.SortFunc(jobs, func(a, b job) int { return a.index - b.index })
 	return jobs
 }
 
@@ -87,7 +99,7 @@ func (e *Engine) confirm(ctx context.Context, p *policy.Policy, region string, f
 		own, ok := held[keys[n]]
 		switch {
 		case err != nil && e.opts.DryRun:
-			jobs = append(jobs, e.unconfirmed(p, i, event, fmt.Sprintf("not confirmed with Security Hub: %v; planned from the event alone", err)))
+			jobs = append(jobs, unconfirmed(p, i, event, fmt.Sprintf("not confirmed with Security Hub: %v; planned from the event alone", err)))
 			continue
 		case err != nil:
 			r.Decision, r.Reason = Failed, fmt.Sprintf("cannot confirm the finding with Security Hub in %s of the administrator account: %v; nothing done, retried later", region, err)
@@ -95,7 +107,7 @@ func (e *Engine) confirm(ctx context.Context, p *policy.Policy, region string, f
 			e.log(r)
 			continue
 		case !ok && e.opts.DryRun:
-			jobs = append(jobs, e.unconfirmed(p, i, event, fmt.Sprintf("Security Hub in %s holds no such finding: planned from the event alone, a real run would skip it", region)))
+			jobs = append(jobs, unconfirmed(p, i, event, fmt.Sprintf("Security Hub in %s holds no such finding: planned from the event alone, a real run would skip it", region)))
 			continue
 		case !ok:
 			r.Decision, r.Reason = Skipped, fmt.Sprintf("Security Hub in %s holds no finding %s of product %s: a replayed, stale or hand-written event; nothing done", region, event.ID, event.ProductARN)
@@ -123,8 +135,9 @@ func (e *Engine) confirm(ctx context.Context, p *policy.Policy, region string, f
 	return jobs
 }
 
-// unconfirmed is the job of a dry run on the event's own copy.
-func (e *Engine) unconfirmed(p *policy.Policy, i int, f finding.Finding, why string) job {
+// unconfirmed is the job of a dry run on the event's own copy (the event
+// passed Decide already; decided again here for its setting).
+func unconfirmed(p *policy.Policy, i int, f finding.Finding, why string) job {
 	return job{index: i, finding: f, decision: p.Decide(f), unconfirmed: why}
 }
 

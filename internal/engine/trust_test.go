@@ -417,3 +417,37 @@ func TestUpdatesSentWhenRunIsCancelled(t *testing.T) {
 		t.Errorf("%d remediated, %d failed: %+v", done, failed, rs)
 	}
 }
+
+// TestRedeliveredInOneBatch: the same finding twice in one batch (an SQS
+// redelivery beside the original) is handled once, and the "remediated"
+// note it earned is not overwritten by a "nothing to change" one.
+func TestRedeliveredInOneBatch(t *testing.T) {
+	w := fake.NewOrg(admin)
+	seedSample5x(w)
+	fs := held(t, w, "imported-standard-5.3.json")
+	rs := newEngine(t, w, quiet, false).Run(context.Background(), append(fs, fs[0]))
+	if rs[0].Decision != Remediated || rs[1].Decision != Skipped || !strings.Contains(rs[1].Reason, "finding 1 of this batch") {
+		t.Errorf("%s (%s); %s (%s)", rs[0].Decision, rs[0].Reason, rs[1].Decision, rs[1].Reason)
+	}
+	if h := w.SecurityHub(region).Finding(fs[0].ID); !strings.HasPrefix(h.Note, "cisguard remediated") {
+		t.Errorf("note %q", h.Note)
+	}
+}
+
+// TestRedeliveredLater: the same event again after it was handled finds
+// the finding RESOLVED in Security Hub and leaves it, note and all.
+func TestRedeliveredLater(t *testing.T) {
+	w := fake.NewOrg(admin)
+	seedSample5x(w)
+	fs := held(t, w, "imported-standard-5.3.json")
+	e := newEngine(t, w, quiet, false)
+	e.Run(context.Background(), fs)
+	note := w.SecurityHub(region).Finding(fs[0].ID).Note
+	r := e.Run(context.Background(), fs)[0]
+	if r.Decision != Skipped || !strings.Contains(r.Reason, "Security Hub holds it as workflow RESOLVED") {
+		t.Errorf("%s (%s)", r.Decision, r.Reason)
+	}
+	if h := w.SecurityHub(region).Finding(fs[0].ID); h.Note != note || !strings.HasPrefix(note, "cisguard remediated") {
+		t.Errorf("note %q, was %q", h.Note, note)
+	}
+}

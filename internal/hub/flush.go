@@ -20,7 +20,8 @@ import (
 type Flusher struct {
 	// Hub returns Security Hub in a region.
 	Hub func(region string) API
-	// Delay is how long an update waits for others to share its call.
+	// Delay is how long an update waits for others to share its call;
+	// zero or less sends each update at once, in Add.
 	Delay time.Duration
 	// Context is the context of the sends; it is not cancelled with the
 	// run, so that earned updates still go out (see Close).
