@@ -3,12 +3,13 @@
 // gen_regions writes regions_gen.go: the region pattern of every AWS
 // partition, taken from the partition data of the aws-sdk-go-v2 version in
 // go.mod. Run with `go generate ./internal/policy` after upgrading the SDK
-// (TestRegionPatternsMatchSDK fails until then).
+// (TestRegionPatternsMatchSDK fails until then). -o names another file.
 package main
 
 import (
 	"bytes"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"go/format"
 	"log"
@@ -20,6 +21,8 @@ import (
 )
 
 func main() {
+	dest := flag.String("o", "regions_gen.go", "output file")
+	flag.Parse()
 	out, err := exec.Command("go", "list", "-m", "-f", "{{.Dir}}", "github.com/aws/aws-sdk-go-v2").Output()
 	if err != nil {
 		log.Fatalf("find the SDK module: %v", err)
@@ -49,7 +52,7 @@ func main() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	if err := os.WriteFile("regions_gen.go", src, 0o644); err != nil {
+	if err := os.WriteFile(*dest, src, 0o644); err != nil {
 		log.Fatal(err)
 	}
 }
