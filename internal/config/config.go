@@ -65,6 +65,11 @@ type Notifications struct {
 	// region for a topic whose name contains MemberTopic.
 	TopicARN    string `yaml:"topicArn"`
 	MemberTopic string `yaml:"memberTopic"`
+	// AlarmQueueARN is the SQS queue of the administrator account that
+	// receives the section 4 alarms of every member account: cisguard
+	// subscribes it, with its own credentials, to each alarm topic it sets
+	// up, and the Lambda forwards what arrives to TopicARN.
+	AlarmQueueARN string `yaml:"alarmQueueArn"`
 	// Disabled turns notifications off.
 	Disabled bool `yaml:"disabled"`
 }
@@ -171,6 +176,7 @@ var (
 	accountRE = regexp.MustCompile(`^\d{12}$`)
 	roleRE    = regexp.MustCompile(`^[\w+=,.@/-]{1,64}$`)
 	topicRE   = regexp.MustCompile(`^arn:aws[\w-]*:sns:[a-z0-9-]+:\d{12}:[\w-]{1,256}$`)
+	queueRE   = regexp.MustCompile(`^arn:aws[\w-]*:sqs:[a-z0-9-]+:\d{12}:[\w-]{1,80}$`)
 )
 
 // At returns path followed by its line in the file, "concurrency (line 4)",
@@ -194,6 +200,9 @@ func (c *Config) Validate() error {
 	}
 	if t := c.Notifications.TopicARN; t != "" && !topicRE.MatchString(t) {
 		bad("notifications.topicArn", "%q is not an SNS topic ARN", t)
+	}
+	if q := c.Notifications.AlarmQueueARN; q != "" && !queueRE.MatchString(q) {
+		bad("notifications.alarmQueueArn", "%q is not an SQS queue ARN", q)
 	}
 	for i, a := range c.ExcludedAccounts {
 		if !accountRE.MatchString(a) {

@@ -45,9 +45,10 @@ func TestParseRejects(t *testing.T) {
 	tests := []struct{ yaml, want string }{
 		{"rolename: x", "rolename (line 1): unknown setting; did you mean roleName?"},
 		{"notifications: {topic: x}", "notifications.topic (line 1): unknown setting; did you mean topicArn?"},
-		{"notifications:\n  wibble: x", "notifications.wibble (line 2): unknown setting; valid settings: topicArn, memberTopic, disabled"},
+		{"notifications:\n  wibble: x", "notifications.wibble (line 2): unknown setting; valid settings: topicArn, memberTopic, alarmQueueArn, disabled"},
 		{"roleName: 'has space'", "roleName (line 1): \"has space\" is not a valid IAM role name"},
 		{"notifications: {topicArn: arn:aws:sqs:eu-west-1:111122223333:q}", "notifications.topicArn (line 1): \"arn:aws:sqs:eu-west-1:111122223333:q\" is not an SNS topic ARN"},
+		{"notifications: {alarmQueueArn: arn:aws:sns:eu-west-1:111122223333:q}", "notifications.alarmQueueArn (line 1): \"arn:aws:sns:eu-west-1:111122223333:q\" is not an SQS queue ARN"},
 		{"excludedAccounts:\n  - '111122223333'\n  - '12345'", "excludedAccounts[1] (line 3): \"12345\" is not a 12-digit account id"},
 		{"managementAccount: abc", "not a 12-digit account id"},
 		{"\n\nconcurrency: 1000", "concurrency (line 3): 1000 is outside 1..64"},

@@ -100,6 +100,10 @@ type Target struct {
 	// writes a resource other controls share (the password policy) writes
 	// what all of them require. Nil knows no other control.
 	Settings *Settings
+	// Alarms is the administrator account's alarm queue, which section 4
+	// subscribes to the alarm topics it sets up; nil when none is
+	// configured (notifications.alarmQueueArn).
+	Alarms *AlarmQueue
 }
 
 // Account returns the target's account id.

@@ -154,11 +154,15 @@ func flowLogScopes(p any, _ config.Tag) []perms.Scope {
 	return deliveryRoleScopes(p.(*FlowLogParams).RoleName, "vpc-flow-logs.amazonaws.com", "FlowLogs")
 }
 
-// Section 4 (and 1.7): 3.4's delivery role, and the alarm topic.
+// Section 4 (and 1.7): 3.4's delivery role, and the alarm topic: created
+// tagged as cisguard's, subscribed, and its access policy written (the
+// statement that lets the administrator account subscribe its alarm queue).
 func monitoringScopes(p any, _ config.Tag) []perms.Scope {
 	m := p.(*MonitoringParams)
+	topic := []string{perms.ARN("sns", "*", m.Topic)}
 	return append(deliveryRoleScopes(m.RoleName, "cloudtrail.amazonaws.com", "CloudTrail"),
-		perms.Scope{Sid: "AlarmTopic", Actions: []string{"sns:CreateTopic", "sns:Subscribe"}, Resources: []string{perms.ARN("sns", "*", m.Topic)}})
+		perms.Scope{Sid: "AlarmTopic", Actions: []string{"sns:CreateTopic", "sns:Subscribe", "sns:SetTopicAttributes"}, Resources: topic},
+		perms.Scope{Sid: "TagAlarmTopic", Actions: []string{"sns:TagResource"}, Resources: topic, Condition: onlyManagedTag})
 }
 
 // createRole creates an IAM role the way the member policy lets cisguard:

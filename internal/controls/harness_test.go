@@ -15,6 +15,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/cisguard/cisguard/internal/awsapi"
 	"github.com/cisguard/cisguard/internal/config"
 	"github.com/cisguard/cisguard/internal/fake"
 	"github.com/cisguard/cisguard/internal/finding"
@@ -39,6 +40,8 @@ type harness struct {
 	region string
 	// others holds the settings of other controls by scope (configure).
 	others map[string]string
+	// alarms is the administrator account's alarm queue (newOrgHarness).
+	alarms *AlarmQueue
 }
 
 var (
@@ -58,6 +61,26 @@ func newHarness(t testing.TB) *harness {
 	accounts = append(accounts, a)
 	accountsMu.Unlock()
 	return &harness{t: t, acct: a, region: testRegion, others: map[string]string{}}
+}
+
+// adminAccount owns the alarm queue in the tests.
+const adminAccount = "999988887777"
+
+// alarmQueueARN is the administrator account's alarm queue, in the
+// aggregation region as the admin stack makes it.
+const alarmQueueARN = "arn:aws:sqs:us-east-1:" + adminAccount + ":cisguard-remediator-alarms"
+
+// newOrgHarness is a harness whose account belongs to an organization
+// whose administrator account owns the alarm queue, as deployed: section 4
+// subscribes that queue with the administrator's own credentials.
+func newOrgHarness(t testing.TB) (*harness, *fake.Org) {
+	o := fake.NewOrg(adminAccount)
+	h := &harness{t: t, acct: o.Account(testAccount), region: testRegion, others: map[string]string{},
+		alarms: &AlarmQueue{ARN: alarmQueueARN, SNS: func(r string) awsapi.SNS { return o.Admin.SNS(r) }}}
+	accountsMu.Lock()
+	accounts = append(accounts, h.acct)
+	accountsMu.Unlock()
+	return h, o
 }
 
 // configure sets controls.<scope> (YAML) for every later target: the
@@ -89,7 +112,7 @@ func (h *harness) target(id string, res finding.Resource, settings string) (*Con
 	if !ok {
 		h.t.Fatalf("no control %s", id)
 	}
-	return st.Control, &Target{Clients: h.acct.Clients(h.region), Resource: res, Params: st.Params, ExemptTag: cfg.ExemptTag, Now: testNow, Settings: set}
+	return st.Control, &Target{Clients: h.acct.Clients(h.region), Resource: res, Params: st.Params, ExemptTag: cfg.ExemptTag, Now: testNow, Settings: set, Alarms: h.alarms}
 }
 
 // plan runs a control's Plan under the declaration of its reads alone, as
@@ -307,8 +330,9 @@ func TestMain(m *testing.M) {
 }
 
 // uncalled are actions IAM checks without an API call of their own:
-// passing a role, tags given to CreateRole and CreateKey.
-var uncalled = []string{"iam:PassRole", "iam:TagRole", "kms:TagResource"}
+// passing a role, tags given to CreateRole, CreateKey and CreateTopic (the
+// fakes check sns:TagResource).
+var uncalled = []string{"iam:PassRole", "iam:TagRole", "kms:TagResource", "sns:TagResource"}
 
 // run is one remediation, from plan to apply, as one process does it.
 type run func() error

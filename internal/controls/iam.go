@@ -272,8 +272,26 @@ func planPasswordLength(ctx context.Context, t *Target) (*plan.Plan, error) {
 	return planPasswordPolicy(ctx, t, "1.8")
 }
 
+// iam16Reuse is the PasswordReusePrevention Security Hub's IAM.16 requires.
+const iam16Reuse = 24
+
 func planPasswordReuse(ctx context.Context, t *Target) (*plan.Plan, error) {
-	return planPasswordPolicy(ctx, t, "1.9")
+	p, err := planPasswordPolicy(ctx, t, "1.9")
+	want := params[PasswordReuseParams](t).ReusePrevention
+	if err != nil || want >= iam16Reuse || !p.Empty() {
+		return p, err
+	}
+	// A lower reusePrevention is the user's exception: once the policy
+	// holds it, IAM.16 still fails unless the policy remembers 24.
+	cur, _, err := passwordPolicy(ctx, t.Clients.IAM(), t.Account())
+	if err != nil {
+		return nil, err
+	}
+	if have := reusePreventionField.get(cur); have < iam16Reuse {
+		p.Accept(fmt.Sprintf("the password policy of account %s remembers %d passwords, as controls.1.9.reusePrevention (%d) allows; Security Hub's IAM.16 requires %d", t.Account(), have, want, iam16Reuse),
+			fmt.Sprintf("set controls.1.9.reusePrevention to %d to have cisguard raise it", iam16Reuse))
+	}
+	return p, nil
 }
 
 // passwordTarget is a field and the least value an update gives it.

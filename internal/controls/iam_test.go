@@ -83,6 +83,20 @@ func TestPasswordReuseKeepsOtherFields(t *testing.T) {
 	}
 }
 
+// A reusePrevention under IAM.16's 24 is the user's exception: cisguard
+// raises the policy to it and SUPPRESSES, never RESOLVES, the finding; a
+// policy that already remembers 24 is compliant whatever the setting.
+func TestPasswordReuseBelowIAM16IsAnException(t *testing.T) {
+	h := newHarness(t)
+	h.acct.SetPasswordPolicy(&types.PasswordPolicy{MinimumPasswordLength: aws.Int32(14), PasswordReusePrevention: aws.Int32(3)})
+	p := h.remediate("1.9", accountResource(), "reusePrevention: 12")
+	containsAll(t, descriptions(p), "PasswordReusePrevention 3 -> 12")
+	wantState(t, h.check("1.9", accountResource(), "reusePrevention: 12"), plan.Excepted, "remembers 12 passwords, as controls.1.9.reusePrevention (12) allows; Security Hub's IAM.16 requires 24")
+
+	h.acct.SetPasswordPolicy(&types.PasswordPolicy{MinimumPasswordLength: aws.Int32(14), PasswordReusePrevention: aws.Int32(24)})
+	wantState(t, h.check("1.9", accountResource(), "reusePrevention: 12"), plan.Compliant)
+}
+
 // Each password control writes the policy whole, holding the fields of
 // the other password controls that are automatic, and only those.
 func TestPasswordPolicyHoldsAutomaticSiblings(t *testing.T) {

@@ -3,7 +3,10 @@ package controls
 // Section 4: Monitoring. One mechanism serves all fifteen recommendations
 // (and 1.7): a metric filter with the exact CIS pattern on the CloudWatch
 // Logs group of the discovered trail, an alarm on its metric, and an SNS
-// topic with a subscriber as the alarm's action.
+// topic with a confirmed subscription as the alarm's action. Out of the
+// box the subscriber is the administrator account's alarm queue, which
+// subscribes itself (so SNS confirms it at once) and forwards every alarm
+// to the security team's central topic.
 
 import (
 	"context"
@@ -23,6 +26,7 @@ import (
 	snstypes "github.com/aws/aws-sdk-go-v2/service/sns/types"
 
 	"github.com/cisguard/cisguard/internal/awsapi"
+	"github.com/cisguard/cisguard/internal/catalog"
 	"github.com/cisguard/cisguard/internal/plan"
 )
 
@@ -36,6 +40,14 @@ type metricCheck struct {
 	pattern string
 	// metric names the metric and the filter cisguard creates.
 	metric string
+}
+
+// exact reports whether Security Hub checks the check's pattern as text
+// (its CloudWatch.x controls fail a filter that only means the same);
+// without a Security Hub control, a filter that means the same counts.
+func (m metricCheck) exact() bool {
+	r, _ := catalog.Lookup(m.id)
+	return len(r.SecurityHub) > 0
 }
 
 // alarm is the name of the alarm cisguard creates.
@@ -64,7 +76,8 @@ var metricChecks = []metricCheck{
 var monitoringPermissions = actions(trailReads, logDeliveryPermissions, []string{
 	"logs:DescribeMetricFilters", "logs:PutMetricFilter",
 	"cloudwatch:DescribeAlarmsForMetric", "cloudwatch:PutMetricAlarm",
-	"sns:ListTopics", "sns:CreateTopic", "sns:ListSubscriptionsByTopic", "sns:Subscribe",
+	"sns:ListTopics", "sns:CreateTopic", "sns:TagResource", "sns:ListSubscriptionsByTopic", "sns:Subscribe",
+	"sns:GetTopicAttributes", "sns:SetTopicAttributes",
 })
 
 func monitoringControls() []*Control {
@@ -85,9 +98,9 @@ func metricControl(id string, m metricCheck, doc string) *Control {
 		Scopes:      monitoringScopes,
 		Params:      defaultMonitoringParams(),
 		Plan:        func(ctx context.Context, t *Target) (*plan.Plan, error) { return planMetricAlarm(ctx, t, m) },
-		Calls:       Calls{Reads: 7, Writes: 3, Case: "a trail delivering to CloudWatch Logs; no filter, alarm or topic"},
-		Doc: doc + " Existing filters count when their pattern means the same (spacing, quoting and term order do not matter). A trail without a log group gets 3.4's fix first (`setUpLogs`). " +
-			"Subscribe someone with `endpoint`: an alarm whose topic has no subscriber notifies nobody.",
+		Calls:       Calls{Reads: 8, Writes: 4, Case: "a trail delivering to CloudWatch Logs, no filter, alarm or topic: topic created, the alarm queue allowed to subscribe (its Subscribe is the administrator account's own call)"},
+		Doc: doc + " A trail without a log group gets 3.4's fix first (`setUpLogs`). " +
+			"The alarm's topic gets the administrator account's alarm queue as subscriber (`notifications.alarmQueueArn`, set by the admin stack), which forwards every alarm to the central topic, and/or `endpoint`.",
 	}
 }
 
@@ -105,7 +118,9 @@ type MonitoringParams struct {
 	// the trail's home region).
 	Topic string `yaml:"topic"`
 	// Protocol and Endpoint subscribe someone to the topic ("email",
-	// "alerts@example.com"); empty Endpoint subscribes nobody.
+	// "alerts@example.com") besides the administrator account's alarm
+	// queue; an endpoint that must confirm (email, HTTP, another account's
+	// queue) leaves the finding NOTIFIED until it does.
 	Protocol string `yaml:"protocol"`
 	Endpoint string `yaml:"endpoint"`
 }
@@ -168,12 +183,15 @@ func planMetricAlarm(ctx context.Context, t *Target, m metricCheck) (*plan.Plan,
 	metric, ns := m.metric, cfg.Namespace
 	var named *cwltypes.MetricFilter // a filter of cisguard's name with another pattern
 	if exists {
-		f, n, err := findFilter(ctx, home.Logs(), group, m.pattern, metric)
+		f, n, similar, err := findFilter(ctx, home.Logs(), group, m, metric)
 		if err != nil {
 			return nil, err
 		}
 		if f != nil {
 			metric, ns = aws.ToString(f.MetricTransformations[0].MetricName), aws.ToString(f.MetricTransformations[0].MetricNamespace)
+		} else if len(similar) > 0 {
+			p.Note("metric filter(s) %s of log group %s mean the same as the CIS %s pattern but are not its text, which Security Hub checks: cisguard adds the CIS text as filter %s and keeps them",
+				strings.Join(similar, ", "), group, m.id, metric)
 		}
 		exists, named = f != nil, n
 	}
@@ -189,7 +207,7 @@ func planMetricAlarm(ctx context.Context, t *Target, m metricCheck) (*plan.Plan,
 			return err
 		}, "%s metric filter %s on log group %s (%s): CIS %s pattern for %s -> metric %s/%s", what, metric, group, tr.region(), m.id, m.events, ns, metric)
 	}
-	a := &alarmPlanner{t: t, home: home, region: tr.region(), cfg: cfg, subs: map[string]subscribers{}}
+	a := &alarmPlanner{t: t, home: home, region: tr.region(), cfg: cfg, subs: map[string]subscriptions{}}
 	if err := a.plan(ctx, m, metric, ns, p); err != nil {
 		return nil, err
 	}
@@ -222,34 +240,47 @@ func planSteps(p *plan.Plan) []string {
 	return out
 }
 
-// findFilter returns the group's metric filter whose pattern means the
-// same as pattern (match), and the filter named name (named), or nil.
-func findFilter(ctx context.Context, logs awsapi.Logs, group, pattern, name string) (match, named *cwltypes.MetricFilter, err error) {
+// findFilter returns the group's metric filter that carries the check's
+// pattern (match): its exact text (spacing aside) where Security Hub checks
+// the text, else any pattern that means the same. It also returns the
+// filter named name (named), and the names of filters that mean the same
+// without being the text Security Hub checks (similar).
+func findFilter(ctx context.Context, logs awsapi.Logs, group string, m metricCheck, name string) (match, named *cwltypes.MetricFilter, similar []string, err error) {
 	pages := cloudwatchlogs.NewDescribeMetricFiltersPaginator(logs, &cloudwatchlogs.DescribeMetricFiltersInput{LogGroupName: aws.String(group)})
 	for pages.HasMorePages() {
 		pg, err := pages.NextPage(ctx)
 		if err != nil {
-			return nil, nil, fmt.Errorf("describe metric filters of log group %s: %w", group, err)
+			return nil, nil, nil, fmt.Errorf("describe metric filters of log group %s: %w", group, err)
 		}
 		for _, f := range pg.MetricFilters {
-			if len(f.MetricTransformations) > 0 && samePattern(aws.ToString(f.FilterPattern), pattern) {
-				return &f, nil, nil
+			pattern := aws.ToString(f.FilterPattern)
+			if len(f.MetricTransformations) > 0 && samePattern(pattern, m.pattern) {
+				if !m.exact() || sameText(pattern, m.pattern) {
+					return &f, nil, nil, nil
+				}
+				similar = append(similar, aws.ToString(f.FilterName))
 			}
 			if aws.ToString(f.FilterName) == name {
 				named = &f
 			}
 		}
 	}
-	return nil, named, nil
+	return nil, named, similar, nil
 }
 
-// subscribers counts a topic's subscriptions.
-type subscribers struct {
-	confirmed, pending int
-	endpoints          []string
-}
+// subscriptions are a topic's subscriptions, by protocol:endpoint, each
+// confirmed or not.
+type subscriptions map[string]bool
 
-func (s subscribers) any() bool { return s.confirmed+s.pending > 0 }
+func (s subscriptions) confirmed() int {
+	n := 0
+	for _, ok := range s {
+		if ok {
+			n++
+		}
+	}
+	return n
+}
 
 // alarmPlanner plans the alarm of one metric and its topic, in the
 // trail's home region (where the metric is).
@@ -258,7 +289,7 @@ type alarmPlanner struct {
 	home   awsapi.Clients
 	region string
 	cfg    *MonitoringParams
-	subs   map[string]subscribers // by topic ARN, read once
+	subs   map[string]subscriptions // by topic ARN, read once
 }
 
 func (a *alarmPlanner) plan(ctx context.Context, m metricCheck, metric, ns string, p *plan.Plan) error {
@@ -269,20 +300,26 @@ func (a *alarmPlanner) plan(ctx context.Context, m metricCheck, metric, ns strin
 	}
 	topicARN := a.t.ARN("sns", a.region, a.cfg.Topic)
 	var own *cwtypes.MetricAlarm
-	watched := false // some alarm already notifies our topic
+	watched := false // an enabled alarm already notifies our topic
 	for i, al := range out.MetricAlarms {
+		enabled := al.ActionsEnabled == nil || *al.ActionsEnabled
 		for _, act := range al.AlarmActions {
-			if !strings.HasPrefix(act, "arn:"+a.t.Clients.Partition()+":sns:") {
+			if act == topicARN {
+				watched = watched || enabled
 				continue
 			}
-			s, err := a.subscribers(ctx, act)
+			// Security Hub counts a topic of this account (it must read
+			// its subscriptions) that someone confirmed.
+			if !enabled || !strings.HasPrefix(act, "arn:"+a.t.Clients.Partition()+":sns:") || arnAccount(act) != a.t.Account() {
+				continue
+			}
+			s, err := a.subscriptions(ctx, act)
 			if err != nil {
 				return err
 			}
-			if s.any() && act != topicARN {
+			if s.confirmed() > 0 {
 				return nil // an alarm notifies a topic someone listens to
 			}
-			watched = watched || act == topicARN
 		}
 		if aws.ToString(al.AlarmName) == m.alarm() {
 			own = &out.MetricAlarms[i]
@@ -297,13 +334,16 @@ func (a *alarmPlanner) plan(ctx context.Context, m metricCheck, metric, ns strin
 	in := &cloudwatch.PutMetricAlarmInput{AlarmName: aws.String(m.alarm()), AlarmDescription: aws.String(fmt.Sprintf("CIS %s: %s (cisguard)", m.id, m.events)),
 		MetricName: aws.String(metric), Namespace: aws.String(ns), Statistic: cwtypes.StatisticSum, Period: aws.Int32(300), EvaluationPeriods: aws.Int32(1),
 		Threshold: aws.Float64(1), ComparisonOperator: cwtypes.ComparisonOperatorGreaterThanOrEqualToThreshold, TreatMissingData: aws.String("notBreaching"),
-		AlarmActions: []string{topicARN}}
+		AlarmActions: []string{topicARN}, ActionsEnabled: aws.Bool(true)}
 	what := "create"
 	if own != nil {
 		// Keep what the existing alarm of that name does besides.
 		what = "add the topic to"
-		in.AlarmActions = append(slices.Clone(own.AlarmActions), topicARN)
+		in.AlarmActions = append(slices.DeleteFunc(slices.Clone(own.AlarmActions), func(s string) bool { return s == topicARN }), topicARN)
 		in.OKActions, in.InsufficientDataActions = own.OKActions, own.InsufficientDataActions
+		if slices.Contains(own.AlarmActions, topicARN) {
+			what = "turn on the actions of"
+		}
 	}
 	p.Addf(func(ctx context.Context) error {
 		_, err := cw.PutMetricAlarm(ctx, in)
@@ -312,20 +352,28 @@ func (a *alarmPlanner) plan(ctx context.Context, m metricCheck, metric, ns strin
 	return nil
 }
 
-// subscribers reads a topic's subscriptions once; a topic that no longer
-// exists has none.
-func (a *alarmPlanner) subscribers(ctx context.Context, topic string) (subscribers, error) {
-	if s, ok := a.subs[topic]; ok {
-		return s, nil
-	}
-	var s subscribers
-	api := a.home.SNS()
+// snsIn returns SNS in the region of a topic ARN.
+func (a *alarmPlanner) snsIn(topic string) (awsapi.SNS, error) {
 	if r := arnRegion(topic); r != a.region {
 		c, err := a.t.Clients.In(r)
 		if err != nil {
-			return s, err
+			return nil, err
 		}
-		api = c.SNS()
+		return c.SNS(), nil
+	}
+	return a.home.SNS(), nil
+}
+
+// subscriptions reads a topic's subscriptions once; a topic that no
+// longer exists has none.
+func (a *alarmPlanner) subscriptions(ctx context.Context, topic string) (subscriptions, error) {
+	if s, ok := a.subs[topic]; ok {
+		return s, nil
+	}
+	s := subscriptions{}
+	api, err := a.snsIn(topic)
+	if err != nil {
+		return nil, err
 	}
 	pages := sns.NewListSubscriptionsByTopicPaginator(api, &sns.ListSubscriptionsByTopicInput{TopicArn: aws.String(topic)})
 	for pages.HasMorePages() {
@@ -334,26 +382,26 @@ func (a *alarmPlanner) subscribers(ctx context.Context, topic string) (subscribe
 			break
 		}
 		if err != nil {
-			return s, fmt.Errorf("list subscriptions of topic %s: %w", topic, err)
+			return nil, fmt.Errorf("list subscriptions of topic %s: %w", topic, err)
 		}
 		for _, sub := range pg.Subscriptions {
-			if aws.ToString(sub.SubscriptionArn) == "PendingConfirmation" {
-				s.pending++
-			} else {
-				s.confirmed++
-			}
-			s.endpoints = append(s.endpoints, aws.ToString(sub.Protocol)+":"+aws.ToString(sub.Endpoint))
+			// SNS shows an unconfirmed subscription's ARN as PendingConfirmation.
+			s[aws.ToString(sub.Protocol)+":"+aws.ToString(sub.Endpoint)] = strings.HasPrefix(aws.ToString(sub.SubscriptionArn), "arn:")
 		}
 	}
 	a.subs[topic] = s
 	return s, nil
 }
 
-// planTopic plans the topic when it does not exist and the configured
-// subscription when it is missing; a topic left without subscriber gets a
-// note, since its alarms notify nobody.
+// planTopic plans the alarm topic and its subscribers: the topic when it
+// does not exist, the administrator account's alarm queue and the
+// configured endpoint when they are not subscribed. What only a person can
+// do is left as a residual: a subscription that awaits confirmation, or a
+// topic that will have no confirmed subscriber (its alarms reach nobody,
+// and Security Hub's CloudWatch.x controls fail).
 func (a *alarmPlanner) planTopic(ctx context.Context, topicARN string, p *plan.Plan) error {
 	api := a.home.SNS()
+	c := a.cfg
 	exists := false
 	pages := sns.NewListTopicsPaginator(api, &sns.ListTopicsInput{})
 	for pages.HasMorePages() && !exists {
@@ -363,37 +411,161 @@ func (a *alarmPlanner) planTopic(ctx context.Context, topicARN string, p *plan.P
 		}
 		exists = slices.ContainsFunc(pg.Topics, func(t snstypes.Topic) bool { return aws.ToString(t.TopicArn) == topicARN })
 	}
-	var s subscribers
+	s := subscriptions{}
 	if exists {
 		var err error
-		if s, err = a.subscribers(ctx, topicARN); err != nil {
+		if s, err = a.subscriptions(ctx, topicARN); err != nil {
 			return err
 		}
 	} else {
-		name := a.cfg.Topic
 		p.Addf(func(ctx context.Context) error {
-			_, err := api.CreateTopic(ctx, &sns.CreateTopicInput{Name: aws.String(name)})
+			_, err := api.CreateTopic(ctx, &sns.CreateTopicInput{Name: aws.String(c.Topic), Tags: []snstypes.Tag{{Key: aws.String("cisguard:managed"), Value: aws.String("true")}}})
 			return err
-		}, "create SNS topic %s in %s", name, a.region)
+		}, "create SNS topic %s in %s", c.Topic, a.region)
 	}
-	c := a.cfg
-	if c.Endpoint != "" && !slices.Contains(s.endpoints, c.Protocol+":"+c.Endpoint) {
-		p.Addf(func(ctx context.Context) error {
-			_, err := api.Subscribe(ctx, &sns.SubscribeInput{TopicArn: aws.String(topicARN), Protocol: aws.String(c.Protocol), Endpoint: aws.String(c.Endpoint)})
+	delivered := s.confirmed() > 0
+	if q := a.t.Alarms; q != nil {
+		ok, err := a.planQueue(ctx, api, topicARN, exists, s, q, p)
+		if err != nil {
 			return err
-		}, "subscribe %s %s to SNS topic %s", c.Protocol, c.Endpoint, c.Topic)
-		if c.Protocol == "email" || c.Protocol == "email-json" || strings.HasPrefix(c.Protocol, "http") {
-			p.Note("%s must confirm the subscription to SNS topic %s before it receives alarms", c.Endpoint, c.Topic)
 		}
-		return nil
+		delivered = delivered || ok
 	}
+	pending := false
+	if c.Endpoint != "" {
+		confirmed, subscribed := s[c.Protocol+":"+c.Endpoint]
+		if !subscribed {
+			p.Addf(func(ctx context.Context) error {
+				_, err := api.Subscribe(ctx, &sns.SubscribeInput{TopicArn: aws.String(topicARN), Protocol: aws.String(c.Protocol), Endpoint: aws.String(c.Endpoint)})
+				return err
+			}, "subscribe %s %s to SNS topic %s", c.Protocol, c.Endpoint, c.Topic)
+			confirmed = confirmedAtOnce(c.Protocol, c.Endpoint, a.t.Account())
+		}
+		pending = !confirmed
+		delivered = delivered || confirmed
+	}
+	nobody := fmt.Sprintf("SNS topic %s in %s has no confirmed subscription: its alarms reach nobody, and Security Hub's CloudWatch controls fail", c.Topic, a.region)
 	switch {
-	case !s.any():
-		p.Note("SNS topic %s has no subscriber: its alarms notify nobody; set endpoint (and protocol) or subscribe someone", c.Topic)
-	case s.confirmed == 0:
-		p.Note("the subscription(s) to SNS topic %s await confirmation: its alarms notify nobody until then", c.Topic)
+	case pending:
+		reason := fmt.Sprintf("the subscription of %s %s to SNS topic %s awaits confirmation: the topic's alarms do not reach it until then", c.Protocol, c.Endpoint, c.Topic)
+		if !delivered {
+			reason = nobody + " until " + c.Endpoint + " confirms its subscription"
+		}
+		p.Leave(reason, confirmStep(c.Protocol, c.Endpoint))
+	case !delivered:
+		p.Leave(nobody, fmt.Sprintf("set notifications.alarmQueueArn (the admin stack's alarm queue) or controls.\"4\".endpoint, or subscribe someone to %s and confirm it", topicARN))
 	}
 	return nil
+}
+
+// alarmQueueSid names the statement of a member alarm topic's policy that
+// lets the administrator account subscribe its alarm queue.
+const alarmQueueSid = "CISGuardAlarmQueueSubscribe"
+
+// planQueue plans the administrator account's alarm queue as subscriber of
+// the topic: a statement of the topic's policy that lets the queue's
+// account subscribe that queue (and nothing else), then the subscription,
+// made by the queue's owner so that SNS confirms it at once. It reports
+// whether the queue will receive the topic's alarms.
+func (a *alarmPlanner) planQueue(ctx context.Context, api awsapi.SNS, topicARN string, exists bool, s subscriptions, q *AlarmQueue, p *plan.Plan) (bool, error) {
+	confirmed, subscribed := s["sqs:"+q.ARN]
+	switch {
+	case confirmed:
+		return true, nil
+	case subscribed:
+		p.Leave(fmt.Sprintf("the alarm queue %s is subscribed to SNS topic %s but the subscription awaits confirmation (it was not made by the queue's account)", q.ARN, topicARN),
+			fmt.Sprintf("unsubscribe it (aws sns list-subscriptions-by-topic --topic-arn %s, then aws sns unsubscribe): cisguard then subscribes the queue from its own account, confirmed at once", topicARN))
+		return false, nil
+	}
+	admin := arnAccount(q.ARN)
+	stmt := map[string]any{"Sid": alarmQueueSid, "Effect": "Allow", "Principal": map[string]any{"AWS": "arn:" + a.t.Clients.Partition() + ":iam::" + admin + ":root"},
+		"Action": "sns:Subscribe", "Resource": topicARN, "Condition": map[string]any{"StringEquals": map[string]any{"sns:Protocol": "sqs", "sns:Endpoint": q.ARN}}}
+	granted := false
+	if exists {
+		doc, err := topicPolicy(ctx, api, topicARN)
+		if err != nil {
+			return false, err
+		}
+		granted = !doc.upsert(stmt)
+	}
+	if !granted {
+		p.Addf(func(ctx context.Context) error {
+			doc, err := topicPolicy(ctx, api, topicARN)
+			if err != nil || !doc.upsert(stmt) {
+				return err
+			}
+			_, err = api.SetTopicAttributes(ctx, &sns.SetTopicAttributesInput{TopicArn: aws.String(topicARN), AttributeName: aws.String("Policy"), AttributeValue: aws.String(doc.String())})
+			return err
+		}, "let account %s subscribe its alarm queue %s to SNS topic %s (statement %s merged into the topic's access policy)", admin, q.ARN, a.cfg.Topic, alarmQueueSid)
+	}
+	p.Addf(func(ctx context.Context) error { return q.subscribe(ctx, topicARN) },
+		"subscribe the alarm queue %s of account %s to SNS topic %s, as the queue's owner (SNS confirms it at once); the queue forwards the alarms to the central topic", q.ARN, admin, a.cfg.Topic)
+	return true, nil
+}
+
+// topicPolicy reads a topic's access policy.
+func topicPolicy(ctx context.Context, api awsapi.SNS, topicARN string) (*policyDocument, error) {
+	out, err := api.GetTopicAttributes(ctx, &sns.GetTopicAttributesInput{TopicArn: aws.String(topicARN)})
+	if err != nil {
+		return nil, fmt.Errorf("read the access policy of SNS topic %s: %w", topicARN, err)
+	}
+	doc, err := parsePolicy(out.Attributes["Policy"])
+	if err != nil {
+		return nil, fmt.Errorf("access policy of SNS topic %s: %w", topicARN, err)
+	}
+	return doc, nil
+}
+
+// AlarmQueue is the administrator account's SQS queue that receives the
+// section 4 alarms of every member account. cisguard subscribes it with
+// the credentials of its owner (the engine's own): SNS confirms a
+// subscription that the endpoint's owner makes at once, so no member
+// account waits for a confirmation.
+type AlarmQueue struct {
+	ARN string
+	// SNS returns SNS in a region with the queue owner's credentials.
+	SNS func(region string) awsapi.SNS
+}
+
+func (q *AlarmQueue) subscribe(ctx context.Context, topicARN string) error {
+	_, err := q.SNS(arnRegion(topicARN)).Subscribe(ctx, &sns.SubscribeInput{TopicArn: aws.String(topicARN), Protocol: aws.String("sqs"), Endpoint: aws.String(q.ARN), ReturnSubscriptionArn: true})
+	if err != nil {
+		return fmt.Errorf("subscribe alarm queue %s to %s with cisguard's own credentials: %w", q.ARN, topicARN, err)
+	}
+	return nil
+}
+
+// confirmedAtOnce reports whether SNS confirms a subscription that the
+// topic's account makes for an endpoint without asking the endpoint: a
+// queue, function or stream of that same account, a phone or an app.
+func confirmedAtOnce(protocol, endpoint, account string) bool {
+	switch protocol {
+	case "sqs", "lambda", "firehose":
+		return arnAccount(endpoint) == account
+	case "sms", "application":
+		return true
+	}
+	return false
+}
+
+// confirmStep says how the owner of an endpoint confirms its subscription.
+func confirmStep(protocol, endpoint string) string {
+	switch protocol {
+	case "email", "email-json":
+		return fmt.Sprintf("%s must open the email \"AWS Notification - Subscription Confirmation\" and follow its link; the link expires after three days, and the next remediation subscribes the address again", endpoint)
+	case "http", "https":
+		return fmt.Sprintf("%s must answer SNS's SubscriptionConfirmation request by visiting its SubscribeURL", endpoint)
+	}
+	return fmt.Sprintf("the account that owns %s must confirm the subscription (the SubscriptionConfirmation message it received holds the link), or subscribe %s from its own account", endpoint, endpoint)
+}
+
+// arnAccount returns the account field of an ARN, or "".
+func arnAccount(arn string) string {
+	parts := strings.SplitN(arn, ":", 6)
+	if len(parts) < 6 {
+		return ""
+	}
+	return parts[4]
 }
 
 // Metric filter patterns.
@@ -409,6 +581,29 @@ func samePattern(a, b string) bool {
 		return strings.TrimSpace(a) == strings.TrimSpace(b)
 	}
 	return x.String() == y.String()
+}
+
+// sameText reports whether two patterns are the same text once the spaces
+// outside quoted values are removed: what Security Hub's CloudWatch.x
+// controls accept (their documentation gives the CIS patterns with other
+// spacing). Quoting, parentheses and term order must be CIS's.
+func sameText(a, b string) bool { return compact(a) == compact(b) }
+
+// compact removes the whitespace outside double-quoted strings.
+func compact(s string) string {
+	var b strings.Builder
+	quoted := false
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c == '"' && (i == 0 || s[i-1] != '\\'):
+			quoted = !quoted
+		case !quoted && (c == ' ' || c == '\t' || c == '\n' || c == '\r'):
+			continue
+		}
+		b.WriteByte(c)
+	}
+	return b.String()
 }
 
 // patternExpr is a parsed pattern: a comparison (op "") or terms joined

@@ -85,6 +85,9 @@ type Engine struct {
 	cloud    Cloud
 	opts     Options
 	sender   *notify.Sender
+	// alarms is the administrator account's alarm queue, subscribed to the
+	// member alarm topics section 4 sets up; nil when not configured.
+	alarms *controls.AlarmQueue
 
 	management known // the organization's management account
 	caller     known // the account of the engine's credentials
@@ -129,6 +132,9 @@ func New(cfg *config.Config, settings *controls.Settings, cloud Cloud, opts Opti
 	e.sender = &notify.Sender{TopicARN: cfg.Notifications.TopicARN, MemberTopic: cfg.Notifications.MemberTopic}
 	if t := cfg.Notifications.TopicARN; t != "" {
 		e.sender.Central = cloud.SNS(arnRegion(t))
+	}
+	if q := cfg.Notifications.AlarmQueueARN; q != "" {
+		e.alarms = &controls.AlarmQueue{ARN: q, SNS: cloud.SNS}
 	}
 	return e
 }
@@ -224,7 +230,7 @@ func (e *Engine) handle(ctx context.Context, j job) Result {
 		return r
 	}
 	c := d.Setting.Control
-	t := &controls.Target{Clients: member, Resource: f.Resource, Params: d.Setting.Params, ExemptTag: e.cfg.ExemptTag, Now: e.opts.Now(), Settings: e.settings}
+	t := &controls.Target{Clients: member, Resource: f.Resource, Params: d.Setting.Params, ExemptTag: e.cfg.ExemptTag, Now: e.opts.Now(), Settings: e.settings, Alarms: e.alarms}
 	cctx := perms.Declare(ctx, c.ID, declaration(c, d.Action, e.opts.DryRun))
 
 	e.remediate(cctx, &r, c, t, d.Action == policy.Notify, log)

@@ -7,12 +7,16 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	cttypes "github.com/aws/aws-sdk-go-v2/service/cloudtrail/types"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
+	cwltypes "github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs/types"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 	shtypes "github.com/aws/aws-sdk-go-v2/service/securityhub/types"
 
 	"github.com/cisguard/cisguard/internal/fake"
 	"github.com/cisguard/cisguard/internal/finding"
+	"github.com/cisguard/cisguard/internal/perms"
 )
 
 // findingOn is the sample finding turned into one of another control
@@ -107,5 +111,69 @@ func TestVerdictFollowsTheFreshPlan(t *testing.T) {
 		key := w.Account(member).KMS(region).AddKey(fake.Key{Rotation: true})
 		r, h := runOne(t, w, "", findingOn(t, w, "3.8", "KMS.4", "AwsKmsKey", key))
 		wantVerdict(t, r, h, Skipped, shtypes.WorkflowStatusResolved, "already compliant")
+	})
+}
+
+// loggedTrail seeds a member account's qualifying trail that delivers to
+// a CloudWatch Logs group.
+func loggedTrail(w *fake.Org) {
+	a := w.Account(member)
+	a.Logs(region).AddLogGroup("trail-events")
+	a.AddRole("ct-logs", `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"cloudtrail.amazonaws.com"},"Action":"sts:AssumeRole"}]}`)
+	a.CloudTrail(region).AddTrail(fake.Trail{Logging: true, Trail: cttypes.Trail{Name: aws.String("main"), S3BucketName: aws.String("trail-bucket"), IsMultiRegionTrail: aws.Bool(true),
+		CloudWatchLogsLogGroupArn: aws.String("arn:aws:logs:" + region + ":" + member + ":log-group:trail-events:*"), CloudWatchLogsRoleArn: aws.String("arn:aws:iam::" + member + ":role/ct-logs")}})
+}
+
+const alarmQueue = "arn:aws:sqs:" + region + ":" + admin + ":cisguard-remediator-alarms"
+
+// TestAlarmDelivery holds section 4 to what Security Hub's CloudWatch.x
+// checks: a topic with a confirmed subscription. Out of the box (the admin
+// stack's alarm queue) the queue's owner subscribes it, confirmed at once:
+// RESOLVED. A topic nobody confirmed stays NOTIFIED.
+func TestAlarmDelivery(t *testing.T) {
+	topic := "arn:aws:sns:" + region + ":" + member + ":cisguard-cis-alarms"
+	t.Run("alarm queue: RESOLVED", func(t *testing.T) {
+		w := fake.NewOrg(admin)
+		loggedTrail(w)
+		r, h := runOne(t, w, "notifications: {alarmQueueArn: "+alarmQueue+"}", findingOn(t, w, "4.3", "CloudWatch.1", "AwsAccount", "AWS::::Account:"+member))
+		wantVerdict(t, r, h, Remediated, shtypes.WorkflowStatusResolved, "verified")
+		subs := w.Account(member).SNS(region).Subscriptions(topic)
+		if len(subs) != 1 || aws.ToString(subs[0].Endpoint) != alarmQueue || !strings.HasPrefix(aws.ToString(subs[0].SubscriptionArn), "arn:") {
+			t.Errorf("subscriptions %+v", subs)
+		}
+	})
+	t.Run("no subscriber: NOTIFIED", func(t *testing.T) {
+		w := fake.NewOrg(admin)
+		loggedTrail(w)
+		r, h := runOne(t, w, "", findingOn(t, w, "4.3", "CloudWatch.1", "AwsAccount", "AWS::::Account:"+member))
+		wantVerdict(t, r, h, Remediated, shtypes.WorkflowStatusNotified, "not resolved", "has no confirmed subscription")
+	})
+	t.Run("email pending: NOTIFIED until confirmed, then RESOLVED", func(t *testing.T) {
+		w := fake.NewOrg(admin)
+		loggedTrail(w)
+		const set = "controls: {'4': {endpoint: soc@example.com}}"
+		r, h := runOne(t, w, set, findingOn(t, w, "4.3", "CloudWatch.1", "AwsAccount", "AWS::::Account:"+member))
+		wantVerdict(t, r, h, Remediated, shtypes.WorkflowStatusNotified, "until soc@example.com confirms its subscription")
+		if r.Guidance == nil || !strings.Contains(strings.Join(r.Guidance.Steps, " "), "Subscription Confirmation") {
+			t.Errorf("guidance %+v", r.Guidance)
+		}
+		w.Account(member).SNS(region).Confirm(topic, "email", "soc@example.com")
+		r, h = runOne(t, w, set, findingOn(t, w, "4.4", "CloudWatch.4", "AwsAccount", "AWS::::Account:"+member))
+		wantVerdict(t, r, h, Remediated, shtypes.WorkflowStatusResolved, "verified")
+	})
+	t.Run("equivalent filter: the CIS text added, RESOLVED", func(t *testing.T) {
+		w := fake.NewOrg(admin)
+		loggedTrail(w)
+		ctx := perms.Declare(context.Background(), "seed", []string{"logs:PutMetricFilter"})
+		if _, err := w.Account(member).Logs(region).PutMetricFilter(ctx, &cloudwatchlogs.PutMetricFilterInput{LogGroupName: aws.String("trail-events"), FilterName: aws.String("mine"),
+			FilterPattern:         aws.String(`{ ($.eventName = StopLogging) || ($.eventName = StartLogging) || ($.eventName = DeleteTrail) || ($.eventName = UpdateTrail) || ($.eventName = CreateTrail) }`),
+			MetricTransformations: []cwltypes.MetricTransformation{{MetricName: aws.String("Mine"), MetricNamespace: aws.String("Mine"), MetricValue: aws.String("1")}}}); err != nil {
+			t.Fatal(err)
+		}
+		r, h := runOne(t, w, "notifications: {alarmQueueArn: "+alarmQueue+"}", findingOn(t, w, "4.5", "CloudWatch.5", "AwsAccount", "AWS::::Account:"+member))
+		wantVerdict(t, r, h, Remediated, shtypes.WorkflowStatusResolved, "verified")
+		if n := len(w.Account(member).Logs(region).LogGroup("trail-events").Filters); n != 2 {
+			t.Errorf("%d filters, want the equivalent one and the CIS text", n)
+		}
 	})
 }

@@ -20,6 +20,10 @@ type Account struct {
 
 	mu    sync.Mutex // guards state and every service's data
 	state map[string]any
+	// peer finds another account of the same organization, for the few
+	// calls AWS lets cross accounts (SNS Subscribe on a topic whose policy
+	// allows it); nil outside an organization.
+	peer func(id string) *Account
 }
 
 // NewAccount returns an empty account.

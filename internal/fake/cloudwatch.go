@@ -34,7 +34,10 @@ func (c *CloudWatch) st() *cloudWatchState {
 func (c *CloudWatch) AddAlarm(a types.MetricAlarm) {
 	c.a.mu.Lock()
 	defer c.a.mu.Unlock()
-	c.st().alarms = append(c.st().alarms, &a)
+	st := c.st()
+	// Alarm names are unique in a region: a seed of the same name replaces it.
+	st.alarms = slices.DeleteFunc(st.alarms, func(x *types.MetricAlarm) bool { return aws.ToString(x.AlarmName) == aws.ToString(a.AlarmName) })
+	st.alarms = append(st.alarms, &a)
 }
 
 // Alarm returns a copy of an alarm, or nil.

@@ -37,7 +37,20 @@ type Org struct {
 
 // NewOrg returns an organization whose administrator is admin.
 func NewOrg(admin string) *Org {
-	return &Org{Admin: NewAccount(admin), Caller: admin, Log: &Log{}, accounts: map[string]*Account{}, hubs: map[string]*SecurityHub{}, assumed: map[string]int{}}
+	o := &Org{Admin: NewAccount(admin), Caller: admin, Log: &Log{}, accounts: map[string]*Account{}, hubs: map[string]*SecurityHub{}, assumed: map[string]int{}}
+	o.Admin.peer = o.find
+	return o
+}
+
+// find returns an account of the organization (the administrator
+// included), or nil; cross-account calls of the fakes go through it.
+func (o *Org) find(id string) *Account {
+	if id == o.Admin.ID {
+		return o.Admin
+	}
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.accounts[id]
 }
 
 // Account returns a member account, creating it: only created accounts
@@ -48,6 +61,7 @@ func (o *Org) Account(id string) *Account {
 	a, ok := o.accounts[id]
 	if !ok {
 		a = NewAccount(id)
+		a.peer = o.find
 		o.accounts[id] = a
 	}
 	return a

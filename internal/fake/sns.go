@@ -15,6 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sns/types"
 
 	"github.com/cisguard/cisguard/internal/awsapi"
+	"github.com/cisguard/cisguard/internal/perms"
 )
 
 // SNS is a fake SNS client in one region. Topics are regional: a topic
@@ -35,8 +36,11 @@ const pendingConfirmation = "PendingConfirmation"
 const MaxMessageBytes = 262144
 
 type topic struct {
-	arn, name  string
+	arn, name, owner string
+	// attributes are those set at creation or with SetTopicAttributes;
+	// Policy holds the access policy (SNS's default one unless set).
 	attributes map[string]string
+	tags       map[string]string
 	subs       []types.Subscription
 	published  []Message
 }
@@ -68,13 +72,29 @@ func (s *SNS) topicARN(name string) string {
 	return "arn:" + s.a.Partition + ":sns:" + s.region + ":" + s.a.ID + ":" + name
 }
 
-// AddTopic seeds a topic and returns its ARN.
+// AddTopic seeds a topic with SNS's default access policy and returns its ARN.
 func (s *SNS) AddTopic(name string) string {
 	s.a.mu.Lock()
 	defer s.a.mu.Unlock()
-	t := &topic{arn: s.topicARN(name), name: name, attributes: map[string]string{}}
+	return s.newTopic(name, nil, nil).arn
+}
+
+func (s *SNS) newTopic(name string, attrs, tags map[string]string) *topic {
+	t := &topic{arn: s.topicARN(name), name: name, owner: s.a.ID, attributes: map[string]string{}, tags: maps.Clone(tags)}
+	maps.Copy(t.attributes, attrs)
+	if t.attributes["Policy"] == "" {
+		t.attributes["Policy"] = defaultTopicPolicy(t.arn, s.a.ID)
+	}
 	s.st().topics = append(s.st().topics, t)
-	return t.arn
+	return t
+}
+
+// defaultTopicPolicy is the access policy SNS gives a new topic: the
+// owner's principals may use it, nobody else.
+func defaultTopicPolicy(arn, owner string) string {
+	return `{"Version":"2008-10-17","Id":"__default_policy_ID","Statement":[{"Sid":"__default_statement_ID","Effect":"Allow","Principal":{"AWS":"*"},` +
+		`"Action":["SNS:GetTopicAttributes","SNS:SetTopicAttributes","SNS:AddPermission","SNS:RemovePermission","SNS:DeleteTopic","SNS:Subscribe","SNS:ListSubscriptionsByTopic","SNS:Publish"],` +
+		`"Resource":"` + arn + `","Condition":{"StringEquals":{"AWS:SourceOwner":"` + owner + `"}}}]}`
 }
 
 // AddSubscription seeds a confirmed subscription and returns its ARN.
@@ -86,6 +106,46 @@ func (s *SNS) AddSubscription(topicARN, protocol, endpoint string) string {
 		panic("fake SNS: no topic " + topicARN)
 	}
 	return s.subscribe(t, protocol, endpoint, true)
+}
+
+// Confirm confirms a pending subscription, as its endpoint does with the
+// token SNS sent it (an email's link, a queue's SubscriptionConfirmation
+// message); it reports whether one was pending.
+func (s *SNS) Confirm(topicARN, protocol, endpoint string) bool {
+	s.a.mu.Lock()
+	defer s.a.mu.Unlock()
+	t := s.st().find(topicARN)
+	if t == nil {
+		return false
+	}
+	for i, sub := range t.subs {
+		if aws.ToString(sub.Protocol) == protocol && aws.ToString(sub.Endpoint) == endpoint && aws.ToString(sub.SubscriptionArn) == pendingConfirmation {
+			s.st().seq++
+			t.subs[i].SubscriptionArn = aws.String(fmt.Sprintf("%s:%08d-0000-4000-8000-%012d", t.arn, s.st().seq, s.st().seq))
+			return true
+		}
+	}
+	return false
+}
+
+// TopicTags returns the tags a topic was created with.
+func (s *SNS) TopicTags(topicARN string) map[string]string {
+	s.a.mu.Lock()
+	defer s.a.mu.Unlock()
+	if t := s.st().find(topicARN); t != nil {
+		return maps.Clone(t.tags)
+	}
+	return nil
+}
+
+// TopicPolicy returns a topic's access policy.
+func (s *SNS) TopicPolicy(topicARN string) string {
+	s.a.mu.Lock()
+	defer s.a.mu.Unlock()
+	if t := s.st().find(topicARN); t != nil {
+		return t.attributes["Policy"]
+	}
+	return ""
 }
 
 // Subscriptions returns a topic's subscriptions.
@@ -119,22 +179,99 @@ func (s *SNS) subscribe(t *topic, protocol, endpoint string, confirmed bool) str
 	return arn
 }
 
-// topic finds a topic by ARN; a topic of another region or account is
-// refused the way SNS refuses it.
-func (s *SNS) topic(arn *string) (*topic, error) {
+// topic finds a topic by ARN for the caller's operation action; a topic of
+// another region is refused the way SNS refuses it, and a topic of another
+// account only when its access policy allows the caller's account the
+// action under the request's condition values (req: sns:Protocol, …).
+// unlock releases the other account's state.
+func (s *SNS) topic(arn *string, action string, req map[string]string) (t *topic, unlock func(), err error) {
+	unlock = func() {}
 	a := aws.ToString(arn)
 	parts := strings.Split(a, ":")
 	if len(parts) != 6 || parts[0] != "arn" || parts[2] != "sns" {
-		return nil, APIError("InvalidParameter", "Invalid parameter: TopicArn")
+		return nil, unlock, APIError("InvalidParameter", "Invalid parameter: TopicArn")
 	}
 	if parts[3] != s.region {
-		return nil, APIError("InvalidParameter", "Invalid parameter: TopicArn (topic is in %s, client in %s)", parts[3], s.region)
+		return nil, unlock, APIError("InvalidParameter", "Invalid parameter: TopicArn (topic is in %s, client in %s)", parts[3], s.region)
 	}
-	t := s.st().find(a)
-	if t == nil {
-		return nil, APIError("NotFound", "Topic does not exist")
+	st := s.st()
+	if owner := parts[4]; owner != s.a.ID {
+		var other *Account
+		if s.a.peer != nil {
+			other = s.a.peer(owner)
+		}
+		if other == nil {
+			return nil, unlock, APIError("AuthorizationError", "User: arn:%s:iam::%s:root is not authorized to perform: SNS:%s on resource: %s", s.a.Partition, s.a.ID, action, a)
+		}
+		other.mu.Lock()
+		unlock = other.mu.Unlock
+		st = other.SNS(s.region).st()
 	}
-	return t, nil
+	if t = st.find(a); t == nil {
+		return nil, unlock, APIError("NotFound", "Topic does not exist")
+	}
+	if t.owner != s.a.ID && !allowsAccount(t.attributes["Policy"], s.a.Partition, s.a.ID, "sns:"+action, req) {
+		return nil, unlock, APIError("AuthorizationError", "User: arn:%s:iam::%s:root is not authorized to perform: SNS:%s on resource: %s", s.a.Partition, s.a.ID, action, a)
+	}
+	return t, unlock, nil
+}
+
+// allowsAccount reports whether a resource policy allows an account's
+// principals an action: an Allow statement naming the account (or "*"),
+// matching the action, every condition of which the request's values
+// satisfy. A condition on a key the request does not carry does not hold
+// (aws:SourceOwner in SNS's default policy is such a key for a caller).
+func allowsAccount(doc, partition, account, action string, req map[string]string) bool {
+	for _, st := range statements(doc) {
+		if st["Effect"] != "Allow" || !namesAccount(st["Principal"], partition, account) ||
+			!slices.ContainsFunc(anyStrings(st["Action"]), func(a string) bool { return glob(strings.ToLower(a), strings.ToLower(action)) }) {
+			continue
+		}
+		if conditionsHold(st["Condition"], req) {
+			return true
+		}
+	}
+	return false
+}
+
+func namesAccount(principal any, partition, account string) bool {
+	if principal == "*" {
+		return true
+	}
+	p, _ := principal.(map[string]any)
+	return slices.ContainsFunc(anyStrings(p["AWS"]), func(v string) bool {
+		return v == "*" || v == account || v == "arn:"+partition+":iam::"+account+":root"
+	})
+}
+
+func conditionsHold(cond any, req map[string]string) bool {
+	ops, _ := cond.(map[string]any)
+	for op, v := range ops {
+		kv, _ := v.(map[string]any)
+		for k, want := range kv {
+			got, ok := "", false
+			for rk, rv := range req {
+				if strings.EqualFold(rk, k) {
+					got, ok = rv, true
+				}
+			}
+			if !ok {
+				return false
+			}
+			switch op {
+			case "StringEquals", "ArnEquals":
+				ok = slices.Contains(anyStrings(want), got)
+			case "StringLike", "ArnLike":
+				ok = matchesAny(anyStrings(want), got)
+			default:
+				ok = false
+			}
+			if !ok {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 var topicName = regexp.MustCompile(`^[A-Za-z0-9_-]{1,256}$`)
@@ -173,6 +310,16 @@ func (s *SNS) CreateTopic(ctx context.Context, in *sns.CreateTopicInput, _ ...fu
 	if fifo != (in.Attributes["FifoTopic"] == "true") {
 		return nil, APIError("InvalidParameter", "Invalid parameter: Fifo Topic names must end with .fifo and must be made up of only uppercase and lowercase ASCII letters, numbers, underscores, and hyphens, and must be between 1 and 256 characters long.")
 	}
+	if len(in.Tags) > 0 {
+		// Tags at creation are authorized by sns:TagResource as well.
+		if err := perms.Check(ctx, "SNS", "TagResource"); err != nil {
+			return nil, err
+		}
+	}
+	tags := map[string]string{}
+	for _, tag := range in.Tags {
+		tags[aws.ToString(tag.Key)] = aws.ToString(tag.Value)
+	}
 	arn := s.topicARN(name)
 	if t := s.st().find(arn); t != nil {
 		for k, v := range in.Attributes {
@@ -180,12 +327,14 @@ func (s *SNS) CreateTopic(ctx context.Context, in *sns.CreateTopicInput, _ ...fu
 				return nil, APIError("InvalidParameter", "Invalid parameter: Attributes Reason: Topic already exists with different attributes")
 			}
 		}
+		for k, v := range tags {
+			if t.tags[k] != v {
+				return nil, APIError("InvalidParameter", "Invalid parameter: Tags Reason: Topic already exists with different tags")
+			}
+		}
 		return &sns.CreateTopicOutput{TopicArn: aws.String(arn)}, nil
 	}
-	attrs := map[string]string{}
-	maps.Copy(attrs, in.Attributes)
-	s.st().topics = append(s.st().topics, &topic{arn: arn, name: name, attributes: attrs})
-	return &sns.CreateTopicOutput{TopicArn: aws.String(arn)}, nil
+	return &sns.CreateTopicOutput{TopicArn: aws.String(s.newTopic(name, in.Attributes, tags).arn)}, nil
 }
 
 // ListSubscriptionsByTopic pages by 100; unconfirmed subscriptions show
@@ -196,7 +345,8 @@ func (s *SNS) ListSubscriptionsByTopic(ctx context.Context, in *sns.ListSubscrip
 	if err != nil {
 		return nil, err
 	}
-	t, err := s.topic(in.TopicArn)
+	t, release, err := s.topic(in.TopicArn, "ListSubscriptionsByTopic", nil)
+	defer release()
 	if err != nil {
 		return nil, err
 	}
@@ -210,19 +360,24 @@ func (s *SNS) ListSubscriptionsByTopic(ctx context.Context, in *sns.ListSubscrip
 var emailAddress = regexp.MustCompile(`^[^@\s]+@[^@\s]+\.[^@\s]+$`)
 
 // Subscribe validates the endpoint for its protocol. Email and HTTP(S)
-// subscriptions stay pending until confirmed; subscribing the same
-// endpoint again returns the existing subscription.
+// subscriptions stay pending until their endpoint confirms them. A queue
+// or function subscription is confirmed at once when the caller's account
+// owns the endpoint (the queue owner subscribing, across accounts if the
+// topic's policy allows it); one that the topic owner makes for another
+// account's queue stays pending until that account confirms it.
+// Subscribing the same endpoint again returns the existing subscription.
 func (s *SNS) Subscribe(ctx context.Context, in *sns.SubscribeInput, _ ...func(*sns.Options)) (*sns.SubscribeOutput, error) {
 	unlock, err := s.call(ctx, "Subscribe")
 	defer unlock()
 	if err != nil {
 		return nil, err
 	}
-	t, err := s.topic(in.TopicArn)
+	proto, endpoint := aws.ToString(in.Protocol), aws.ToString(in.Endpoint)
+	t, release, err := s.topic(in.TopicArn, "Subscribe", map[string]string{"sns:Protocol": proto, "sns:Endpoint": endpoint})
+	defer release()
 	if err != nil {
 		return nil, err
 	}
-	proto, endpoint := aws.ToString(in.Protocol), aws.ToString(in.Endpoint)
 	confirmed := false
 	switch proto {
 	case "email", "email-json":
@@ -234,10 +389,11 @@ func (s *SNS) Subscribe(ctx context.Context, in *sns.SubscribeInput, _ ...func(*
 			return nil, APIError("InvalidParameter", "Invalid parameter: Endpoint must match the specified protocol")
 		}
 	case "sqs", "lambda", "firehose":
-		if !strings.HasPrefix(endpoint, "arn:") {
+		parts := strings.Split(endpoint, ":")
+		if len(parts) < 6 || parts[0] != "arn" {
 			return nil, APIError("InvalidParameter", "Invalid parameter: Endpoint must be an ARN for protocol %s", proto)
 		}
-		confirmed = true
+		confirmed = parts[4] == s.a.ID
 	case "sms", "application":
 		confirmed = true
 	default:
@@ -259,6 +415,60 @@ func (s *SNS) Subscribe(ctx context.Context, in *sns.SubscribeInput, _ ...func(*
 	return &sns.SubscribeOutput{SubscriptionArn: aws.String(arn)}, nil
 }
 
+// GetTopicAttributes returns the topic's attributes, its access policy
+// and subscription counts among them.
+func (s *SNS) GetTopicAttributes(ctx context.Context, in *sns.GetTopicAttributesInput, _ ...func(*sns.Options)) (*sns.GetTopicAttributesOutput, error) {
+	unlock, err := s.call(ctx, "GetTopicAttributes")
+	defer unlock()
+	if err != nil {
+		return nil, err
+	}
+	t, release, err := s.topic(in.TopicArn, "GetTopicAttributes", nil)
+	defer release()
+	if err != nil {
+		return nil, err
+	}
+	attrs := maps.Clone(t.attributes)
+	confirmed, pending := 0, 0
+	for _, sub := range t.subs {
+		if aws.ToString(sub.SubscriptionArn) == pendingConfirmation {
+			pending++
+		} else {
+			confirmed++
+		}
+	}
+	attrs["TopicArn"], attrs["Owner"] = t.arn, t.owner
+	attrs["SubscriptionsConfirmed"], attrs["SubscriptionsPending"] = fmt.Sprint(confirmed), fmt.Sprint(pending)
+	return &sns.GetTopicAttributesOutput{Attributes: attrs}, nil
+}
+
+// SetTopicAttributes sets one attribute; a Policy must be a JSON policy
+// document with statements.
+func (s *SNS) SetTopicAttributes(ctx context.Context, in *sns.SetTopicAttributesInput, _ ...func(*sns.Options)) (*sns.SetTopicAttributesOutput, error) {
+	unlock, err := s.call(ctx, "SetTopicAttributes")
+	defer unlock()
+	if err != nil {
+		return nil, err
+	}
+	t, release, err := s.topic(in.TopicArn, "SetTopicAttributes", nil)
+	defer release()
+	if err != nil {
+		return nil, err
+	}
+	name, value := aws.ToString(in.AttributeName), aws.ToString(in.AttributeValue)
+	switch name {
+	case "Policy":
+		if len(statements(value)) == 0 {
+			return nil, APIError("InvalidParameter", "Invalid parameter: Policy Error: null")
+		}
+	case "DisplayName", "DeliveryPolicy", "KmsMasterKeyId", "TracingConfig", "SignatureVersion":
+	default:
+		return nil, APIError("InvalidParameter", "Invalid parameter: AttributeName")
+	}
+	t.attributes[name] = value
+	return &sns.SetTopicAttributesOutput{}, nil
+}
+
 // Publish accepts messages to an existing topic of the client's region,
 // with SNS's limits: a subject, when given, is 1 to 99 characters without
 // line breaks or control characters; the message is not empty and at most
@@ -272,7 +482,8 @@ func (s *SNS) Publish(ctx context.Context, in *sns.PublishInput, _ ...func(*sns.
 	if in.TopicArn == nil {
 		return nil, APIError("InvalidParameter", "Invalid parameter: the fake publishes to topics only (TopicArn)")
 	}
-	t, err := s.topic(in.TopicArn)
+	t, release, err := s.topic(in.TopicArn, "Publish", nil)
+	defer release()
 	if err != nil {
 		return nil, err
 	}
