@@ -278,8 +278,11 @@ func TestMonitoringChain(t *testing.T) { // 4.4–4.14
 	for n := 4; n <= 14; n++ {
 		specs = append(specs, finding{Control: fmt.Sprintf("CloudWatch.%d", n), CIS: fmt.Sprintf("4.%d", n), ResourceType: "AwsAccount"})
 	}
-	// Only this trail may be the one the controls discover.
-	rs := run(t, controlEvent(t, specs...), quiet+`controls: {"4": {trail: `+name+`}}`+"\n", 0)
+	// Only this trail may be the one the controls discover; the alarm
+	// queue is the subscriber the deployment configures (alarms_test.go).
+	topic := unique("cis-alarms")
+	_, queue := newAlarmQueue(t, topic)
+	rs := run(t, controlEvent(t, specs...), "notifications: {disabled: true, alarmQueueArn: "+queue+"}\n"+`controls: {"4": {trail: `+name+`, topic: `+topic+`}}`+"\n", 0)
 	if len(rs) != len(specs) {
 		t.Fatalf("%d results for %d findings", len(rs), len(specs))
 	}
