@@ -27,7 +27,9 @@ func newAlarmQueue(t *testing.T, prefix string) (url, arn string) {
 	if err != nil {
 		t.Fatalf("create alarm queue: %v", err)
 	}
-	t.Cleanup(func() { sqs.NewFromConfig(cfg).DeleteQueue(context.Background(), &sqs.DeleteQueueInput{QueueUrl: out.QueueUrl}) })
+	t.Cleanup(func() {
+		sqs.NewFromConfig(cfg).DeleteQueue(context.Background(), &sqs.DeleteQueueInput{QueueUrl: out.QueueUrl})
+	})
 	return aws.ToString(out.QueueUrl), arn
 }
 
