@@ -2,10 +2,17 @@ package controls
 
 import (
 	"context"
+	"strings"
 	"testing"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudtrail"
+	cttypes "github.com/aws/aws-sdk-go-v2/service/cloudtrail/types"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/sns"
+
+	"github.com/cisguard/cisguard/internal/fake"
 )
 
 // Findings of one account handled at the same time by different processes
@@ -62,4 +69,112 @@ func TestCloudTrailInTwoRegionsConverges(t *testing.T) {
 			}
 		})
 	}
+}
+
+// The CloudWatch.x findings of a new account, whose trail delivers to no
+// log group yet: two section 4 findings at the same time, one held at each
+// write of its plan in turn, make one log group, one delivery role with
+// one policy, one topic, and a filter and an alarm per check (4.3 and 1.7
+// share theirs).
+func TestMonitoringChainConverges(t *testing.T) {
+	ops := []string{"CloudWatch Logs/CreateLogGroup", "CloudWatch Logs/PutRetentionPolicy", "IAM/CreateRole", "IAM/PutRolePolicy", "CloudTrail/UpdateTrail",
+		"CloudWatch Logs/PutMetricFilter", "SNS/CreateTopic", "CloudWatch/PutMetricAlarm"}
+	for _, pair := range []struct {
+		a, b    string
+		filters int
+	}{{"4.1", "4.3", 2}, {"4.3", "1.7", 1}} {
+		for _, op := range ops {
+			t.Run(pair.a+" held at "+op+", "+pair.b, func(t *testing.T) {
+				h := newHarness(t)
+				arn := goodTrail(h)
+				h.interleave(op, h.remediation(pair.a, testRegion, accountResource(), ""), h.remediation(pair.b, testRegion, accountResource(), ""))
+
+				groups, err := h.acct.Logs(testRegion).DescribeLogGroups(context.Background(), &cloudwatchlogs.DescribeLogGroupsInput{})
+				if err != nil || len(groups.LogGroups) != 1 || aws.ToString(groups.LogGroups[0].LogGroupName) != "/aws/cloudtrail/main" {
+					t.Fatalf("log groups %+v %v", groups, err)
+				}
+				if g := h.acct.Logs(testRegion).LogGroup("/aws/cloudtrail/main"); len(g.Filters) != pair.filters {
+					t.Errorf("filters %+v", g.Filters)
+				}
+				if r := h.acct.Role("cisguard-cloudtrail-to-cloudwatch-logs"); r == nil || len(r.Inline) != 1 {
+					t.Errorf("role %+v", r)
+				}
+				if tr := trailOf(h, arn); !strings.HasSuffix(aws.ToString(tr.CloudWatchLogsLogGroupArn), ":log-group:/aws/cloudtrail/main:*") {
+					t.Errorf("trail delivers to %s", aws.ToString(tr.CloudWatchLogsLogGroupArn))
+				}
+				topics, err := h.acct.SNS(testRegion).ListTopics(context.Background(), &sns.ListTopicsInput{})
+				if err != nil || len(topics.Topics) != 1 || h.acct.SNS(testRegion).TopicTags(*topics.Topics[0].TopicArn)["cisguard:managed"] != "true" {
+					t.Errorf("topics %+v %v", topics, err)
+				}
+				for _, id := range []string{pair.a, pair.b} {
+					if a := h.acct.CloudWatch(testRegion).Alarm(checkOf(t, id).alarm()); a == nil || len(a.AlarmActions) != 1 {
+						t.Errorf("%s alarm %+v", id, a)
+					}
+					if p := h.mustPlan(id, accountResource(), ""); len(p.Actions) != 0 {
+						t.Errorf("%s still plans\n%s", id, p)
+					}
+				}
+			})
+		}
+	}
+}
+
+// 3.4 on two trails at the same time: both statements go to the one
+// delivery role, and neither process's write removes the other's.
+func TestTrailLogsOnTwoTrailsConverge(t *testing.T) {
+	for _, op := range []string{"IAM/CreateRole", "IAM/PutRolePolicy", "CloudTrail/UpdateTrail"} {
+		t.Run(op, func(t *testing.T) {
+			h := newHarness(t)
+			a, b := addTrail(h, testRegion, "main", nil), addTrail(h, testRegion, "audit", nil)
+			h.interleave(op, h.remediation("3.4", testRegion, trailRes(testRegion, "main"), ""), h.remediation("3.4", testRegion, trailRes(testRegion, "audit"), ""))
+			r := h.acct.Role("cisguard-cloudtrail-to-cloudwatch-logs")
+			for _, arn := range []string{a, b} {
+				name := trailOf(h, arn).Name
+				if doc := r.Inline["CloudTrailWriteToawscloudtrail"+aws.ToString(name)]; !strings.Contains(doc, "log-group:/aws/cloudtrail/"+aws.ToString(name)+":log-stream:*") {
+					t.Errorf("role lost the statement of trail %s: %v", aws.ToString(name), r.Inline)
+				}
+			}
+			for _, name := range []string{"main", "audit"} {
+				if p := h.mustPlan("3.4", trailRes(testRegion, name), ""); !p.Empty() {
+					t.Errorf("3.4 on %s still plans\n%s", name, p)
+				}
+			}
+		})
+	}
+}
+
+// "Already exists" is success only when what exists is what cisguard
+// would have made: a role of the name that the service may not assume,
+// or a trail of the name delivering elsewhere, made between planning and
+// applying, stop the plan.
+func TestAlreadyExistsIsChecked(t *testing.T) {
+	t.Run("role", func(t *testing.T) {
+		h := newHarness(t)
+		goodTrail(h)
+		c, tg := h.target("3.4", trailRes(testRegion, "main"), "")
+		p, err := h.plan(c, tg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		h.acct.AddRole("cisguard-cloudtrail-to-cloudwatch-logs", `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::999988887777:root"},"Action":"sts:AssumeRole"}]}`)
+		if err := applyPlan(h, c, p); err == nil || !strings.Contains(err.Error(), "role cisguard-cloudtrail-to-cloudwatch-logs exists but cloudtrail.amazonaws.com may not assume it") {
+			t.Errorf("err = %v", err)
+		}
+		if r := h.acct.Role("cisguard-cloudtrail-to-cloudwatch-logs"); len(r.Inline) != 0 {
+			t.Errorf("someone's role got a policy: %v", r.Inline)
+		}
+	})
+	t.Run("trail", func(t *testing.T) {
+		h := newHarness(t)
+		c, tg := h.target("3.1", accountResource(), "")
+		p, err := h.plan(c, tg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		h.acct.AddBucket("elsewhere", "us-east-1")
+		h.acct.CloudTrail("us-east-1").AddTrail(fake.Trail{Trail: cttypes.Trail{Name: aws.String("cisguard-trail"), S3BucketName: aws.String("elsewhere")}})
+		if err := applyPlan(h, c, p); err == nil || !strings.Contains(err.Error(), "trail cisguard-trail already exists in us-east-1, delivering to bucket elsewhere (multi-region: false), and is not the trail 3.1 makes") {
+			t.Errorf("err = %v", err)
+		}
+	})
 }

@@ -77,7 +77,7 @@ func planFlowLogs(ctx context.Context, t *Target) (*plan.Plan, error) {
 	write := map[string]any{"Sid": sid("VPCFlowLogsWriteTo", cfg.LogGroup), "Effect": "Allow",
 		"Action":   []string{"logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogGroups", "logs:DescribeLogStreams"},
 		"Resource": []string{groupARN, groupARN + ":log-stream:*"}}
-	role, created, err := planServiceRole(ctx, t, cfg.RoleName, "vpc-flow-logs.amazonaws.com", "VPCFlowLogsDelivery", write, p)
+	role, created, err := planServiceRole(ctx, t, cfg.RoleName, "vpc-flow-logs.amazonaws.com", write, p)
 	if err != nil {
 		return nil, err
 	}

@@ -330,9 +330,9 @@ func TestMain(m *testing.M) {
 }
 
 // uncalled are actions IAM checks without an API call of their own:
-// passing a role, tags given to CreateRole, CreateKey and CreateTopic (the
-// fakes check sns:TagResource).
-var uncalled = []string{"iam:PassRole", "iam:TagRole", "kms:TagResource", "sns:TagResource"}
+// passing a role, tags given at creation (CreateRole, CreateKey,
+// CreateLogGroup, CreateTopic).
+var uncalled = []string{"iam:PassRole", "iam:TagRole", "kms:TagResource", "logs:TagResource", "sns:TagResource"}
 
 // run is one remediation, from plan to apply, as one process does it.
 type run func() error

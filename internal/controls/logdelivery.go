@@ -5,6 +5,8 @@ package controls
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"regexp"
 	"slices"
@@ -16,6 +18,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
 	cwltypes "github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs/types"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
+	iamtypes "github.com/aws/aws-sdk-go-v2/service/iam/types"
 
 	"github.com/cisguard/cisguard/internal/awsapi"
 	"github.com/cisguard/cisguard/internal/plan"
@@ -114,7 +117,7 @@ func planLogDelivery(ctx context.Context, t *Target, tr *trail, cfg *CloudWatchL
 	groupARN := "arn:" + t.Clients.Partition() + ":logs:" + tr.region() + ":" + t.Account() + ":log-group:" + group + ":*"
 	write := map[string]any{"Sid": sid("CloudTrailWriteTo", group), "Effect": "Allow", "Action": []string{"logs:CreateLogStream", "logs:PutLogEvents"},
 		"Resource": strings.TrimSuffix(groupARN, "*") + "log-stream:*"}
-	role, created, err := planServiceRole(ctx, t, cfg.RoleName, "cloudtrail.amazonaws.com", "CloudTrailToCloudWatchLogs", write, p)
+	role, created, err := planServiceRole(ctx, t, cfg.RoleName, "cloudtrail.amazonaws.com", write, p)
 	if err != nil {
 		return "", false, err
 	}
@@ -125,8 +128,10 @@ func planLogDelivery(ctx context.Context, t *Target, tr *trail, cfg *CloudWatchL
 	return group, exists, nil
 }
 
-// planLogGroup plans a log group when it does not exist, with retention
-// days (0: forever).
+// planLogGroup plans a log group when it does not exist, tagged
+// cisguard:managed, with retention days (0: forever). A group of that name
+// made meanwhile (by another remediation) is the one wanted: a log group
+// is nothing but its name.
 func planLogGroup(ctx context.Context, logs awsapi.Logs, region, name string, retention int32, p *plan.Plan) (exists bool, err error) {
 	pages := cloudwatchlogs.NewDescribeLogGroupsPaginator(logs, &cloudwatchlogs.DescribeLogGroupsInput{LogGroupNamePrefix: aws.String(name)})
 	for pages.HasMorePages() {
@@ -139,9 +144,9 @@ func planLogGroup(ctx context.Context, logs awsapi.Logs, region, name string, re
 		}
 	}
 	p.Addf(func(ctx context.Context) error {
-		_, err := logs.CreateLogGroup(ctx, &cloudwatchlogs.CreateLogGroupInput{LogGroupName: aws.String(name)})
+		_, err := logs.CreateLogGroup(ctx, &cloudwatchlogs.CreateLogGroupInput{LogGroupName: aws.String(name), Tags: managedTag})
 		if awsapi.HasCode(err, "ResourceAlreadyExistsException") {
-			return nil // created meanwhile by a concurrent remediation
+			return nil
 		}
 		return err
 	}, "create CloudWatch Logs group %s in %s", name, region)
@@ -155,14 +160,18 @@ func planLogGroup(ctx context.Context, logs awsapi.Logs, region, name string, re
 }
 
 // planServiceRole makes sure a role that service may assume exists and
-// that its inline policy policyName holds stmt (merged, never replaced);
-// it returns the role's ARN and whether the plan creates it. An existing
-// role that does not trust the service is an error: cisguard does not
-// rewrite the trust of someone's role.
-func planServiceRole(ctx context.Context, t *Target, name, service, policyName string, stmt map[string]any, p *plan.Plan) (arn string, created bool, err error) {
+// holds stmt in an inline policy of its own, named after the statement's
+// Sid; it returns the role's ARN and whether the plan creates it. Each
+// statement has its own policy so that remediations adding different
+// statements to one role at the same time (3.4 for two trails) cannot
+// overwrite each other; those adding the same one write the same policy.
+// An existing role that does not trust the service is an error: cisguard
+// does not rewrite the trust of someone's role.
+func planServiceRole(ctx context.Context, t *Target, name, service string, stmt map[string]any, p *plan.Plan) (arn string, created bool, err error) {
 	api := t.Clients.IAM()
+	policyName := inlinePolicyName(stmt["Sid"].(string))
+	doc := (&policyDocument{Version: "2012-10-17", Statement: []map[string]any{stmt}}).String()
 	out, err := api.GetRole(ctx, &iam.GetRoleInput{RoleName: aws.String(name)})
-	doc := &policyDocument{Version: "2012-10-17"}
 	switch {
 	case awsapi.IsNotFound(err):
 		arn, created = t.ARN("iam", "", "role/"+name), true
@@ -171,7 +180,7 @@ func planServiceRole(ctx context.Context, t *Target, name, service, policyName s
 		p.Addf(func(ctx context.Context) error {
 			err := createRole(ctx, t, &iam.CreateRoleInput{RoleName: aws.String(name), AssumeRolePolicyDocument: aws.String(trust), Description: aws.String("cisguard: lets " + service + " deliver logs")})
 			if awsapi.HasCode(err, "EntityAlreadyExists") {
-				return nil // created meanwhile by a concurrent remediation
+				return checkServiceRole(ctx, api, name, service)
 			}
 			return err
 		}, "create IAM role %s trusted by %s (this account only)", name, service)
@@ -179,12 +188,8 @@ func planServiceRole(ctx context.Context, t *Target, name, service, policyName s
 		return "", false, fmt.Errorf("read role %s: %w", name, err)
 	default:
 		arn = aws.ToString(out.Role.Arn)
-		trust, err := parsePolicy(aws.ToString(out.Role.AssumeRolePolicyDocument))
-		if err != nil {
-			return "", false, fmt.Errorf("trust policy of role %s: %w", name, err)
-		}
-		if !trusts(trust, service) {
-			return "", false, fmt.Errorf("role %s exists but %s may not assume it: name another role (roleName)", name, service)
+		if err := trustedBy(out.Role, service); err != nil {
+			return "", false, err
 		}
 		pol, err := api.GetRolePolicy(ctx, &iam.GetRolePolicyInput{RoleName: aws.String(name), PolicyName: aws.String(policyName)})
 		switch {
@@ -192,20 +197,54 @@ func planServiceRole(ctx context.Context, t *Target, name, service, policyName s
 		case err != nil:
 			return "", false, fmt.Errorf("read policy %s of role %s: %w", policyName, name, err)
 		default:
-			if doc, err = parsePolicy(aws.ToString(pol.PolicyDocument)); err != nil {
+			have, err := parsePolicy(aws.ToString(pol.PolicyDocument))
+			if err != nil {
 				return "", false, fmt.Errorf("policy %s of role %s: %w", policyName, name, err)
+			}
+			if !have.upsert(stmt) && len(have.Statement) == 1 {
+				return arn, false, nil
 			}
 		}
 	}
-	if !doc.upsert(stmt) {
-		return arn, false, nil
-	}
-	text := doc.String()
 	p.Addf(func(ctx context.Context) error {
-		_, err := api.PutRolePolicy(ctx, &iam.PutRolePolicyInput{RoleName: aws.String(name), PolicyName: aws.String(policyName), PolicyDocument: aws.String(text)})
+		_, err := api.PutRolePolicy(ctx, &iam.PutRolePolicyInput{RoleName: aws.String(name), PolicyName: aws.String(policyName), PolicyDocument: aws.String(doc)})
 		return err
-	}, "merge statement %s (%s on %s) into inline policy %s of role %s", stmt["Sid"], strings.Join(stringList(stmt["Action"]), ", "), strings.Join(stringList(stmt["Resource"]), ", "), policyName, name)
+	}, "put inline policy %s (%s on %s) on role %s", policyName, strings.Join(stringList(stmt["Action"]), ", "), strings.Join(stringList(stmt["Resource"]), ", "), name)
 	return arn, created, nil
+}
+
+// inlinePolicyName is the name of the inline policy that holds the
+// statement sid: the Sid itself, shortened with a hash of it beyond IAM's
+// 128 characters.
+func inlinePolicyName(sid string) string {
+	if len(sid) <= 128 {
+		return sid
+	}
+	sum := sha256.Sum256([]byte(sid))
+	return sid[:119] + "-" + hex.EncodeToString(sum[:4])
+}
+
+// checkServiceRole accepts a role that CreateRole found already made (by
+// another remediation) when service may assume it.
+func checkServiceRole(ctx context.Context, api awsapi.IAM, name, service string) error {
+	out, err := api.GetRole(ctx, &iam.GetRoleInput{RoleName: aws.String(name)})
+	if err != nil {
+		return fmt.Errorf("role %s exists; read it: %w", name, err)
+	}
+	return trustedBy(out.Role, service)
+}
+
+// trustedBy returns an error when service may not assume the role.
+func trustedBy(r *iamtypes.Role, service string) error {
+	name := aws.ToString(r.RoleName)
+	trust, err := parsePolicy(aws.ToString(r.AssumeRolePolicyDocument))
+	if err != nil {
+		return fmt.Errorf("trust policy of role %s: %w", name, err)
+	}
+	if !trusts(trust, service) {
+		return fmt.Errorf("role %s exists but %s may not assume it: name another role (roleName)", name, service)
+	}
+	return nil
 }
 
 // trusts reports whether a trust policy lets a service assume the role.

@@ -19,7 +19,7 @@ var trailReads = []string{"cloudtrail:DescribeTrails", "cloudtrail:GetTrailStatu
 
 // logDeliveryPermissions are what planLogDelivery (3.4) calls.
 var logDeliveryPermissions = []string{
-	"logs:DescribeLogGroups", "logs:CreateLogGroup", "logs:PutRetentionPolicy",
+	"logs:DescribeLogGroups", "logs:CreateLogGroup", "logs:TagResource", "logs:PutRetentionPolicy",
 	"iam:GetRole", "iam:CreateRole", "iam:TagRole", "iam:GetRolePolicy", "iam:PutRolePolicy", "iam:PassRole",
 	"cloudtrail:UpdateTrail",
 }
@@ -81,7 +81,7 @@ func loggingControls() []*Control {
 			Plan:        planTrailLogs,
 			Calls:       Calls{Reads: 3, Writes: 5, Case: "a trail without CloudWatch Logs; log group and role created"},
 			Doc: "Sends the trail's events to a CloudWatch Logs group in its home region: the group (`logGroup`, default /aws/cloudtrail/<trail>, retention `retentionDays`) and a delivery role trusted by CloudTrail " +
-				"(`roleName`, its inline policy merged to allow writing to the group) are created when missing. Section 4 uses the same plan when its trail has no log group.",
+				"(`roleName`, given an inline policy of its own per log group that allows writing to it) are created when missing, tagged cisguard:managed. Section 4 uses the same plan when its trail has no log group.",
 		},
 		{
 			ID: "3.5",
@@ -128,13 +128,13 @@ func loggingControls() []*Control {
 		},
 		{
 			ID:          "3.9",
-			Permissions: []string{"ec2:DescribeVpcs", "ec2:DescribeFlowLogs", "ec2:CreateFlowLogs", "logs:DescribeLogGroups", "logs:CreateLogGroup", "logs:PutRetentionPolicy", "iam:GetRole", "iam:CreateRole", "iam:TagRole", "iam:GetRolePolicy", "iam:PutRolePolicy", "iam:PassRole"},
+			Permissions: []string{"ec2:DescribeVpcs", "ec2:DescribeFlowLogs", "ec2:CreateFlowLogs", "logs:DescribeLogGroups", "logs:CreateLogGroup", "logs:TagResource", "logs:PutRetentionPolicy", "iam:GetRole", "iam:CreateRole", "iam:TagRole", "iam:GetRolePolicy", "iam:PutRolePolicy", "iam:PassRole"},
 			Scopes:      flowLogScopes,
 			Params:      &FlowLogParams{LogGroup: "/cisguard/vpc-flow-logs", RetentionDays: 365, RoleName: "cisguard-vpc-flow-logs"},
 			Plan:        planFlowLogs,
 			Calls:       Calls{Reads: 4, Writes: 5, Case: "a VPC without flow logs; log group and role created"},
 			Doc: "A VPC without a flow log of rejected traffic (TrafficType REJECT or ALL, as Security Hub's EC2.6 counts; an ACCEPT-only flow log is kept but does not count) gets one for rejected traffic into the CloudWatch Logs group `logGroup` (created when missing, retention `retentionDays`), delivered by `roleName` " +
-				"(created when missing, trusted by VPC Flow Logs; its inline policy merged). Flow log ingestion is billed.",
+				"(created when missing, trusted by VPC Flow Logs, given an inline policy of its own for the group). Flow log ingestion is billed.",
 		},
 		{
 			ID:          "3.10",

@@ -438,18 +438,20 @@ func TestTrailLogs(t *testing.T) {
 		"create CloudWatch Logs group /aws/cloudtrail/main in eu-west-1",
 		"keep the events of log group /aws/cloudtrail/main for 365 days",
 		"create IAM role cisguard-cloudtrail-to-cloudwatch-logs trusted by cloudtrail.amazonaws.com",
-		"merge statement CloudTrailWriteToawscloudtrailmain (logs:CreateLogStream, logs:PutLogEvents on arn:aws:logs:eu-west-1:111122223333:log-group:/aws/cloudtrail/main:log-stream:*)",
+		"put inline policy CloudTrailWriteToawscloudtrailmain (logs:CreateLogStream, logs:PutLogEvents on arn:aws:logs:eu-west-1:111122223333:log-group:/aws/cloudtrail/main:log-stream:*) on role cisguard-cloudtrail-to-cloudwatch-logs",
 		"send the events of trail main (home eu-west-1) to CloudWatch Logs group /aws/cloudtrail/main")
 	tr := trailOf(h, arn)
 	if aws.ToString(tr.CloudWatchLogsLogGroupArn) != "arn:aws:logs:eu-west-1:111122223333:log-group:/aws/cloudtrail/main:*" {
 		t.Errorf("group %s", aws.ToString(tr.CloudWatchLogsLogGroupArn))
 	}
-	if g := h.acct.Logs(testRegion).LogGroup("/aws/cloudtrail/main"); g == nil || g.RetentionDays != 365 {
+	if g := h.acct.Logs(testRegion).LogGroup("/aws/cloudtrail/main"); g == nil || g.RetentionDays != 365 || g.Tags["cisguard:managed"] != "true" {
 		t.Errorf("group %+v", g)
 	}
 }
 
-func TestTrailLogsExistingRoleMerged(t *testing.T) {
+// An existing role keeps its policies; the statement goes into a policy
+// of its own.
+func TestTrailLogsExistingRole(t *testing.T) {
 	h := newHarness(t)
 	arn := addTrail(h, "us-east-1", "org", nil)
 	r := h.acct.AddRole("ct-logs", `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"cloudtrail.amazonaws.com"},"Action":"sts:AssumeRole"}]}`)
@@ -457,10 +459,10 @@ func TestTrailLogsExistingRoleMerged(t *testing.T) {
 	h.acct.Logs("us-east-1").AddLogGroup("trail-events")
 	p := h.remediate("3.4", accountResource(), "roleName: ct-logs\nlogGroup: trail-events\nretentionDays: 0")
 	if d := descriptions(p); len(d) != 2 {
-		t.Errorf("plan %v: group and role exist, want policy merge and trail update", d)
+		t.Errorf("plan %v: group and role exist, want a policy and the trail update", d)
 	}
-	if doc := h.acct.Role("ct-logs").Inline["CloudTrailToCloudWatchLogs"]; !strings.Contains(doc, `"Sid":"Other"`) || !strings.Contains(doc, "CloudTrailWriteTotrailevents") {
-		t.Errorf("policy not merged: %s", doc)
+	if r := h.acct.Role("ct-logs"); !strings.Contains(r.Inline["CloudTrailToCloudWatchLogs"], `"Sid":"Other"`) || !strings.Contains(r.Inline["CloudTrailWriteTotrailevents"], "log-group:trail-events:log-stream:*") {
+		t.Errorf("policies %v", r.Inline)
 	}
 	if !strings.Contains(aws.ToString(trailOf(h, arn).CloudWatchLogsLogGroupArn), "us-east-1:111122223333:log-group:trail-events:*") {
 		t.Error("trail not delivering to the group of its home region")
@@ -826,12 +828,12 @@ func TestFlowLogsCases(t *testing.T) {
 			t.Errorf("plan %s", p)
 		}
 	})
-	t.Run("existing role merged", func(t *testing.T) {
+	t.Run("existing role gets its own policy", func(t *testing.T) {
 		h := newHarness(t)
 		vpc, _, _ := h.acct.EC2(testRegion).AddVPC("10.0.0.0/16")
 		h.acct.AddRole("cisguard-vpc-flow-logs", `{"Version":"2012-10-17","Statement":{"Effect":"Allow","Principal":{"Service":["vpc-flow-logs.amazonaws.com"]},"Action":"sts:AssumeRole"}}`)
 		p := h.remediate("3.9", vpcRes(vpc), "")
-		if strings.Contains(p.String(), "create IAM role") || !strings.Contains(p.String(), "into inline policy VPCFlowLogsDelivery of role cisguard-vpc-flow-logs") {
+		if strings.Contains(p.String(), "create IAM role") || !strings.Contains(p.String(), "put inline policy VPCFlowLogsWriteTocisguardvpcflowlogs (") {
 			t.Errorf("plan %s", p)
 		}
 	})

@@ -5,6 +5,7 @@ import (
 	"sync"
 
 	"github.com/cisguard/cisguard/internal/awsapi"
+	"github.com/cisguard/cisguard/internal/perms"
 )
 
 // Account is one fake AWS account: every service's state, in every region.
@@ -65,6 +66,12 @@ type svc struct {
 	region  string
 	service string
 }
+
+// implied refuses an action that AWS authorizes besides the operation's
+// own, with no call of its own: tags given at creation need the service's
+// tagging action (iam:TagRole with CreateRole, kms:TagResource with
+// CreateKey, …).
+func (s svc) implied(ctx context.Context, op string) error { return perms.Check(ctx, s.service, op) }
 
 // call records an operation and locks the account for its duration; the
 // caller defers the returned unlock.

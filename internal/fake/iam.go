@@ -377,6 +377,11 @@ func (f *IAM) CreateRole(ctx context.Context, in *iam.CreateRoleInput, _ ...func
 	if boundary != "" && !awsManagedPolicy(boundary) && !f.customerPolicyExists(boundary) {
 		return nil, APIError("NoSuchEntity", "Scope ARN: %s does not exist or is not attachable.", boundary)
 	}
+	if len(in.Tags) > 0 {
+		if err := f.implied(ctx, "TagRole"); err != nil {
+			return nil, err
+		}
+	}
 	tags := map[string]string{}
 	for _, t := range in.Tags {
 		tags[aws.ToString(t.Key)] = aws.ToString(t.Value)

@@ -196,6 +196,11 @@ func (k *KMS) CreateKey(ctx context.Context, in *kms.CreateKeyInput, _ ...func(*
 	if spec != "" && spec != types.KeySpecSymmetricDefault && usage == "" {
 		return nil, APIError("ValidationException", "KeyUsage is required for key spec %s", spec)
 	}
+	if len(in.Tags) > 0 {
+		if err := k.implied(ctx, "TagResource"); err != nil {
+			return nil, err
+		}
+	}
 	tags := map[string]string{}
 	for _, t := range in.Tags {
 		tags[aws.ToString(t.TagKey)] = aws.ToString(t.TagValue)

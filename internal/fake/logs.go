@@ -2,6 +2,7 @@ package fake
 
 import (
 	"context"
+	"maps"
 	"regexp"
 	"slices"
 	"strings"
@@ -23,6 +24,7 @@ type LogGroup struct {
 	// RetentionDays is 0 when events never expire.
 	RetentionDays int32
 	Filters       []types.MetricFilter
+	Tags          map[string]string
 }
 
 type logsState struct {
@@ -138,7 +140,12 @@ func (l *Logs) CreateLogGroup(ctx context.Context, in *cloudwatchlogs.CreateLogG
 	if l.st().find(name) != nil {
 		return nil, APIError("ResourceAlreadyExistsException", "The specified log group already exists")
 	}
-	l.st().groups = append(l.st().groups, &LogGroup{Name: name})
+	if len(in.Tags) > 0 {
+		if err := l.implied(ctx, "TagResource"); err != nil {
+			return nil, err
+		}
+	}
+	l.st().groups = append(l.st().groups, &LogGroup{Name: name, Tags: maps.Clone(in.Tags)})
 	return &cloudwatchlogs.CreateLogGroupOutput{}, nil
 }
 

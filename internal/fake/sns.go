@@ -295,7 +295,8 @@ func (s *SNS) ListTopics(ctx context.Context, in *sns.ListTopicsInput, _ ...func
 }
 
 // CreateTopic is idempotent by name: the same name with the same
-// attributes returns the existing topic; other attributes are refused.
+// attributes and tags returns the existing topic; other attributes, or a
+// tag the topic does not have, are refused. Tags need sns:TagResource.
 func (s *SNS) CreateTopic(ctx context.Context, in *sns.CreateTopicInput, _ ...func(*sns.Options)) (*sns.CreateTopicOutput, error) {
 	unlock, err := s.call(ctx, "CreateTopic")
 	defer unlock()
