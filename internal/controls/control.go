@@ -47,6 +47,14 @@ type Control struct {
 	// Guide writes the manual steps for this resource; when nil, a control
 	// with a Plan explains its plan instead.
 	Guide func(ctx context.Context, t *Target) (*Guidance, error)
+	// Per says whether a scan checks the recommendation once per account
+	// or once per region (Unscanned: not at all). See evaluate.go.
+	Per Per
+	// Evaluate checks the recommendation in an account or region and
+	// returns one result per resource it is about. Nil evaluates the
+	// account or region itself with the control's plan or guide (Verdict).
+	// It calls only reads, declared in Permissions with the rest.
+	Evaluate func(ctx context.Context, c *Control, t *Target) ([]Result, error)
 	// Calls is the cost of one remediation of the typical non-compliant
 	// resource; a test holds the control to it.
 	Calls Calls
@@ -104,6 +112,9 @@ type Target struct {
 	// subscribes to the alarm topics it sets up; nil when none is
 	// configured (notifications.alarmQueueArn).
 	Alarms *AlarmQueue
+	// Regions are the regions a scan covers, nil outside a scan: a
+	// PerAccount check reports only resources that live in one of them.
+	Regions []string
 }
 
 // Account returns the target's account id.

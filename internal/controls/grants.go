@@ -46,7 +46,7 @@ func (s *Settings) Grants(exempt config.Tag) []perms.Grant {
 		}
 		out = append(out, g)
 	}
-	return out
+	return append(out, perms.Grant{Owner: "scan", Actions: ScanPermissions})
 }
 
 var (

@@ -22,24 +22,28 @@ func iamControls() []*Control {
 	return []*Control{
 		{
 			ID:          "1.4",
+			Per:         PerAccount,
 			Permissions: []string{"iam:GetAccountSummary"},
 			Guide:       guideRootAccessKeys,
 			Doc:         "Only the root user (or the management account through centralized root access) can delete root access keys: cisguard sends the steps, naming the account.",
 		},
 		{
 			ID:          "1.5",
+			Per:         PerAccount,
 			Permissions: []string{"iam:GetAccountSummary"},
 			Guide:       guideRootMFA,
 			Doc:         "Only the root user can assign its MFA device: cisguard sends the steps when the account summary says root has none.",
 		},
 		{
 			ID:          "1.6",
+			Per:         PerAccount,
 			Permissions: []string{"iam:GetAccountSummary", "iam:ListVirtualMFADevices"},
 			Guide:       guideRootHardwareMFA,
 			Doc:         "Root must have MFA and no virtual MFA device (serial `root-account-mfa-device` or assigned to the root ARN); cisguard sends the steps to assign a hardware device and remove the virtual ones it names.",
 		},
 		{
 			ID:          "1.8",
+			Per:         PerAccount,
 			Permissions: []string{"iam:GetAccountPasswordPolicy", "iam:UpdateAccountPasswordPolicy"},
 			Params:      &PasswordLengthParams{MinimumLength: 14},
 			Plan:        planPasswordLength,
@@ -50,6 +54,7 @@ func iamControls() []*Control {
 		},
 		{
 			ID:          "1.9",
+			Per:         PerAccount,
 			Permissions: []string{"iam:GetAccountPasswordPolicy", "iam:UpdateAccountPasswordPolicy"},
 			Params:      &PasswordReuseParams{ReusePrevention: 24},
 			Plan:        planPasswordReuse,
@@ -89,6 +94,7 @@ func iamControls() []*Control {
 		},
 		{
 			ID:          "1.17",
+			Per:         PerAccount,
 			Permissions: []string{"iam:ListEntitiesForPolicy", "iam:GetRole", "iam:CreateRole", "iam:TagRole", "iam:AttachRolePolicy"},
 			Scopes:      supportRoleScopes,
 			Params:      &SupportRoleParams{RoleName: "SupportAccessRole"},

@@ -46,6 +46,7 @@ func loggingControls() []*Control {
 	return []*Control{
 		{
 			ID:          "3.1",
+			Per:         PerAccount,
 			Permissions: actions(trailReads, []string{"cloudtrail:CreateTrail", "cloudtrail:UpdateTrail", "cloudtrail:StartLogging", "cloudtrail:PutEventSelectors", "s3:PutBucketLogging"}, ownedBucketPermissions),
 			Scopes:      cloudTrailScopes,
 			Params:      &CloudTrailParams{NewTrail: "cisguard-trail"},
@@ -84,7 +85,8 @@ func loggingControls() []*Control {
 				"(`roleName`, given an inline policy of its own per log group that allows writing to it) are created when missing, tagged cisguard:managed. Section 4 uses the same plan when its trail has no log group.",
 		},
 		{
-			ID: "3.5",
+			ID:  "3.5",
+			Per: PerRegion,
 			Permissions: actions([]string{"config:DescribeConfigurationRecorders", "config:DescribeConfigurationRecorderStatus", "config:DescribeDeliveryChannels",
 				"config:PutConfigurationRecorder", "config:PutDeliveryChannel", "config:StartConfigurationRecorder", "iam:GetRole", "iam:PassRole"}, ownedBucketPermissions),
 			Scopes: configScopes,
@@ -138,6 +140,7 @@ func loggingControls() []*Control {
 		},
 		{
 			ID:          "3.10",
+			Per:         PerAccount,
 			Permissions: actions(trailReads, []string{"cloudtrail:PutEventSelectors"}),
 			Params:      &TrailParams{},
 			Plan:        func(ctx context.Context, t *Target) (*plan.Plan, error) { return planS3DataEvents(ctx, t, true) },
@@ -146,6 +149,7 @@ func loggingControls() []*Control {
 		},
 		{
 			ID:          "3.11",
+			Per:         PerAccount,
 			Permissions: actions(trailReads, []string{"cloudtrail:PutEventSelectors"}),
 			Params:      &TrailParams{},
 			Plan:        func(ctx context.Context, t *Target) (*plan.Plan, error) { return planS3DataEvents(ctx, t, false) },

@@ -94,6 +94,7 @@ func monitoringControls() []*Control {
 func metricControl(id string, m metricCheck, doc string) *Control {
 	return &Control{
 		ID:          id,
+		Per:         PerAccount,
 		Permissions: monitoringPermissions,
 		Scopes:      monitoringScopes,
 		Params:      defaultMonitoringParams(),

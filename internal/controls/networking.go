@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ec2/types"
 
 	"github.com/cisguard/cisguard/internal/awsapi"
+	"github.com/cisguard/cisguard/internal/finding"
 	"github.com/cisguard/cisguard/internal/plan"
 )
 
@@ -21,6 +22,8 @@ func networkingControls() []*Control {
 	return []*Control{
 		{
 			ID:          "5.1",
+			Per:         PerRegion,
+			Evaluate:    checkNACLs,
 			Permissions: []string{"ec2:DescribeNetworkAcls", "ec2:CreateNetworkAclEntry", "ec2:ReplaceNetworkAclEntry", "ec2:DeleteNetworkAclEntry"},
 			Params:      &NACLParams{Strategy: "narrow", EntryQuota: 20},
 			Plan:        planNACL,
@@ -32,6 +35,8 @@ func networkingControls() []*Control {
 		},
 		{
 			ID:          "5.2",
+			Per:         PerRegion,
+			Evaluate:    checkSecurityGroups,
 			Permissions: []string{"ec2:DescribeSecurityGroups", "ec2:DescribeSecurityGroupRules", "ec2:AuthorizeSecurityGroupIngress", "ec2:RevokeSecurityGroupIngress"},
 			Params:      &SecurityGroupParams{Strategy: "narrow", RuleQuota: 60},
 			Plan:        planSecurityGroup,
@@ -41,6 +46,8 @@ func networkingControls() []*Control {
 		},
 		{
 			ID:          "5.3",
+			Per:         PerRegion,
+			Evaluate:    checkDefaultSecurityGroups,
 			Permissions: []string{"ec2:DescribeSecurityGroups", "ec2:DescribeSecurityGroupRules", "ec2:RevokeSecurityGroupIngress", "ec2:RevokeSecurityGroupEgress"},
 			Plan:        planDefaultSecurityGroup,
 			Calls:       Calls{Reads: 2, Writes: 2, Case: "default group with ingress and egress rules"},
@@ -698,4 +705,116 @@ func tagMap(tags []types.Tag) map[string]string {
 		m[aws.ToString(t.Key)] = aws.ToString(t.Value)
 	}
 	return m
+}
+
+// Checks. Each lists the region's resources once and screens them with
+// the predicate the plan fixes by; a resource the screen fails is planned
+// read-only, so a FAIL is always the plan's own verdict (and carries what
+// cisguard would do).
+
+// checkNACLs is 5.1's check: every network ACL of the region.
+func checkNACLs(ctx context.Context, c *Control, t *Target) ([]Result, error) {
+	var out []Result
+	pages := ec2.NewDescribeNetworkAclsPaginator(t.Clients.EC2(), &ec2.DescribeNetworkAclsInput{})
+	for pages.HasMorePages() {
+		pg, err := pages.NextPage(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("describe the network ACLs of account %s in %s: %w", t.Account(), t.Region(), err)
+		}
+		for _, acl := range pg.NetworkAcls {
+			id := aws.ToString(acl.NetworkAclId)
+			res := arnResource(t, "AwsEc2NetworkAcl", t.Region(), t.ARN("ec2", t.Region(), "network-acl/"+id))
+			if !slices.ContainsFunc(acl.Entries, offendingEntry) {
+				out = append(out, pass(res, "no ingress entry of %s allows 0.0.0.0/0 or ::/0 to ports 22 or 3389", id))
+				continue
+			}
+			out = append(out, Verdict(ctx, c, t.on(res)))
+		}
+	}
+	if len(out) == 0 {
+		out = append(out, notApplicable(t.Resource, "no network ACL in %s", t.Region()))
+	}
+	return out, nil
+}
+
+// openPermission reports whether a security group's ingress permission
+// admits 22 or 3389 from 0.0.0.0/0 or ::/0, as planSecurityGroup judges
+// each of its rules.
+func openPermission(p types.IpPermission) bool {
+	proto := protoNumber(aws.ToString(p.IpProtocol))
+	ports := allPorts
+	if proto == protoTCP || proto == protoUDP {
+		ports = portRange{aws.ToInt32(p.FromPort), aws.ToInt32(p.ToPort)}
+	}
+	if !openToAdmin(proto, ports) {
+		return false
+	}
+	return slices.ContainsFunc(p.IpRanges, func(r types.IpRange) bool { return isWorld(aws.ToString(r.CidrIp)) }) ||
+		slices.ContainsFunc(p.Ipv6Ranges, func(r types.Ipv6Range) bool { return isWorld(aws.ToString(r.CidrIpv6)) })
+}
+
+// securityGroups lists the region's security groups, with filters.
+func securityGroups(ctx context.Context, t *Target, filters ...types.Filter) ([]types.SecurityGroup, error) {
+	var out []types.SecurityGroup
+	pages := ec2.NewDescribeSecurityGroupsPaginator(t.Clients.EC2(), &ec2.DescribeSecurityGroupsInput{Filters: filters})
+	for pages.HasMorePages() {
+		pg, err := pages.NextPage(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("describe the security groups of account %s in %s: %w", t.Account(), t.Region(), err)
+		}
+		out = append(out, pg.SecurityGroups...)
+	}
+	return out, nil
+}
+
+func groupResource(t *Target, id string) finding.Resource {
+	return arnResource(t, "AwsEc2SecurityGroup", t.Region(), t.ARN("ec2", t.Region(), "security-group/"+id))
+}
+
+// checkSecurityGroups is 5.2's check: every security group of the region.
+func checkSecurityGroups(ctx context.Context, c *Control, t *Target) ([]Result, error) {
+	groups, err := securityGroups(ctx, t)
+	if err != nil {
+		return nil, err
+	}
+	var out []Result
+	for _, g := range groups {
+		id := aws.ToString(g.GroupId)
+		res := groupResource(t, id)
+		if !slices.ContainsFunc(g.IpPermissions, openPermission) {
+			out = append(out, pass(res, "no ingress rule of %s (%s) admits 0.0.0.0/0 or ::/0 to ports 22 or 3389", id, aws.ToString(g.GroupName)))
+			continue
+		}
+		out = append(out, Verdict(ctx, c, t.on(res)))
+	}
+	if len(out) == 0 {
+		out = append(out, notApplicable(t.Resource, "no security group in %s", t.Region()))
+	}
+	return out, nil
+}
+
+// checkDefaultSecurityGroups is 5.3's check: the default security group
+// of every VPC of the region.
+func checkDefaultSecurityGroups(ctx context.Context, c *Control, t *Target) ([]Result, error) {
+	groups, err := securityGroups(ctx, t, types.Filter{Name: aws.String("group-name"), Values: []string{"default"}})
+	if err != nil {
+		return nil, err
+	}
+	var out []Result
+	for _, g := range groups {
+		if g.VpcId == nil {
+			continue // EC2-Classic
+		}
+		id := aws.ToString(g.GroupId)
+		res := groupResource(t, id)
+		if len(g.IpPermissions)+len(g.IpPermissionsEgress) == 0 {
+			out = append(out, pass(res, "default security group %s of VPC %s has no inbound or outbound rule", id, aws.ToString(g.VpcId)))
+			continue
+		}
+		out = append(out, Verdict(ctx, c, t.on(res)))
+	}
+	if len(out) == 0 {
+		out = append(out, notApplicable(t.Resource, "no VPC in %s", t.Region()))
+	}
+	return out, nil
 }

@@ -26,7 +26,9 @@ func storageControls() []*Control {
 	return []*Control{
 		{
 			ID:          "2.1.1",
-			Permissions: []string{"s3:GetBucketLocation", "s3:GetEncryptionConfiguration", "s3:GetBucketTagging", "s3:PutEncryptionConfiguration"},
+			Per:         PerAccount,
+			Evaluate:    checkBuckets,
+			Permissions: []string{"s3:ListAllMyBuckets", "s3:GetBucketLocation", "s3:GetEncryptionConfiguration", "s3:GetBucketTagging", "s3:PutEncryptionConfiguration"},
 			Plan:        planBucketEncryption,
 			Calls:       Calls{Reads: 3, Writes: 1, Case: "a bucket without default encryption"},
 			Doc: "A bucket without default encryption gets SSE-S3 (AES256); any existing default encryption, SSE-KMS included, is left as it is. " +
@@ -34,7 +36,9 @@ func storageControls() []*Control {
 		},
 		{
 			ID:          "2.1.2",
-			Permissions: []string{"s3:GetBucketLocation", "s3:GetBucketPolicy", "s3:GetBucketTagging", "s3:PutBucketPolicy"},
+			Per:         PerAccount,
+			Evaluate:    checkBuckets,
+			Permissions: []string{"s3:ListAllMyBuckets", "s3:GetBucketLocation", "s3:GetBucketPolicy", "s3:GetBucketTagging", "s3:PutBucketPolicy"},
 			Plan:        planBucketDenyHTTP,
 			Calls:       Calls{Reads: 3, Writes: 1, Case: "a bucket policy without a deny of insecure transport"},
 			Doc: "A statement `" + denyHTTPSid + "` denying every S3 action on the bucket and its objects when `aws:SecureTransport` is false is merged into the bucket policy; the other statements are kept, and a statement that already denies insecure transport for the whole bucket counts as compliant. " +
@@ -42,6 +46,7 @@ func storageControls() []*Control {
 		},
 		{
 			ID:          "2.1.5.1",
+			Per:         PerAccount,
 			Permissions: []string{"s3:GetAccountPublicAccessBlock", "s3:PutAccountPublicAccessBlock"},
 			Plan:        planAccountPublicAccess,
 			Calls:       Calls{Reads: 1, Writes: 1, Case: "no account-level configuration"},
@@ -50,7 +55,9 @@ func storageControls() []*Control {
 		},
 		{
 			ID:          "2.1.5.2",
-			Permissions: []string{"s3:GetBucketLocation", "s3:GetBucketPublicAccessBlock", "s3:GetBucketTagging", "s3:PutBucketPublicAccessBlock"},
+			Per:         PerAccount,
+			Evaluate:    checkBuckets,
+			Permissions: []string{"s3:ListAllMyBuckets", "s3:GetBucketLocation", "s3:GetBucketPublicAccessBlock", "s3:GetBucketTagging", "s3:PutBucketPublicAccessBlock"},
 			Plan:        planBucketPublicAccess,
 			Calls:       Calls{Reads: 3, Writes: 1, Case: "a bucket without Block Public Access"},
 			Doc: "Turns on the four S3 Block Public Access settings of the bucket. Disruptive: a public website or download bucket, and public reads by other accounts or anonymous users through its policy or ACLs, stop working; " +
@@ -58,6 +65,7 @@ func storageControls() []*Control {
 		},
 		{
 			ID:          "2.2.1",
+			Per:         PerRegion,
 			Permissions: []string{"ec2:GetEbsEncryptionByDefault", "ec2:EnableEbsEncryptionByDefault"},
 			Plan:        planEBSDefaultEncryption,
 			Calls:       Calls{Reads: 1, Writes: 1, Case: "default encryption off in the region"},
@@ -65,6 +73,8 @@ func storageControls() []*Control {
 		},
 		{
 			ID:          "2.3.1",
+			Per:         PerRegion,
+			Evaluate:    checkDBInstances,
 			Permissions: []string{"rds:DescribeDBInstances"},
 			Params:      &RDSEncryptionParams{KMSKeyID: "alias/aws/rds"},
 			Guide:       guideRDSEncryption,
@@ -679,4 +689,81 @@ func (r rdsRecipe) replica() *Guidance {
 		Summary: fmt.Sprintf("DB instance %s in %s (%s) is an unencrypted read replica of %s; it becomes encrypted only by recreating it from an encrypted source.", r.id, r.region, r.describe(), src),
 		Steps:   steps,
 	}
+}
+
+// Checks.
+
+// checkBuckets is the check of a bucket control (2.1.1, 2.1.2, 2.1.5.2):
+// every bucket of the account, in a region the scan covers, planned
+// read-only. The reads are the plan's own, so a scan's cache sends each
+// once per bucket however many bucket controls run.
+func checkBuckets(ctx context.Context, c *Control, t *Target) ([]Result, error) {
+	names, err := listBuckets(ctx, t)
+	if err != nil {
+		return nil, err
+	}
+	var out []Result
+	for _, name := range names {
+		_, region, gone, err := bucketClients(ctx, t, name)
+		res := bucketResource(t, name)
+		switch {
+		case gone:
+			continue
+		case err != nil:
+			out = append(out, Errored(res, err))
+			continue
+		case t.Regions != nil && !slices.Contains(t.Regions, region):
+			continue
+		}
+		res.Region = region
+		out = append(out, Verdict(ctx, c, t.on(res)))
+	}
+	if len(out) == 0 {
+		out = append(out, notApplicable(t.Resource, "no S3 bucket in account %s", t.Account()))
+	}
+	return out, nil
+}
+
+// listBuckets lists the account's buckets, every page.
+func listBuckets(ctx context.Context, t *Target) ([]string, error) {
+	var names []string
+	in := &s3.ListBucketsInput{}
+	for {
+		out, err := t.Clients.S3().ListBuckets(ctx, in)
+		if err != nil {
+			return nil, fmt.Errorf("list the S3 buckets of account %s: %w", t.Account(), err)
+		}
+		for _, b := range out.Buckets {
+			names = append(names, aws.ToString(b.Name))
+		}
+		if aws.ToString(out.ContinuationToken) == "" {
+			return names, nil
+		}
+		in = &s3.ListBucketsInput{ContinuationToken: out.ContinuationToken}
+	}
+}
+
+// checkDBInstances is 2.3.1's check: every DB instance of the region;
+// an unencrypted one fails with the steps that replace it.
+func checkDBInstances(ctx context.Context, c *Control, t *Target) ([]Result, error) {
+	var out []Result
+	pages := rds.NewDescribeDBInstancesPaginator(t.Clients.RDS(), &rds.DescribeDBInstancesInput{})
+	for pages.HasMorePages() {
+		pg, err := pages.NextPage(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("describe the DB instances of account %s in %s: %w", t.Account(), t.Region(), err)
+		}
+		for _, db := range pg.DBInstances {
+			res := arnResource(t, "AwsRdsDbInstance", t.Region(), aws.ToString(db.DBInstanceArn))
+			if aws.ToBool(db.StorageEncrypted) {
+				out = append(out, pass(res, "DB instance %s stores its data encrypted (KMS key %s)", aws.ToString(db.DBInstanceIdentifier), aws.ToString(db.KmsKeyId)))
+				continue
+			}
+			out = append(out, Verdict(ctx, c, t.on(res)))
+		}
+	}
+	if len(out) == 0 {
+		out = append(out, notApplicable(t.Resource, "no DB instance in %s", t.Region()))
+	}
+	return out, nil
 }

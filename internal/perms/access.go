@@ -13,7 +13,7 @@ var (
 		"cloudtrail:DescribeTrails", "cloudtrail:GetEventSelectors", "cloudtrail:GetTrailStatus",
 		"cloudwatch:DescribeAlarmsForMetric",
 		"config:DescribeConfigurationRecorderStatus", "config:DescribeConfigurationRecorders", "config:DescribeDeliveryChannels",
-		"ec2:DescribeFlowLogs", "ec2:DescribeNetworkAcls", "ec2:DescribeSecurityGroupRules", "ec2:DescribeSecurityGroups",
+		"ec2:DescribeFlowLogs", "ec2:DescribeNetworkAcls", "ec2:DescribeRegions", "ec2:DescribeSecurityGroupRules", "ec2:DescribeSecurityGroups",
 		"ec2:DescribeVpcs", "ec2:GetEbsEncryptionByDefault",
 		"iam:GetAccessKeyLastUsed", "iam:GetAccountPasswordPolicy", "iam:GetAccountSummary", "iam:GetLoginProfile",
 		"iam:GetPolicy", "iam:GetPolicyVersion", "iam:GetRole", "iam:GetRolePolicy", "iam:GetUser",

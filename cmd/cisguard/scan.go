@@ -1,0 +1,172 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/service/organizations"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
+	"github.com/schollz/progressbar/v3"
+	"github.com/spf13/cobra"
+	"golang.org/x/term"
+
+	"github.com/cisguard/cisguard/internal/cloud"
+	"github.com/cisguard/cisguard/internal/engine"
+	"github.com/cisguard/cisguard/internal/report"
+	"github.com/cisguard/cisguard/internal/scan"
+)
+
+type scanFlags struct {
+	regions, controls         []string
+	org                       bool
+	role                      string
+	accounts, excludeAccounts []string
+	parallel                  int
+	output, out               string
+}
+
+func newScanCmd(g *globals) *cobra.Command {
+	f := &scanFlags{}
+	c := &cobra.Command{
+		Use:   "scan [--org] [--regions R,…] [--controls ID,…]",
+		Short: "Check CIS AWS Foundations v1.4.0 in this account, or in every account of the organization",
+		Long: `Check the recommendations cisguard knows how to check, in the account of your
+credentials and every region enabled there. With --org, list the
+organization's active accounts (from the management account or a delegated
+administrator) and scan each through the member role.
+
+Every recommendation yields results per resource (or per account or region):
+PASS, FAIL, MANUAL (no API can decide), NOT_APPLICABLE or ERROR (the AWS error;
+one failing call never stops the scan). On a terminal a table is printed,
+scores per section first, failures first; --output json|csv|asff|html for
+machines and files (--out FILE).
+
+Exit status: 0 when nothing failed, 1 when a result is FAIL or ERROR, 2 on
+unusable input.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error { return runScan(cmd, g, f) },
+	}
+	fl := c.Flags()
+	fl.StringSliceVar(&f.regions, "regions", nil, "scan only these regions (default: every region enabled in each account)")
+	fl.StringSliceVar(&f.controls, "controls", nil, `recommendations to check: ids, prefixes ("2.1") or patterns ("4.*"); default all`)
+	fl.BoolVar(&f.org, "org", false, "scan every active account of the organization through the member role")
+	fl.StringVar(&f.role, "role", "", "member role to assume with --org (default: roleName of the configuration, CIS_Remediator_Role)")
+	fl.StringSliceVar(&f.accounts, "accounts", nil, "with --org: scan only these accounts")
+	fl.StringSliceVar(&f.excludeAccounts, "exclude-accounts", nil, "with --org: skip these accounts")
+	fl.IntVar(&f.parallel, "parallel", 16, "checks run at once, across all accounts and regions")
+	fl.StringVarP(&f.output, "output", "o", "", "table, json, csv, asff or html (default: table on a terminal, json otherwise)")
+	fl.StringVar(&f.out, "out", "", "write the output to this file instead of standard output")
+	return c
+}
+
+func runScan(cmd *cobra.Command, g *globals, f *scanFlags) error {
+	ctx := cmd.Context()
+	if !f.org && (f.role != "" || len(f.accounts) > 0 || len(f.excludeAccounts) > 0) {
+		return badInput("--role, --accounts and --exclude-accounts go with --org")
+	}
+	if f.parallel < 1 {
+		return badInput("--parallel %d: want 1 or more", f.parallel)
+	}
+	stdout := cmd.OutOrStdout()
+	if f.output == "" {
+		f.output = "json"
+		if f.out == "" && isTerminal(stdout) {
+			f.output = "table"
+		}
+	}
+	if !contains(report.Formats, f.output) {
+		return badInput("--output %q: want %s", f.output, strings.Join(report.Formats, ", "))
+	}
+	if _, err := scan.Select(f.controls); err != nil {
+		return badInput("%v", err)
+	}
+	if _, err := g.logger(); err != nil {
+		return err
+	}
+	cfg, err := loadSettings(g.configPath)
+	if err != nil {
+		return &exitError{code: exitBadInput, err: err}
+	}
+	role := cfg.Config.RoleName
+	if f.role != "" {
+		role = f.role
+	}
+	factory, err := cloud.Load(ctx, cloud.Options{RoleName: role, ExternalID: cfg.Config.ExternalID, NoAssume: !f.org})
+	if err != nil {
+		return err
+	}
+	// Account-wide checks (IAM, S3) run in the home region: the first of
+	// --regions, else the configured region, else us-east-1.
+	home := factory.Region()
+	if len(f.regions) > 0 {
+		home = f.regions[0]
+	}
+	if home == "" {
+		home = "us-east-1"
+	}
+	if home != factory.Region() {
+		factory = cloud.New(factory.Base(home), cloud.Options{RoleName: role, ExternalID: cfg.Config.ExternalID, NoAssume: !f.org})
+	}
+	me, err := scan.Caller(ctx, sts.NewFromConfig(factory.Base(home)))
+	if err != nil {
+		return err
+	}
+	accounts := []scan.Account{me}
+	if f.org {
+		if accounts, err = scan.OrgAccounts(ctx, organizations.NewFromConfig(factory.Base(home)), me.Partition); err != nil {
+			return err
+		}
+		if accounts, err = scan.Filter(accounts, f.accounts, f.excludeAccounts); err != nil {
+			return badInput("%v", err)
+		}
+	}
+	opts := scan.Options{Home: home, Regions: f.regions, Controls: f.controls, Parallel: f.parallel, Settings: cfg.Settings, ExemptTag: cfg.Config.ExemptTag}
+	stderr := cmd.ErrOrStderr()
+	if isTerminal(stderr) {
+		bar := progressbar.NewOptions(-1, progressbar.OptionSetWriter(stderr), progressbar.OptionSetDescription("scanning"),
+			progressbar.OptionShowCount(), progressbar.OptionClearOnFinish(), progressbar.OptionThrottle(100*time.Millisecond))
+		opts.Progress = func(done, total int) {
+			bar.ChangeMax(total)
+			_ = bar.Set(done)
+		}
+		defer func() { _ = bar.Finish() }()
+	}
+	rep, err := scan.Run(ctx, &engine.AWS{Factory: factory}, accounts, opts)
+	if err != nil {
+		return badInput("%v", err)
+	}
+	w := stdout
+	if f.out != "" {
+		file, err := os.Create(f.out)
+		if err != nil {
+			return err
+		}
+		defer file.Close()
+		w = file
+	}
+	if err := report.Write(w, rep, f.output); err != nil {
+		return err
+	}
+	if n := rep.Summary.Fail + rep.Summary.Error; n > 0 {
+		return &exitError{code: exitFailed, err: fmt.Errorf("%d result(s) FAIL, %d ERROR", rep.Summary.Fail, rep.Summary.Error)}
+	}
+	return nil
+}
+
+// isTerminal reports whether w is a terminal.
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
