@@ -14,6 +14,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/cisguard/cisguard/internal/cloud"
+	"github.com/cisguard/cisguard/internal/controls"
 	"github.com/cisguard/cisguard/internal/engine"
 	"github.com/cisguard/cisguard/internal/report"
 	"github.com/cisguard/cisguard/internal/scan"
@@ -123,7 +124,11 @@ func runScan(cmd *cobra.Command, g *globals, f *scanFlags) error {
 			return badInput("%v", err)
 		}
 	}
+	eng := &engine.AWS{Factory: factory}
 	opts := scan.Options{Home: home, Regions: f.regions, Controls: f.controls, Parallel: f.parallel, Settings: cfg.Settings, ExemptTag: cfg.Config.ExemptTag}
+	if q := cfg.Config.Notifications.AlarmQueueARN; q != "" {
+		opts.Alarms = &controls.AlarmQueue{ARN: q, SNS: eng.SNS}
+	}
 	stderr := cmd.ErrOrStderr()
 	if isTerminal(stderr) {
 		bar := progressbar.NewOptions(-1, progressbar.OptionSetWriter(stderr), progressbar.OptionSetDescription("scanning"),
@@ -134,7 +139,7 @@ func runScan(cmd *cobra.Command, g *globals, f *scanFlags) error {
 		}
 		defer func() { _ = bar.Finish() }()
 	}
-	rep, err := scan.Run(ctx, &engine.AWS{Factory: factory}, accounts, opts)
+	rep, err := scan.Run(ctx, eng, accounts, opts)
 	if err != nil {
 		return badInput("%v", err)
 	}

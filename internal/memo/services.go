@@ -240,6 +240,10 @@ type snsMemo struct {
 // SNS returns the memo SNS client.
 func (c *Clients) SNS() awsapi.SNS { return snsMemo{c.Clients.SNS(), c.svc("SNS")} }
 
+func (m snsMemo) GetTopicAttributes(ctx context.Context, in *sns.GetTopicAttributesInput, o ...func(*sns.Options)) (*sns.GetTopicAttributesOutput, error) {
+	return read(ctx, m.s, "GetTopicAttributes", in, o, m.SNS.GetTopicAttributes)
+}
+
 func (m snsMemo) ListTopics(ctx context.Context, in *sns.ListTopicsInput, o ...func(*sns.Options)) (*sns.ListTopicsOutput, error) {
 	return read(ctx, m.s, "ListTopics", in, o, m.SNS.ListTopics)
 }

@@ -59,6 +59,9 @@ type Options struct {
 	Parallel  int
 	Settings  *controls.Settings
 	ExemptTag config.Tag
+	// Alarms is the administrator's alarm queue section 4 plans with (nil
+	// when none is configured), so that a scan's verdict is the engine's.
+	Alarms *controls.AlarmQueue
 	// Now is the clock age thresholds are measured against.
 	Now func() time.Time
 	// Progress, when set, is told how many checks are done out of how
@@ -304,6 +307,7 @@ func (r *runner) check(ctx context.Context, u unit) []report.Result {
 		Now:       r.opts.Now(),
 		Settings:  r.opts.Settings,
 		Regions:   a.regions,
+		Alarms:    r.opts.Alarms,
 	}
 	var out []report.Result
 	for _, x := range controls.Evaluate(ctx, u.control, t) {
