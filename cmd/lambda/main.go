@@ -3,9 +3,11 @@
 // directly or through SQS, and hands them to the same engine as the CLI.
 //
 // Configuration: the YAML file named by CISGUARD_CONFIG, else cisguard.yaml
-// beside the binary if present, else the defaults; CISGUARD_NOTIFY_TOPIC_ARN
-// and CISGUARD_ROLE_NAME override the file. Logs are JSON (CISGUARD_LOG_LEVEL,
-// default info).
+// beside the binary if present, else the defaults; CISGUARD_NOTIFY_TOPIC_ARN,
+// CISGUARD_ROLE_NAME and CISGUARD_ALARM_QUEUE_ARN override the file. Logs
+// are JSON (CISGUARD_LOG_LEVEL, default info). SQS batches of the alarm
+// queue carry section 4's member alarms, which are forwarded to the
+// central topic (package alarms).
 package main
 
 import (
@@ -19,6 +21,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-lambda-go/lambda"
 
+	"github.com/cisguard/cisguard/internal/alarms"
 	"github.com/cisguard/cisguard/internal/cloud"
 	"github.com/cisguard/cisguard/internal/config"
 	"github.com/cisguard/cisguard/internal/controls"
@@ -52,6 +55,9 @@ func newLogger(level string) *slog.Logger {
 type handler struct {
 	engine *engine.Engine
 	log    *slog.Logger
+	// alarms forwards what arrives in the alarm queue (section 4's member
+	// alarms) to the central topic; nil without an alarm queue.
+	alarms *alarms.Forwarder
 }
 
 func setup(ctx context.Context, log *slog.Logger) (*handler, error) {
@@ -67,9 +73,14 @@ func setup(ctx context.Context, log *slog.Logger) (*handler, error) {
 	if err != nil {
 		return nil, err
 	}
-	eng := engine.New(cfg, settings, &engine.AWS{Factory: factory}, engine.Options{Logger: log})
-	log.Info("cisguard ready", "role", cfg.RoleName, "topic", cfg.Notifications.TopicARN, "auto", settings.Auto())
-	return &handler{engine: eng, log: log}, nil
+	own := &engine.AWS{Factory: factory}
+	eng := engine.New(cfg, settings, own, engine.Options{Logger: log})
+	log.Info("cisguard ready", "role", cfg.RoleName, "topic", cfg.Notifications.TopicARN, "alarmQueue", cfg.Notifications.AlarmQueueARN, "auto", settings.Auto())
+	h := &handler{engine: eng, log: log}
+	if q := cfg.Notifications.AlarmQueueARN; q != "" {
+		h.alarms = alarms.New(q, cfg.Notifications.TopicARN, own.SNS, log)
+	}
+	return h, nil
 }
 
 func loadConfig() (*config.Config, error) {
@@ -90,6 +101,9 @@ func loadConfig() (*config.Config, error) {
 	if v := os.Getenv("CISGUARD_ROLE_NAME"); v != "" {
 		cfg.RoleName = v
 	}
+	if v := os.Getenv("CISGUARD_ALARM_QUEUE_ARN"); v != "" {
+		cfg.Notifications.AlarmQueueARN = v
+	}
 	if err := cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("configuration with environment overrides: %w", err)
 	}
@@ -101,6 +115,9 @@ func loadConfig() (*config.Config, error) {
 // EventBridge it fails only on unusable input, since findings that failed
 // stay NEW in Security Hub and come back.
 func (h *handler) handle(ctx context.Context, raw json.RawMessage) (any, error) {
+	if h.alarms != nil && h.alarms.Owns(raw) {
+		return h.alarms.Forward(ctx, raw), nil
+	}
 	findings, err := finding.Decode(raw)
 	sqs := isSQS(raw)
 	if err != nil {

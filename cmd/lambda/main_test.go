@@ -7,12 +7,14 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ec2/types"
 
+	"github.com/cisguard/cisguard/internal/alarms"
 	"github.com/cisguard/cisguard/internal/config"
 	"github.com/cisguard/cisguard/internal/controls"
 	"github.com/cisguard/cisguard/internal/engine"
@@ -117,11 +119,13 @@ func TestLoadConfigOverrides(t *testing.T) {
 	t.Setenv("CISGUARD_CONFIG", p)
 	t.Setenv("CISGUARD_ROLE_NAME", "FromEnv")
 	t.Setenv("CISGUARD_NOTIFY_TOPIC_ARN", "arn:aws:sns:eu-central-1:777788889999:cisguard")
+	t.Setenv("CISGUARD_ALARM_QUEUE_ARN", "arn:aws:sqs:eu-central-1:777788889999:cisguard-remediator-alarms")
 	cfg, err := loadConfig()
 	if err != nil {
 		t.Fatal(err)
 	}
-	if cfg.RoleName != "FromEnv" || cfg.Notifications.TopicARN != "arn:aws:sns:eu-central-1:777788889999:cisguard" {
+	if cfg.RoleName != "FromEnv" || cfg.Notifications.TopicARN != "arn:aws:sns:eu-central-1:777788889999:cisguard" ||
+		cfg.Notifications.AlarmQueueARN != "arn:aws:sqs:eu-central-1:777788889999:cisguard-remediator-alarms" {
 		t.Errorf("config %+v", cfg)
 	}
 	t.Setenv("CISGUARD_NOTIFY_TOPIC_ARN", "not-an-arn")
@@ -178,5 +182,28 @@ func TestSQSRetriesWhileManagementUnknown(t *testing.T) {
 	}
 	if org.Assumed(member) != 0 {
 		t.Error("the member account was touched")
+	}
+}
+
+// TestAlarmQueueBatchIsForwarded: a batch of the alarm queue goes to the
+// forwarder (the central topic), never to the engine as findings.
+func TestAlarmQueueBatchIsForwarded(t *testing.T) {
+	org := fake.NewOrg("777788889999")
+	central := org.Admin.SNS(region).AddTopic("cisguard-notifications")
+	h := testHandler(t, org)
+	queue := "arn:aws:sqs:" + region + ":777788889999:cisguard-remediator-alarms"
+	h.alarms = alarms.New(queue, central, org.SNS, h.log)
+	body, _ := json.Marshal(map[string]string{"Type": "Notification", "MessageId": "m", "TopicArn": "arn:aws:sns:eu-west-1:" + member + ":cisguard-cis-alarms",
+		"Message": `{"AlarmName":"CIS-4.3-RootAccountUsage","NewStateValue":"ALARM","AWSAccountId":"` + member + `"}`})
+	raw, _ := json.Marshal(events.SQSEvent{Records: []events.SQSMessage{{MessageId: "m", EventSource: "aws:sqs", EventSourceARN: queue, Body: string(body)}}})
+	out, err := h.handle(context.Background(), raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp, ok := out.(events.SQSEventResponse); !ok || len(resp.BatchItemFailures) != 0 {
+		t.Errorf("response %+v", out)
+	}
+	if msgs := org.Admin.SNS(region).Published(central); len(msgs) != 1 || !strings.Contains(msgs[0].Subject, "ALARM CIS-4.3-RootAccountUsage: "+member+" eu-west-1") {
+		t.Errorf("published %+v", msgs)
 	}
 }

@@ -27,6 +27,7 @@ import (
 
 	"github.com/cisguard/cisguard/internal/awsapi"
 	"github.com/cisguard/cisguard/internal/catalog"
+	"github.com/cisguard/cisguard/internal/config"
 	"github.com/cisguard/cisguard/internal/plan"
 )
 
@@ -124,6 +125,18 @@ type MonitoringParams struct {
 	// queue) leaves the finding NOTIFIED until it does.
 	Protocol string `yaml:"protocol"`
 	Endpoint string `yaml:"endpoint"`
+}
+
+// AlarmTopic returns the name of the SNS topic that section 4's alarms
+// notify under cfg (4.3's topic setting), the default when cfg does not
+// resolve.
+func AlarmTopic(cfg *config.Config) string {
+	if s, err := Configure(cfg); err == nil {
+		if st, ok := s.For("4.3"); ok {
+			return st.Params.(*MonitoringParams).Topic
+		}
+	}
+	return defaultMonitoringParams().Topic
 }
 
 func defaultMonitoringParams() *MonitoringParams {

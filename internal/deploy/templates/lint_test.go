@@ -54,7 +54,7 @@ var knownActions = map[string][]string{
 	"organizations": {"DescribeOrganization"},
 	"s3":            {"GetBucketAcl", "ListBucket", "PutObject"},
 	"securityhub":   {"BatchUpdateFindings", "GetFindings"},
-	"sns":           {"Publish"},
+	"sns":           {"Publish", "Subscribe"},
 	"sqs":           {"ChangeMessageVisibility", "DeleteMessage", "GetQueueAttributes", "ReceiveMessage", "SendMessage"},
 	"sts":           {"AssumeRole"},
 	"support":       {"CreateCase", "DescribeCases", "DescribeServices", "DescribeTrustedAdvisorChecks"},

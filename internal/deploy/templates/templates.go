@@ -20,6 +20,7 @@ import (
 	"github.com/cisguard/cisguard/deploy/cloudformation"
 	"github.com/cisguard/cisguard/internal/catalog"
 	"github.com/cisguard/cisguard/internal/config"
+	"github.com/cisguard/cisguard/internal/controls"
 	"github.com/cisguard/cisguard/internal/perms"
 )
 
@@ -68,6 +69,9 @@ type Data struct {
 	MemberTopic string
 	// KeyAlias is the CloudTrail key alias.
 	KeyAlias string
+	// AlarmTopic names the SNS topic of section 4's alarms in member
+	// accounts, to which the admin stack's alarm queue is subscribed.
+	AlarmTopic string
 	// ActionID and ActionName name the Security Hub custom action.
 	ActionID, ActionName string
 	// AutoControls are the CIS ids in auto mode; AutoSecurityControlIDs
@@ -92,6 +96,7 @@ func For(cfg *config.Config, auto []string, policy perms.Document) Data {
 		RoleName:               cfg.RoleName,
 		MemberTopic:            cfg.Notifications.MemberTopic,
 		KeyAlias:               DefaultKeyAlias,
+		AlarmTopic:             controls.AlarmTopic(cfg),
 		ActionID:               DefaultActionID,
 		ActionName:             DefaultActionName,
 		AutoControls:           slices.Sorted(slices.Values(auto)),
@@ -197,7 +202,7 @@ func Write(dir string, d Data) ([]string, error) {
 // invalid parameter default, before CloudFormation does it less clearly.
 func (d Data) validate() error {
 	for _, v := range []struct{ name, value string }{
-		{"role name", d.RoleName}, {"member topic", d.MemberTopic}, {"key alias", d.KeyAlias},
+		{"role name", d.RoleName}, {"member topic", d.MemberTopic}, {"key alias", d.KeyAlias}, {"alarm topic", d.AlarmTopic},
 		{"action id", d.ActionID}, {"action name", d.ActionName},
 	} {
 		if v.value == "" || strings.ContainsAny(v.value, "\"'\n:#{}[],&*!|>%@`") {
