@@ -2,6 +2,7 @@ package controls
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"testing"
 
@@ -9,6 +10,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cloudtrail"
 	cttypes "github.com/aws/aws-sdk-go-v2/service/cloudtrail/types"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
+	kmstypes "github.com/aws/aws-sdk-go-v2/service/kms/types"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 
@@ -177,4 +179,41 @@ func TestAlreadyExistsIsChecked(t *testing.T) {
 			t.Errorf("err = %v", err)
 		}
 	})
+}
+
+// 3.7 handled twice at the same time (the finding of the trail and of the
+// account, or a retry beside the first run): whichever is held at each
+// write, the trail ends encrypted with one enabled key, named by the
+// alias, rotating, and passing 3.8; a key made by the one that lost the
+// alias is scheduled for deletion, never used.
+func TestTrailKeyConverges(t *testing.T) {
+	for _, op := range []string{"KMS/CreateKey", "KMS/EnableKeyRotation", "KMS/CreateAlias", "CloudTrail/UpdateTrail"} {
+		t.Run(op, func(t *testing.T) {
+			h := newHarness(t)
+			arn := goodTrail(h)
+			h.interleave(op, h.remediation("3.7", testRegion, trailRes(testRegion, "main"), ""), h.remediation("3.7", testRegion, accountResource(), ""))
+			var enabled []fake.Key
+			for _, k := range h.acct.KMS(testRegion).Keys() {
+				switch {
+				case k.State == kmstypes.KeyStateEnabled:
+					enabled = append(enabled, k)
+				case k.State != kmstypes.KeyStatePendingDeletion || len(k.Aliases) > 0:
+					t.Errorf("surplus key %+v", k)
+				}
+			}
+			if len(enabled) != 1 {
+				t.Fatalf("enabled keys %+v", enabled)
+			}
+			k := enabled[0]
+			if !k.Rotation || !slices.Contains(k.Aliases, "alias/CIS_CloudTrail_Encryption_Key") || aws.ToString(trailOf(h, arn).KmsKeyId) != k.ARN {
+				t.Errorf("key %+v, trail encrypted with %s", k, aws.ToString(trailOf(h, arn).KmsKeyId))
+			}
+			if p := h.mustPlan("3.7", accountResource(), ""); !p.Empty() {
+				t.Errorf("3.7 still plans\n%s", p)
+			}
+			if p := h.mustPlan("3.8", keyRes(testRegion, k.ARN), ""); !p.Empty() || len(p.Residuals) > 0 {
+				t.Errorf("3.8 plans for the key cisguard made\n%s", p)
+			}
+		})
+	}
 }

@@ -135,7 +135,8 @@ func accessLogScopes(p any, _ config.Tag) []perms.Scope {
 // 3.7: keys are created tagged cisguard:managed (tags at creation need
 // kms:TagResource, allowed on "*" only as CreateKey's; the member policy
 // denies tagging an existing key), and only keys so tagged may get a new
-// policy. The alias is the configured one.
+// policy, or be scheduled for deletion (a key made twice by remediations
+// running at the same time). The alias is the configured one.
 func trailKeyScopes(p any, _ config.Tag) []perms.Scope {
 	var alias []string
 	if ref := p.(*TrailKeyParams).KMSKey; strings.HasPrefix(ref, "alias/") {
@@ -143,7 +144,7 @@ func trailKeyScopes(p any, _ config.Tag) []perms.Scope {
 	}
 	return []perms.Scope{
 		{Sid: "CreateTaggedKeys", Actions: []string{"kms:CreateKey", "kms:TagResource"}, Resources: []string{"*"}, Condition: requestsManagedTag},
-		{Sid: "ChangeCreatedKeys", Actions: []string{"kms:PutKeyPolicy"}, Resources: []string{perms.ARN("kms", "*", "key/*")},
+		{Sid: "ChangeCreatedKeys", Actions: []string{"kms:PutKeyPolicy", "kms:ScheduleKeyDeletion"}, Resources: []string{perms.ARN("kms", "*", "key/*")},
 			Condition: perms.Condition{"StringEquals": {"aws:ResourceTag/" + perms.ManagedTagKey: {perms.ManagedTagValue}}}},
 		{Sid: "NameCreatedKeys", Actions: []string{"kms:CreateAlias"}, Resources: alias},
 	}

@@ -5,6 +5,7 @@ package controls
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"regexp"
@@ -93,7 +94,9 @@ func (k *trailKey) plan(ctx context.Context, p *plan.Plan) error {
 	out, err := k.api.DescribeKey(ctx, &kms.DescribeKeyInput{KeyId: aws.String(k.ref)})
 	switch {
 	case awsapi.IsNotFound(err) && strings.HasPrefix(k.ref, "alias/"):
-		k.planCreate(p)
+		if err := k.planCreate(ctx, p); err != nil {
+			return err
+		}
 	case err != nil:
 		return fmt.Errorf("describe KMS key %s in %s: %w", k.ref, k.region, err)
 	default:
@@ -102,7 +105,7 @@ func (k *trailKey) plan(ctx context.Context, p *plan.Plan) error {
 			return fmt.Errorf("KMS key %s is %s %s: CloudTrail needs an enabled symmetric key", k.ref, m.KeyState, m.KeySpec)
 		}
 		k.arn = aws.ToString(m.Arn)
-		if err := k.planPolicy(ctx, p); err != nil {
+		if ok, err := k.planPolicy(ctx, p); err != nil || !ok {
 			return err
 		}
 	}
@@ -113,58 +116,177 @@ func (k *trailKey) plan(ctx context.Context, p *plan.Plan) error {
 }
 
 // statements are the key policy statements CloudTrail encryption needs:
-// this trail may encrypt (aws:SourceArn), only for this account's trails
-// (encryption context), and the account may decrypt what it wrote.
+// the account's trails may encrypt (aws:SourceArn, and the encryption
+// context), and the account may decrypt what they wrote. They name no
+// single trail, so one key serves every trail of the account, and every
+// writer of a key's policy adds the same statements.
 func (k *trailKey) statements() []map[string]any {
 	part, acct := k.t.Clients.Partition(), k.t.Account()
-	context := "arn:" + part + ":cloudtrail:*:" + acct + ":trail/*"
+	trails := "arn:" + part + ":cloudtrail:*:" + acct + ":trail/*"
 	ct := map[string]any{"Service": "cloudtrail.amazonaws.com"}
 	return []map[string]any{
-		{"Sid": sid("AllowCloudTrailEncrypt", k.tr.name()), "Effect": "Allow", "Principal": ct, "Action": "kms:GenerateDataKey*", "Resource": "*",
-			"Condition": map[string]any{"StringEquals": map[string]any{"aws:SourceArn": k.tr.arn()}, "StringLike": map[string]any{"kms:EncryptionContext:aws:cloudtrail:arn": context}}},
+		{"Sid": "AllowCloudTrailEncrypt", "Effect": "Allow", "Principal": ct, "Action": "kms:GenerateDataKey*", "Resource": "*",
+			"Condition": map[string]any{"StringLike": map[string]any{"aws:SourceArn": trails, "kms:EncryptionContext:aws:cloudtrail:arn": trails}}},
 		{"Sid": "AllowCloudTrailDescribeKey", "Effect": "Allow", "Principal": ct, "Action": "kms:DescribeKey", "Resource": "*"},
 		{"Sid": "AllowAccountDecryptCloudTrailLogs", "Effect": "Allow", "Principal": map[string]any{"AWS": "*"}, "Action": []string{"kms:Decrypt", "kms:ReEncryptFrom"}, "Resource": "*",
-			"Condition": map[string]any{"StringEquals": map[string]any{"kms:CallerAccount": acct}, "StringLike": map[string]any{"kms:EncryptionContext:aws:cloudtrail:arn": context}}},
+			"Condition": map[string]any{"StringEquals": map[string]any{"kms:CallerAccount": acct}, "StringLike": map[string]any{"kms:EncryptionContext:aws:cloudtrail:arn": trails}}},
 	}
 }
 
-func (k *trailKey) planCreate(p *plan.Plan) {
+// description is the description of the key cisguard creates for the
+// alias: with the tag, how a key whose alias was never made is found again.
+func (k *trailKey) description() string {
+	return "cisguard: encrypts CloudTrail log files (CIS 3.7) as " + k.ref
+}
+
+// planCreate plans the key of a missing alias. A key is nameless until
+// its alias exists, so that a failure between the two, or another
+// remediation doing the same at the same time, leaves nothing that a rerun
+// would duplicate: a key cisguard made earlier for this alias and never
+// named is named now instead of made again, and of two keys made at the
+// same time, the one that lost the alias is scheduled for deletion.
+func (k *trailKey) planCreate(ctx context.Context, p *plan.Plan) error {
+	orphan, rotating, err := k.unnamed(ctx)
+	if err != nil {
+		return err
+	}
+	if orphan != "" {
+		k.arn = orphan
+		if !rotating {
+			p.Addf(k.enableRotation, "turn on yearly rotation of KMS key %s, made by cisguard for %s earlier (CIS 3.8)", orphan, k.ref)
+		}
+		p.Addf(k.createAlias, "name KMS key %s %s, which cisguard made for it earlier", orphan, k.ref)
+		return nil
+	}
 	doc := &policyDocument{Version: "2012-10-17", Statement: []map[string]any{{"Sid": "EnableIAMUserPermissions", "Effect": "Allow",
 		"Principal": map[string]any{"AWS": k.t.ARN("iam", "", "root")}, "Action": "kms:*", "Resource": "*"}}}
 	doc.Statement = append(doc.Statement, k.statements()...)
 	policy := doc.String()
 	p.Addf(func(ctx context.Context) error {
-		out, err := k.api.CreateKey(ctx, &kms.CreateKeyInput{Policy: aws.String(policy), Description: aws.String("cisguard: encrypts CloudTrail log files (CIS 3.7)"), KeySpec: kmstypes.KeySpecSymmetricDefault,
+		out, err := k.api.CreateKey(ctx, &kms.CreateKeyInput{Policy: aws.String(policy), Description: aws.String(k.description()), KeySpec: kmstypes.KeySpecSymmetricDefault,
 			Tags: []kmstypes.Tag{{TagKey: aws.String(perms.ManagedTagKey), TagValue: aws.String(perms.ManagedTagValue)}}})
 		if err != nil {
 			return err
 		}
 		k.arn = aws.ToString(out.KeyMetadata.Arn)
 		return nil
-	}, "create a symmetric KMS key in %s whose policy lets %s encrypt and the account decrypt", k.region, k.tr)
-	p.Addf(func(ctx context.Context) error {
-		_, err := k.api.CreateAlias(ctx, &kms.CreateAliasInput{AliasName: aws.String(k.ref), TargetKeyId: aws.String(k.arn)})
-		return err
-	}, "name the new key %s", k.ref)
-	p.Addf(func(ctx context.Context) error {
-		_, err := k.api.EnableKeyRotation(ctx, &kms.EnableKeyRotationInput{KeyId: aws.String(k.arn)})
-		return err
-	}, "turn on yearly rotation of the new key (CIS 3.8)")
+	}, "create a symmetric KMS key in %s, tagged cisguard:managed, whose policy lets the account's trails encrypt and the account decrypt", k.region)
+	p.Addf(k.enableRotation, "turn on yearly rotation of the new key (CIS 3.8)")
+	p.Addf(k.createAlias, "name the new key %s", k.ref)
+	return nil
 }
 
-// planPolicy merges the CloudTrail statements into the policy of an
-// existing key that does not already let this trail encrypt.
-func (k *trailKey) planPolicy(ctx context.Context, p *plan.Plan) error {
+func (k *trailKey) enableRotation(ctx context.Context) error {
+	_, err := k.api.EnableKeyRotation(ctx, &kms.EnableKeyRotationInput{KeyId: aws.String(k.arn)})
+	return err
+}
+
+// createAlias names the key. When another remediation named a key first,
+// the trail uses that one, and the key this plan made or found is
+// scheduled for deletion (it was never used: nothing was encrypted with
+// it).
+func (k *trailKey) createAlias(ctx context.Context) error {
+	_, err := k.api.CreateAlias(ctx, &kms.CreateAliasInput{AliasName: aws.String(k.ref), TargetKeyId: aws.String(k.arn)})
+	if !awsapi.HasCode(err, "AlreadyExistsException") {
+		return err
+	}
+	out, err := k.api.DescribeKey(ctx, &kms.DescribeKeyInput{KeyId: aws.String(k.ref)})
+	if err != nil {
+		return fmt.Errorf("alias %s exists; describe its key: %w", k.ref, err)
+	}
+	named := aws.ToString(out.KeyMetadata.Arn)
+	if named == k.arn {
+		return nil
+	}
+	if _, err := k.api.ScheduleKeyDeletion(ctx, &kms.ScheduleKeyDeletionInput{KeyId: aws.String(k.arn), PendingWindowInDays: aws.Int32(7)}); err != nil {
+		return fmt.Errorf("alias %s names key %s, made meanwhile; schedule the deletion of the unused key %s by hand: %w", k.ref, named, k.arn, err)
+	}
+	k.arn = named
+	return nil
+}
+
+// unnamed returns a key cisguard made for the alias that was never named
+// (tagged cisguard:managed, with the description it gives such keys,
+// enabled, without an alias), and whether it rotates; "" when there is
+// none.
+func (k *trailKey) unnamed(ctx context.Context) (arn string, rotating bool, err error) {
+	named := map[string]bool{}
+	aliases := kms.NewListAliasesPaginator(k.api, &kms.ListAliasesInput{})
+	for aliases.HasMorePages() {
+		pg, err := aliases.NextPage(ctx)
+		if err != nil {
+			return "", false, fmt.Errorf("list KMS aliases in %s: %w", k.region, err)
+		}
+		for _, a := range pg.Aliases {
+			named[aws.ToString(a.TargetKeyId)] = true
+		}
+	}
+	keys := kms.NewListKeysPaginator(k.api, &kms.ListKeysInput{})
+	for keys.HasMorePages() {
+		pg, err := keys.NextPage(ctx)
+		if err != nil {
+			return "", false, fmt.Errorf("list KMS keys in %s: %w", k.region, err)
+		}
+		for _, e := range pg.Keys {
+			if named[aws.ToString(e.KeyId)] {
+				continue
+			}
+			out, err := k.api.DescribeKey(ctx, &kms.DescribeKeyInput{KeyId: e.KeyArn})
+			if err != nil {
+				return "", false, fmt.Errorf("describe KMS key %s: %w", aws.ToString(e.KeyArn), err)
+			}
+			if m := out.KeyMetadata; aws.ToString(m.Description) != k.description() || m.KeyState != kmstypes.KeyStateEnabled {
+				continue
+			}
+			tags, err := k.api.ListResourceTags(ctx, &kms.ListResourceTagsInput{KeyId: e.KeyArn})
+			if err != nil {
+				return "", false, fmt.Errorf("read tags of KMS key %s: %w", aws.ToString(e.KeyArn), err)
+			}
+			if !managed(tags.Tags) {
+				continue
+			}
+			st, err := k.api.GetKeyRotationStatus(ctx, &kms.GetKeyRotationStatusInput{KeyId: e.KeyArn})
+			if err != nil {
+				return "", false, fmt.Errorf("read rotation of KMS key %s: %w", aws.ToString(e.KeyArn), err)
+			}
+			return aws.ToString(e.KeyArn), st.KeyRotationEnabled, nil
+		}
+	}
+	return "", false, nil
+}
+
+// managed reports whether KMS tags carry cisguard:managed=true.
+func managed(tags []kmstypes.Tag) bool {
+	return slices.ContainsFunc(tags, func(t kmstypes.Tag) bool {
+		return aws.ToString(t.TagKey) == perms.ManagedTagKey && aws.ToString(t.TagValue) == perms.ManagedTagValue
+	})
+}
+
+// planPolicy makes sure the key lets the account's trails encrypt; ok is
+// false when it does not and cisguard may not change it. cisguard changes
+// only the policy of a key it created (tagged cisguard:managed, the only
+// keys the member role may change); for another key it leaves the steps
+// to grant CloudTrail by hand, and does not point the trail at a key
+// CloudTrail could not use.
+func (k *trailKey) planPolicy(ctx context.Context, p *plan.Plan) (ok bool, err error) {
 	out, err := k.api.GetKeyPolicy(ctx, &kms.GetKeyPolicyInput{KeyId: aws.String(k.arn), PolicyName: aws.String("default")})
 	if err != nil {
-		return fmt.Errorf("read policy of KMS key %s: %w", k.ref, err)
+		return false, fmt.Errorf("read policy of KMS key %s: %w", k.ref, err)
 	}
 	doc, err := parsePolicy(aws.ToString(out.Policy))
 	if err != nil {
-		return fmt.Errorf("policy of KMS key %s: %w", k.ref, err)
+		return false, fmt.Errorf("policy of KMS key %s: %w", k.ref, err)
 	}
 	if lets(doc, "cloudtrail.amazonaws.com", "kms:GenerateDataKey", k.tr.arn()) {
-		return nil
+		return true, nil
+	}
+	tags, err := k.api.ListResourceTags(ctx, &kms.ListResourceTagsInput{KeyId: aws.String(k.arn)})
+	if err != nil {
+		return false, fmt.Errorf("read tags of KMS key %s: %w", k.ref, err)
+	}
+	if !managed(tags.Tags) {
+		k.leaveGrant(p)
+		return false, nil
 	}
 	var sids []string
 	for _, s := range k.statements() {
@@ -176,8 +298,21 @@ func (k *trailKey) planPolicy(ctx context.Context, p *plan.Plan) error {
 	p.Addf(func(ctx context.Context) error {
 		_, err := k.api.PutKeyPolicy(ctx, &kms.PutKeyPolicyInput{KeyId: aws.String(k.arn), PolicyName: aws.String("default"), Policy: aws.String(text)})
 		return err
-	}, "merge statements %s into the policy of KMS key %s so that %s may encrypt with it", strings.Join(sids, ", "), k.ref, k.tr)
-	return nil
+	}, "merge statements %s into the policy of KMS key %s (made by cisguard) so that the account's trails may encrypt with it", strings.Join(sids, ", "), k.ref)
+	return true, nil
+}
+
+// leaveGrant leaves the steps that let CloudTrail use a key cisguard did
+// not create.
+func (k *trailKey) leaveGrant(p *plan.Plan) {
+	stmts, _ := json.MarshalIndent(k.statements(), "", "  ")
+	file := "key-policy.json"
+	p.Leave(fmt.Sprintf("KMS key %s (%s) does not let CloudTrail encrypt the log files of %s, and cisguard changes only the policies of keys it created", k.ref, k.arn, k.tr),
+		fmt.Sprintf("Save the key's policy: aws kms get-key-policy --region %s --key-id %s --policy-name default --query Policy --output text > %s", k.region, k.arn, file),
+		fmt.Sprintf("Add these statements to its Statement list (they let this account's trails encrypt and the account decrypt the log files): %s", stmts),
+		fmt.Sprintf("Put it back: aws kms put-key-policy --region %s --key-id %s --policy-name default --policy file://%s", k.region, k.arn, file),
+		fmt.Sprintf("Encrypt the trail with it: aws cloudtrail update-trail --region %s --name %s --kms-key-id %s (or let cisguard do it on the next finding)", k.tr.region(), k.tr.arn(), k.arn),
+		"Or set controls.3.7.kmsKey to an alias that does not exist yet: cisguard then makes a key with that policy")
 }
 
 // lets reports whether a resource policy allows a service principal an

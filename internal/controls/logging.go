@@ -109,15 +109,17 @@ func loggingControls() []*Control {
 				"Every request names the account as the owner it expects: a bucket of another account is never touched.",
 		},
 		{
-			ID:          "3.7",
-			Permissions: actions(trailReads, []string{"cloudtrail:UpdateTrail", "s3:GetBucketLocation", "kms:DescribeKey", "kms:GetKeyPolicy", "kms:PutKeyPolicy", "kms:CreateKey", "kms:TagResource", "kms:CreateAlias", "kms:EnableKeyRotation"}),
-			Scopes:      trailKeyScopes,
-			Params:      &TrailKeyParams{KMSKey: "alias/CIS_CloudTrail_Encryption_Key"},
-			Plan:        planTrailEncryption,
-			Calls:       Calls{Reads: 3, Writes: 4, Case: "an unencrypted trail and no key yet: key, alias and rotation created"},
+			ID: "3.7",
+			Permissions: actions(trailReads, []string{"cloudtrail:UpdateTrail", "s3:GetBucketLocation", "kms:DescribeKey", "kms:GetKeyPolicy", "kms:ListResourceTags", "kms:PutKeyPolicy",
+				"kms:ListAliases", "kms:ListKeys", "kms:GetKeyRotationStatus", "kms:CreateKey", "kms:TagResource", "kms:CreateAlias", "kms:EnableKeyRotation", "kms:ScheduleKeyDeletion"}),
+			Scopes: trailKeyScopes,
+			Params: &TrailKeyParams{KMSKey: "alias/CIS_CloudTrail_Encryption_Key"},
+			Plan:   planTrailEncryption,
+			Calls:  Calls{Reads: 5, Writes: 4, Case: "an unencrypted trail and no key yet: key, rotation and alias created"},
 			Doc: "Encrypts the trail's log files with the KMS key `kmsKey` (default alias/CIS_CloudTrail_Encryption_Key) in the trail bucket's region. " +
-				"An existing key gets statements merged into its policy when it does not let this trail use it; a missing alias is created with a new symmetric key (rotation on) " +
-				"whose policy lets CloudTrail encrypt for this account's trails and the account decrypt. Readers of the logs then need kms:Decrypt.",
+				"A missing alias gets a new symmetric key, made in one call with its policy (CloudTrail may encrypt for this account's trails, the account may decrypt) and the tag cisguard:managed, then rotation on (3.8), then the alias. " +
+				"A key cisguard made earlier whose alias was never created is named instead of made again; of two keys made at the same time, the one that lost the alias is scheduled for deletion (7 days). " +
+				"An existing key that does not let the trail encrypt gets the statements merged into its policy only when cisguard made it; another key is left as it is, with the exact steps to grant CloudTrail. Readers of the logs then need kms:Decrypt.",
 		},
 		{
 			ID:          "3.8",

@@ -610,10 +610,10 @@ func TestTrailEncryption(t *testing.T) {
 	p := h.measure("3.7", trailRes(testRegion, "main"), "")
 	containsAll(t, descriptions(p), "name the new key alias/CIS_CloudTrail_Encryption_Key", "encrypt the log files of trail main (home eu-west-1) with KMS key alias/CIS_CloudTrail_Encryption_Key (eu-west-1)")
 	k := h.acct.KMS(testRegion).Key("alias/CIS_CloudTrail_Encryption_Key")
-	if k == nil || !k.Rotation || aws.ToString(trailOf(h, arn).KmsKeyId) != k.ARN {
+	if k == nil || !k.Rotation || k.Tags["cisguard:managed"] != "true" || aws.ToString(trailOf(h, arn).KmsKeyId) != k.ARN {
 		t.Fatalf("key %+v, trail key %s", k, aws.ToString(trailOf(h, arn).KmsKeyId))
 	}
-	for _, want := range []string{`"aws:SourceArn":"` + arn + `"`, `"kms:CallerAccount":"111122223333"`, `"kms:EncryptionContext:aws:cloudtrail:arn":"arn:aws:cloudtrail:*:111122223333:trail/*"`} {
+	for _, want := range []string{`"aws:SourceArn":"arn:aws:cloudtrail:*:111122223333:trail/*"`, `"kms:CallerAccount":"111122223333"`, `"kms:EncryptionContext:aws:cloudtrail:arn":"arn:aws:cloudtrail:*:111122223333:trail/*"`} {
 		if !strings.Contains(k.Policy, want) {
 			t.Errorf("key policy lacks %s: %s", want, k.Policy)
 		}
@@ -621,12 +621,12 @@ func TestTrailEncryption(t *testing.T) {
 }
 
 func TestTrailEncryptionCases(t *testing.T) {
-	t.Run("existing key: policy merged", func(t *testing.T) {
+	t.Run("key cisguard made: policy merged", func(t *testing.T) {
 		h := newHarness(t)
 		arn := goodTrail(h)
-		key := h.acct.KMS(testRegion).AddKey(fake.Key{Description: "logs", Aliases: []string{"alias/logs"}})
+		key := h.acct.KMS(testRegion).AddKey(fake.Key{Description: "logs", Aliases: []string{"alias/logs"}, Tags: map[string]string{"cisguard:managed": "true"}})
 		p := h.remediate("3.7", accountResource(), "kmsKey: alias/logs")
-		containsAll(t, descriptions(p), "merge statements AllowCloudTrailEncryptmain, AllowCloudTrailDescribeKey, AllowAccountDecryptCloudTrailLogs into the policy of KMS key alias/logs")
+		containsAll(t, descriptions(p), "merge statements AllowCloudTrailEncrypt, AllowCloudTrailDescribeKey, AllowAccountDecryptCloudTrailLogs into the policy of KMS key alias/logs (made by cisguard)")
 		k := h.acct.KMS(testRegion).Key(key)
 		if !strings.Contains(k.Policy, "Enable IAM User Permissions") || aws.ToString(trailOf(h, arn).KmsKeyId) != key {
 			t.Errorf("policy %s", k.Policy)
@@ -671,13 +671,46 @@ func TestTrailEncryptionCases(t *testing.T) {
 			t.Error("accepted")
 		}
 	})
-	t.Run("alias creation fails: trail untouched", func(t *testing.T) {
+	t.Run("user's key without CloudTrail's grant: steps, nothing changed", func(t *testing.T) {
 		h := newHarness(t)
 		arn := goodTrail(h)
-		o := applyWithFailure(h, "3.7", accountResource(), "", "KMS/CreateAlias", fake.Throttled())
-		if o.Err == nil || doneCount(o) != 1 || trailOf(h, arn).KmsKeyId != nil {
-			t.Errorf("outcome %+v", o)
+		key := h.acct.KMS(testRegion).AddKey(fake.Key{Description: "team key", Aliases: []string{"alias/team"}})
+		before := h.acct.KMS(testRegion).Key(key).Policy
+		p := h.mustPlan("3.7", accountResource(), "kmsKey: alias/team")
+		if len(p.Actions) != 0 || len(p.Residuals) != 1 {
+			t.Fatalf("plan %s", p)
 		}
+		r := p.Residuals[0]
+		containsAll(t, append([]string{r.Reason}, r.Steps...), "KMS key alias/team ("+key+") does not let CloudTrail encrypt the log files of trail main",
+			"aws kms get-key-policy --region eu-west-1 --key-id "+key+" --policy-name default --query Policy --output text > key-policy.json",
+			`"Sid": "AllowCloudTrailEncrypt"`, "aws kms put-key-policy --region eu-west-1 --key-id "+key,
+			"aws cloudtrail update-trail --region eu-west-1 --name "+arn+" --kms-key-id "+key)
+		if h.acct.KMS(testRegion).Key(key).Policy != before || trailOf(h, arn).KmsKeyId != nil {
+			t.Error("changed")
+		}
+	})
+	for _, op := range []string{"KMS/EnableKeyRotation", "KMS/CreateAlias"} {
+		t.Run(op+" fails: the rerun names the key made, makes no other", func(t *testing.T) {
+			h := newHarness(t)
+			arn := goodTrail(h)
+			o := applyWithFailure(h, "3.7", accountResource(), "", op, fake.Throttled())
+			if o.Err == nil || trailOf(h, arn).KmsKeyId != nil {
+				t.Fatalf("outcome %+v", o)
+			}
+			p := h.remediate("3.7", accountResource(), "")
+			containsAll(t, descriptions(p), "which cisguard made for it earlier")
+			keys := h.acct.KMS(testRegion).Keys()
+			if len(keys) != 1 || !keys[0].Rotation || aws.ToString(trailOf(h, arn).KmsKeyId) != keys[0].ARN {
+				t.Errorf("keys %+v", keys)
+			}
+		})
+	}
+	t.Run("a key of the description, not tagged, is not adopted", func(t *testing.T) {
+		h := newHarness(t)
+		goodTrail(h)
+		h.acct.KMS(testRegion).AddKey(fake.Key{Description: "cisguard: encrypts CloudTrail log files (CIS 3.7) as alias/CIS_CloudTrail_Encryption_Key"})
+		p := h.remediate("3.7", accountResource(), "")
+		containsAll(t, descriptions(p), "create a symmetric KMS key")
 	})
 }
 

@@ -236,6 +236,9 @@ func (k *KMS) CreateAlias(ctx context.Context, in *kms.CreateAliasInput, _ ...fu
 	if x.Manager != types.KeyManagerTypeCustomer {
 		return nil, APIError("NotAuthorizedException", "cannot alias an AWS managed key")
 	}
+	if x.State == types.KeyStatePendingDeletion {
+		return nil, APIError("KMSInvalidStateException", "%s is pending deletion.", x.ARN)
+	}
 	x.Aliases = append(x.Aliases, name)
 	return &kms.CreateAliasOutput{}, nil
 }
@@ -350,4 +353,88 @@ func (k *KMS) PutKeyPolicy(ctx context.Context, in *kms.PutKeyPolicyInput, _ ...
 	}
 	x.Policy = policy
 	return &kms.PutKeyPolicyOutput{}, nil
+}
+
+// ListAliases lists the region's aliases with the keys they name, in
+// pages of Limit (default 50).
+func (k *KMS) ListAliases(ctx context.Context, in *kms.ListAliasesInput, _ ...func(*kms.Options)) (*kms.ListAliasesOutput, error) {
+	unlock, err := k.call(ctx, "ListAliases")
+	defer unlock()
+	if err != nil {
+		return nil, err
+	}
+	var all []types.AliasListEntry
+	for _, x := range k.st().keys {
+		if in.KeyId != nil && x.ID != aws.ToString(in.KeyId) && x.ARN != aws.ToString(in.KeyId) {
+			continue
+		}
+		for _, a := range x.Aliases {
+			all = append(all, types.AliasListEntry{AliasName: aws.String(a), AliasArn: aws.String("arn:" + k.a.Partition + ":kms:" + k.region + ":" + k.a.ID + ":" + a), TargetKeyId: aws.String(x.ID)})
+		}
+	}
+	items, next, err := page(all, in.Marker, aws.ToInt32(in.Limit), 50)
+	if err != nil {
+		return nil, err
+	}
+	return &kms.ListAliasesOutput{Aliases: items, NextMarker: next, Truncated: next != nil}, nil
+}
+
+// ListKeys lists the region's keys, in pages of Limit (default 100).
+func (k *KMS) ListKeys(ctx context.Context, in *kms.ListKeysInput, _ ...func(*kms.Options)) (*kms.ListKeysOutput, error) {
+	unlock, err := k.call(ctx, "ListKeys")
+	defer unlock()
+	if err != nil {
+		return nil, err
+	}
+	var all []types.KeyListEntry
+	for _, x := range k.st().keys {
+		all = append(all, types.KeyListEntry{KeyId: aws.String(x.ID), KeyArn: aws.String(x.ARN)})
+	}
+	items, next, err := page(all, in.Marker, aws.ToInt32(in.Limit), 100)
+	if err != nil {
+		return nil, err
+	}
+	return &kms.ListKeysOutput{Keys: items, NextMarker: next, Truncated: next != nil}, nil
+}
+
+// ScheduleKeyDeletion puts a customer managed key in PendingDeletion after
+// a waiting period of 7 to 30 days (default 30).
+func (k *KMS) ScheduleKeyDeletion(ctx context.Context, in *kms.ScheduleKeyDeletionInput, _ ...func(*kms.Options)) (*kms.ScheduleKeyDeletionOutput, error) {
+	unlock, err := k.call(ctx, "ScheduleKeyDeletion")
+	defer unlock()
+	if err != nil {
+		return nil, err
+	}
+	x, err := k.key(in.KeyId)
+	if err != nil {
+		return nil, err
+	}
+	days := aws.ToInt32(in.PendingWindowInDays)
+	if days == 0 {
+		days = 30
+	}
+	switch {
+	case days < 7 || days > 30:
+		return nil, APIError("ValidationException", "PendingWindowInDays must be between 7 and 30")
+	case x.Manager != types.KeyManagerTypeCustomer:
+		return nil, APIError("AccessDeniedException", "AWS managed key %s cannot be deleted", x.ARN)
+	case x.State == types.KeyStatePendingDeletion:
+		return nil, APIError("KMSInvalidStateException", "%s is pending deletion.", x.ARN)
+	}
+	x.State = types.KeyStatePendingDeletion
+	return &kms.ScheduleKeyDeletionOutput{KeyId: aws.String(x.ARN), KeyState: x.State, PendingWindowInDays: aws.Int32(days)}, nil
+}
+
+// Keys returns copies of the region's keys.
+func (k *KMS) Keys() []Key {
+	k.a.mu.Lock()
+	defer k.a.mu.Unlock()
+	var out []Key
+	for _, x := range k.st().keys {
+		c := *x
+		c.Tags = maps.Clone(x.Tags)
+		c.Aliases = slices.Clone(x.Aliases)
+		out = append(out, c)
+	}
+	return out
 }
