@@ -379,24 +379,6 @@ func (k *KMS) ListAliases(ctx context.Context, in *kms.ListAliasesInput, _ ...fu
 	return &kms.ListAliasesOutput{Aliases: items, NextMarker: next, Truncated: next != nil}, nil
 }
 
-// ListKeys lists the region's keys, in pages of Limit (default 100).
-func (k *KMS) ListKeys(ctx context.Context, in *kms.ListKeysInput, _ ...func(*kms.Options)) (*kms.ListKeysOutput, error) {
-	unlock, err := k.call(ctx, "ListKeys")
-	defer unlock()
-	if err != nil {
-		return nil, err
-	}
-	var all []types.KeyListEntry
-	for _, x := range k.st().keys {
-		all = append(all, types.KeyListEntry{KeyId: aws.String(x.ID), KeyArn: aws.String(x.ARN)})
-	}
-	items, next, err := page(all, in.Marker, aws.ToInt32(in.Limit), 100)
-	if err != nil {
-		return nil, err
-	}
-	return &kms.ListKeysOutput{Keys: items, NextMarker: next, Truncated: next != nil}, nil
-}
-
 // ScheduleKeyDeletion puts a customer managed key in PendingDeletion after
 // a waiting period of 7 to 30 days (default 30).
 func (k *KMS) ScheduleKeyDeletion(ctx context.Context, in *kms.ScheduleKeyDeletionInput, _ ...func(*kms.Options)) (*kms.ScheduleKeyDeletionOutput, error) {
