@@ -276,6 +276,10 @@ func (m kmsMemo) ListResourceTags(ctx context.Context, in *kms.ListResourceTagsI
 	return read(ctx, m.s, "ListResourceTags", in, o, m.KMS.ListResourceTags)
 }
 
+func (m kmsMemo) ListAliases(ctx context.Context, in *kms.ListAliasesInput, o ...func(*kms.Options)) (*kms.ListAliasesOutput, error) {
+	return read(ctx, m.s, "ListAliases", in, o, m.KMS.ListAliases)
+}
+
 func (m kmsMemo) GetKeyPolicy(ctx context.Context, in *kms.GetKeyPolicyInput, o ...func(*kms.Options)) (*kms.GetKeyPolicyOutput, error) {
 	return read(ctx, m.s, "GetKeyPolicy", in, o, m.KMS.GetKeyPolicy)
 }
