@@ -75,7 +75,7 @@ or traffic).
 			strings.Join(does, "<br>"), strings.Join(modes, "<br>"))
 	}
 	b.WriteString("\n## What each control does\n\n")
-	b.WriteString("Calls count one remediation of the typical non-compliant resource: the reads that decide plus the writes that fix (a test holds each control to its count). After a real run the engine plans once more to verify (the same reads again) before it marks the finding RESOLVED.\n")
+	b.WriteString("Calls count one remediation of the typical non-compliant resource: the reads that decide plus the writes that fix (a test holds each control to its count). After a real run the engine plans once more (the same reads again): the finding is RESOLVED only when that fresh plan has nothing to change and leaves nothing non-compliant, checked as strictly as the Security Hub control behind it (\"Verified before RESOLVED\"); what it leaves to a person makes the finding NOTIFIED with the steps, and an exception you configured (an exclusion keyword, the exemption tag) makes it SUPPRESSED. Security Hub never reopens a RESOLVED finding it still fails, so cisguard never sets RESOLVED on hope.\n")
 	for _, c := range All() {
 		r := c.Recommendation()
 		title := r.Title
@@ -96,6 +96,9 @@ or traffic).
 		}
 		if c.Doc != "" {
 			b.WriteString(c.Doc + "\n\n")
+		}
+		if v := Verifies(c.ID); v != "" && c.Plan != nil {
+			fmt.Fprintf(&b, "- Verified before RESOLVED: %s\n", v)
 		}
 		if s := c.Calls.String(); s != "" {
 			fmt.Fprintf(&b, "- Calls: %s\n", s)

@@ -61,6 +61,9 @@ func Compose(r Report) Message {
 	verb := map[string]string{
 		"remediated": "remediated", "planned": "planned", "notified": "needs action", "failed": "FAILED", "skipped": "skipped",
 	}[r.Decision]
+	if r.Decision == "remediated" && (r.Summary != "" || len(r.Steps) > 0) {
+		verb = "remediated, needs action" // what the fix leaves to a person
+	}
 	subject := fmt.Sprintf("[cisguard] CIS %s %s: %s %s", f.CIS, verb, f.Account, f.Region)
 	if utf8.RuneCountInString(subject) > MaxSubject {
 		subject = string([]rune(subject)[:MaxSubject])

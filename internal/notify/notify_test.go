@@ -57,6 +57,17 @@ func TestComposeFailedAndGuidance(t *testing.T) {
 	}
 }
 
+// A fix that leaves something to a person says so in the subject.
+func TestComposeRemediatedWithWhatIsLeft(t *testing.T) {
+	f := sample()
+	f.CIS = "4.3"
+	m := Compose(Report{Finding: f, Decision: "remediated", Reason: "3 action(s) applied, not resolved: the subscription awaits confirmation",
+		Summary: "the subscription of email soc@example.com awaits confirmation", Steps: []string{"soc@example.com must follow the link"}})
+	if !strings.Contains(m.Subject, "CIS 4.3 remediated, needs action: 444455556666 eu-central-1") || !strings.Contains(m.Body, "What to do:\n  the subscription of email soc@example.com awaits confirmation") {
+		t.Errorf("subject %q\n%s", m.Subject, m.Body)
+	}
+}
+
 func TestSubjectLimit(t *testing.T) {
 	f := sample()
 	f.CIS = "2.1.5.1"
