@@ -268,6 +268,9 @@ func (e *Engine) remediate(ctx context.Context, r *Result, c *controls.Control, 
 		log.Info("guidance", "summary", g.Summary, "steps", len(g.Steps))
 	case e.opts.DryRun:
 		r.Decision, r.Reason = Planned, "dry run: nothing was changed"
+		if left := residualText(p, false); left != "" {
+			r.Reason += "; the plan would still leave to a person: " + left
+		}
 		r.Actions = plan.Pending(p).Results
 		r.Residuals = p.Residuals
 	default:

@@ -142,6 +142,14 @@ func TestAlarmDelivery(t *testing.T) {
 			t.Errorf("subscriptions %+v", subs)
 		}
 	})
+	t.Run("a dry run says what the plan would leave", func(t *testing.T) {
+		w := fake.NewOrg(admin)
+		loggedTrail(w)
+		rs := newEngine(t, w, "notifications: {disabled: true}", true).Run(context.Background(), findingOn(t, w, "4.3", "CloudWatch.1", "AwsAccount", "AWS::::Account:"+member))
+		if r := rs[0]; r.Decision != Planned || !strings.Contains(r.Reason, "the plan would still leave to a person: SNS topic cisguard-cis-alarms") || len(r.Residuals) != 1 {
+			t.Errorf("result %+v", r)
+		}
+	})
 	t.Run("no subscriber: NOTIFIED", func(t *testing.T) {
 		w := fake.NewOrg(admin)
 		loggedTrail(w)
