@@ -82,6 +82,18 @@ func (o ownedS3) PutBucketPolicy(ctx context.Context, in *s3.PutBucketPolicyInpu
 	return o.api.PutBucketPolicy(ctx, &c, opts...)
 }
 
+func (o ownedS3) DeleteBucketPolicy(ctx context.Context, in *s3.DeleteBucketPolicyInput, opts ...func(*s3.Options)) (*s3.DeleteBucketPolicyOutput, error) {
+	c := *in
+	c.ExpectedBucketOwner = o.owner
+	return o.api.DeleteBucketPolicy(ctx, &c, opts...)
+}
+
+func (o ownedS3) DeletePublicAccessBlock(ctx context.Context, in *s3.DeletePublicAccessBlockInput, opts ...func(*s3.Options)) (*s3.DeletePublicAccessBlockOutput, error) {
+	c := *in
+	c.ExpectedBucketOwner = o.owner
+	return o.api.DeletePublicAccessBlock(ctx, &c, opts...)
+}
+
 func (o ownedS3) GetPublicAccessBlock(ctx context.Context, in *s3.GetPublicAccessBlockInput, opts ...func(*s3.Options)) (*s3.GetPublicAccessBlockOutput, error) {
 	c := *in
 	c.ExpectedBucketOwner = o.owner

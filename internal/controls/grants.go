@@ -102,8 +102,12 @@ func credentialScopes(actions ...string) func(any, config.Tag) []perms.Scope {
 // attach.
 func supportRoleScopes(p any, _ config.Tag) []perms.Scope {
 	name := p.(*SupportRoleParams).RoleName
-	return append(roleScopes(name), perms.Scope{Sid: "AttachAWSSupportAccessOnly", Actions: []string{"iam:AttachRolePolicy"}, Resources: perms.RoleARNs(name),
-		Condition: perms.Condition{"ArnEquals": {"iam:PolicyARN": {"arn:" + perms.Partition + ":iam::aws:policy/AWSSupportAccess"}}}})
+	return append(roleScopes(name),
+		perms.Scope{Sid: "AttachAWSSupportAccessOnly", Actions: []string{"iam:AttachRolePolicy", "iam:DetachRolePolicy"}, Resources: perms.RoleARNs(name),
+			Condition: perms.Condition{"ArnEquals": {"iam:PolicyARN": {"arn:" + perms.Partition + ":iam::aws:policy/AWSSupportAccess"}}}},
+		// A revert deletes the role only when cisguard created it.
+		perms.Scope{Sid: "DeleteCreatedSupportRole", Actions: []string{"iam:DeleteRole"}, Resources: perms.RoleARNs(name),
+			Condition: perms.Condition{"StringEquals": {"aws:ResourceTag/" + perms.ManagedTagKey: {perms.ManagedTagValue}}}})
 }
 
 // 3.1: the trail bucket it creates.

@@ -44,7 +44,7 @@ func iamControls() []*Control {
 		{
 			ID:          "1.8",
 			Per:         PerAccount,
-			Permissions: []string{"iam:GetAccountPasswordPolicy", "iam:UpdateAccountPasswordPolicy"},
+			Permissions: []string{"iam:GetAccountPasswordPolicy", "iam:UpdateAccountPasswordPolicy", "iam:DeleteAccountPasswordPolicy"},
 			Params:      &PasswordLengthParams{MinimumLength: 14},
 			Plan:        planPasswordLength,
 			Calls:       Calls{Reads: 2, Writes: 1, Case: "password policy with MinimumPasswordLength 8"},
@@ -55,7 +55,7 @@ func iamControls() []*Control {
 		{
 			ID:          "1.9",
 			Per:         PerAccount,
-			Permissions: []string{"iam:GetAccountPasswordPolicy", "iam:UpdateAccountPasswordPolicy"},
+			Permissions: []string{"iam:GetAccountPasswordPolicy", "iam:UpdateAccountPasswordPolicy", "iam:DeleteAccountPasswordPolicy"},
 			Params:      &PasswordReuseParams{ReusePrevention: 24},
 			Plan:        planPasswordReuse,
 			Calls:       Calls{Reads: 2, Writes: 1, Case: "password policy without reuse prevention"},
@@ -95,7 +95,7 @@ func iamControls() []*Control {
 		{
 			ID:          "1.17",
 			Per:         PerAccount,
-			Permissions: []string{"iam:ListEntitiesForPolicy", "iam:GetRole", "iam:CreateRole", "iam:TagRole", "iam:AttachRolePolicy"},
+			Permissions: []string{"iam:ListEntitiesForPolicy", "iam:GetRole", "iam:CreateRole", "iam:TagRole", "iam:AttachRolePolicy", "iam:ListAttachedRolePolicies", "iam:DetachRolePolicy", "iam:DeleteRole"},
 			Scopes:      supportRoleScopes,
 			Params:      &SupportRoleParams{RoleName: "SupportAccessRole"},
 			Plan:        planSupportRole,
@@ -364,15 +364,21 @@ func planPasswordPolicy(ctx context.Context, t *Target, id string) (*plan.Plan, 
 	if own := targets[0]; own.field.get(cur) >= own.want {
 		return p, nil
 	}
+	prior := &plan.Prior{Kind: kindPasswordPolicy, Resource: acct}
 	do := func(ctx context.Context) error {
-		live, _, err := passwordPolicy(ctx, api, acct)
+		live, exists, err := passwordPolicy(ctx, api, acct)
 		if err != nil {
 			return err
 		}
 		in, changes := raise(live, targets, id)
 		if len(changes) == 0 {
+			prior.Drop()
 			return nil // raised meanwhile
 		}
+		if !exists {
+			live = nil
+		}
+		prior.Update(live, policyOf(in))
 		_, err = api.UpdateAccountPasswordPolicy(ctx, in)
 		return err
 	}
@@ -382,10 +388,10 @@ func planPasswordPolicy(ctx context.Context, t *Target, id string) (*plan.Plan, 
 		if n := aws.ToInt32(in.PasswordReusePrevention); n > 0 {
 			fields += fmt.Sprintf(", PasswordReusePrevention %d", n)
 		}
-		p.Addf(do, "create the password policy of account %s: %s, upper- and lowercase letters, numbers and symbols required (it had none; IAM's default asks for 8 characters and three of those four types)", acct, fields)
+		p.Addf(do, "create the password policy of account %s: %s, upper- and lowercase letters, numbers and symbols required (it had none; IAM's default asks for 8 characters and three of those four types)", acct, fields).Prior = prior
 		return p, nil
 	}
-	p.Addf(do, "set the password policy of account %s: %s (other fields kept)", acct, strings.Join(changes, ", "))
+	p.Addf(do, "set the password policy of account %s: %s (other fields kept)", acct, strings.Join(changes, ", ")).Prior = prior
 	return p, nil
 }
 
@@ -581,7 +587,7 @@ func planUnusedCredentials(ctx context.Context, t *Target) (*plan.Plan, error) {
 	p.Addf(func(ctx context.Context) error {
 		_, err := api.DeleteLoginProfile(ctx, &iam.DeleteLoginProfileInput{UserName: aws.String(name)})
 		return err
-	}, "delete the console password (login profile) of IAM user %s: unused for %d days (%s)", name, daysAgo(t.Now, since), how)
+	}, "delete the console password (login profile) of IAM user %s: unused for %d days (%s)", name, daysAgo(t.Now, since), how).Prior = recordLoginProfile(name, lp)
 	return p, nil
 }
 
@@ -610,10 +616,10 @@ func planUnusedKey(ctx context.Context, t *Target, p *plan.Plan, cfg *UnusedCred
 		p.Addf(func(ctx context.Context) error {
 			_, err := api.DeleteAccessKey(ctx, &iam.DeleteAccessKeyInput{UserName: aws.String(user), AccessKeyId: aws.String(id)})
 			return err
-		}, "delete access key %s of IAM user %s: unused for %d days (%s)", id, user, days, how)
+		}, "delete access key %s of IAM user %s: unused for %d days (%s)", id, user, days, how).Prior = recordKeyDeleted(user, id)
 		return nil
 	}
-	p.Addf(setKeyStatus(api, user, id, types.StatusTypeInactive), "deactivate access key %s of IAM user %s: unused for %d days (%s)", id, user, days, how)
+	p.Addf(setKeyStatus(api, user, id, types.StatusTypeInactive), "deactivate access key %s of IAM user %s: unused for %d days (%s)", id, user, days, how).Prior = recordKeyStatus(user, id)
 	return nil
 }
 
@@ -653,7 +659,7 @@ func planKeyRotation(ctx context.Context, t *Target) (*plan.Plan, error) {
 			continue
 		}
 		id := aws.ToString(k.AccessKeyId)
-		p.Addf(setKeyStatus(api, name, id, types.StatusTypeInactive), "deactivate access key %s of IAM user %s: created %s, %d days ago (limit %d)", id, name, isoDate(created), daysAgo(t.Now, created), maxAge)
+		p.Addf(setKeyStatus(api, name, id, types.StatusTypeInactive), "deactivate access key %s of IAM user %s: created %s, %d days ago (limit %d)", id, name, isoDate(created), daysAgo(t.Now, created), maxAge).Prior = recordKeyStatus(name, id)
 		p.Note("to rotate %s: aws iam create-access-key --user-name %s, move its applications to the new key, then aws iam delete-access-key --user-name %s --access-key-id %s", id, name, name, id)
 	}
 	return p, nil
@@ -858,7 +864,7 @@ func planSupportRole(ctx context.Context, t *Target) (*plan.Plan, error) {
 		p.Addf(func(ctx context.Context) error {
 			return createRole(ctx, t, &iam.CreateRoleInput{RoleName: aws.String(name), AssumeRolePolicyDocument: aws.String(trust),
 				Description: aws.String("Manages AWS Support cases (CIS 1.17); created by cisguard")})
-		}, "create IAM role %s trusted by %s (principals of account %s that IAM policies allow to assume it)", name, root, t.Account())
+		}, "create IAM role %s trusted by %s (principals of account %s that IAM policies allow to assume it)", name, root, t.Account()).Prior = recordRole(name)
 	case err != nil:
 		return nil, fmt.Errorf("get IAM role %s: %w", name, err)
 	default:
@@ -867,6 +873,6 @@ func planSupportRole(ctx context.Context, t *Target) (*plan.Plan, error) {
 	p.Addf(func(ctx context.Context) error {
 		_, err := api.AttachRolePolicy(ctx, &iam.AttachRolePolicyInput{RoleName: aws.String(name), PolicyArn: aws.String(policy)})
 		return err
-	}, "attach %s to IAM role %s", policy, name)
+	}, "attach %s to IAM role %s", policy, name).Prior = recordRolePolicy(name, policy)
 	return p, nil
 }

@@ -48,7 +48,8 @@ func networkingControls() []*Control {
 			ID:          "5.3",
 			Per:         PerRegion,
 			Evaluate:    checkDefaultSecurityGroups,
-			Permissions: []string{"ec2:DescribeSecurityGroups", "ec2:DescribeSecurityGroupRules", "ec2:RevokeSecurityGroupIngress", "ec2:RevokeSecurityGroupEgress"},
+			// Authorize*: revert puts revoked rules back.
+			Permissions: []string{"ec2:DescribeSecurityGroups", "ec2:DescribeSecurityGroupRules", "ec2:RevokeSecurityGroupIngress", "ec2:RevokeSecurityGroupEgress", "ec2:AuthorizeSecurityGroupIngress", "ec2:AuthorizeSecurityGroupEgress"},
 			Plan:        planDefaultSecurityGroup,
 			Calls:       Calls{Reads: 2, Writes: 2, Case: "default group with ingress and egress rules"},
 			Doc:         "Every ingress and egress rule of the VPC's security group named `default` is revoked by rule id; a side without rules is left alone. Instances still using the default group lose that traffic: move them to their own groups first.",
@@ -350,7 +351,7 @@ func (n *naclPlanner) fix(e types.NetworkAclEntry) error {
 		}
 	}
 	if len(repl) == 0 {
-		n.p.Addf(n.delete(num), "delete network ACL %s ingress entry %d (allow %s): it admits only admin ports", n.id, num, old)
+		n.p.Addf(n.delete(num), "delete network ACL %s ingress entry %d (allow %s): it admits only admin ports", n.id, num, old).Prior = recordNACLEntry(n.id, &e, nil)
 		n.remove(num)
 		return nil
 	}
@@ -364,12 +365,14 @@ func (n *naclPlanner) fix(e types.NetworkAclEntry) error {
 	// Add the new pieces first and replace the old entry last: traffic
 	// other than the admin ports is allowed at every moment.
 	for i, r := range repl[1:] {
-		n.p.Addf(n.create(numbers[i], r), "add network ACL %s ingress entry %d: allow %s", n.id, numbers[i], r)
-		n.entries = append(n.entries, naclEntry(numbers[i], r))
+		add := naclEntry(numbers[i], r)
+		n.p.Addf(n.put(add, false), "add network ACL %s ingress entry %d: allow %s", n.id, numbers[i], r).Prior = recordNACLEntry(n.id, nil, &add)
+		n.entries = append(n.entries, add)
 	}
-	n.p.Addf(n.replace(num, repl[0]), "replace network ACL %s ingress entry %d (allow %s) with: allow %s", n.id, num, old, repl[0])
+	narrowed := naclEntry(num, repl[0])
+	n.p.Addf(n.put(narrowed, true), "replace network ACL %s ingress entry %d (allow %s) with: allow %s", n.id, num, old, repl[0]).Prior = recordNACLEntry(n.id, &e, &narrowed)
 	n.remove(num)
-	n.entries = append(n.entries, naclEntry(num, repl[0]))
+	n.entries = append(n.entries, narrowed)
 	if n.cfg.Strategy == "narrow" {
 		n.p.Note("entry %d of %s no longer admits ports 22 and 3389 from %s; everything else it allowed still passes", num, n.id, old.cidr)
 	}
@@ -453,21 +456,18 @@ func naclEntry(num int32, r rule) types.NetworkAclEntry {
 	return e
 }
 
-func (n *naclPlanner) create(num int32, r rule) func(context.Context) error {
-	e := naclEntry(num, r)
+// put returns the action that creates entry e, or replaces the entry at
+// its rule number.
+func (n *naclPlanner) put(e types.NetworkAclEntry, replace bool) func(context.Context) error {
 	return func(ctx context.Context) error {
+		if replace {
+			_, err := n.ec2.ReplaceNetworkAclEntry(ctx, &ec2.ReplaceNetworkAclEntryInput{
+				NetworkAclId: aws.String(n.id), RuleNumber: e.RuleNumber, Egress: e.Egress, Protocol: e.Protocol, RuleAction: e.RuleAction,
+				CidrBlock: e.CidrBlock, Ipv6CidrBlock: e.Ipv6CidrBlock, PortRange: e.PortRange, IcmpTypeCode: e.IcmpTypeCode,
+			})
+			return err
+		}
 		_, err := n.ec2.CreateNetworkAclEntry(ctx, &ec2.CreateNetworkAclEntryInput{
-			NetworkAclId: aws.String(n.id), RuleNumber: e.RuleNumber, Egress: e.Egress, Protocol: e.Protocol, RuleAction: e.RuleAction,
-			CidrBlock: e.CidrBlock, Ipv6CidrBlock: e.Ipv6CidrBlock, PortRange: e.PortRange, IcmpTypeCode: e.IcmpTypeCode,
-		})
-		return err
-	}
-}
-
-func (n *naclPlanner) replace(num int32, r rule) func(context.Context) error {
-	e := naclEntry(num, r)
-	return func(ctx context.Context) error {
-		_, err := n.ec2.ReplaceNetworkAclEntry(ctx, &ec2.ReplaceNetworkAclEntryInput{
 			NetworkAclId: aws.String(n.id), RuleNumber: e.RuleNumber, Egress: e.Egress, Protocol: e.Protocol, RuleAction: e.RuleAction,
 			CidrBlock: e.CidrBlock, Ipv6CidrBlock: e.Ipv6CidrBlock, PortRange: e.PortRange, IcmpTypeCode: e.IcmpTypeCode,
 		})
@@ -579,10 +579,12 @@ func planDefaultSecurityGroup(ctx context.Context, t *Target) (*plan.Plan, error
 	}
 	for _, egress := range []bool{false, true} {
 		var ids, desc []string
+		var side []types.SecurityGroupRule
 		for _, r := range rules {
 			if aws.ToBool(r.IsEgress) == egress {
 				ids = append(ids, aws.ToString(r.SecurityGroupRuleId))
 				desc = append(desc, describeSGRule(r))
+				side = append(side, r)
 			}
 		}
 		if len(ids) == 0 {
@@ -592,12 +594,12 @@ func planDefaultSecurityGroup(ctx context.Context, t *Target) (*plan.Plan, error
 			p.Addf(func(ctx context.Context) error {
 				_, err := api.RevokeSecurityGroupEgress(ctx, &ec2.RevokeSecurityGroupEgressInput{GroupId: aws.String(id), SecurityGroupRuleIds: ids})
 				return err
-			}, "revoke %d egress rule(s) of default security group %s (VPC %s): %s", len(ids), id, aws.ToString(g.VpcId), strings.Join(desc, "; "))
+			}, "revoke %d egress rule(s) of default security group %s (VPC %s): %s", len(ids), id, aws.ToString(g.VpcId), strings.Join(desc, "; ")).Prior = recordRevoked(id, side)
 		} else {
 			p.Addf(func(ctx context.Context) error {
 				_, err := api.RevokeSecurityGroupIngress(ctx, &ec2.RevokeSecurityGroupIngressInput{GroupId: aws.String(id), SecurityGroupRuleIds: ids})
 				return err
-			}, "revoke %d ingress rule(s) of default security group %s (VPC %s): %s", len(ids), id, aws.ToString(g.VpcId), strings.Join(desc, "; "))
+			}, "revoke %d ingress rule(s) of default security group %s (VPC %s): %s", len(ids), id, aws.ToString(g.VpcId), strings.Join(desc, "; ")).Prior = recordRevoked(id, side)
 		}
 	}
 	return p, nil
@@ -629,11 +631,13 @@ func planSecurityGroup(ctx context.Context, t *Target) (*plan.Plan, error) {
 	}
 	var add []rule
 	var revoke, desc []string
+	var revoked []types.SecurityGroupRule
 	for _, r := range rules {
 		x, ok := sgRule(r)
 		if !ok || aws.ToBool(r.IsEgress) || !isWorld(x.cidr) || !openToAdmin(x.proto, x.ports) {
 			continue
 		}
+		revoked = append(revoked, r)
 		revoke = append(revoke, aws.ToString(r.SecurityGroupRuleId))
 		desc = append(desc, describeSGRule(r))
 		count[x.ipv6()]--
@@ -668,12 +672,12 @@ func planSecurityGroup(ctx context.Context, t *Target) (*plan.Plan, error) {
 		p.Addf(func(ctx context.Context) error {
 			_, err := api.AuthorizeSecurityGroupIngress(ctx, &ec2.AuthorizeSecurityGroupIngressInput{GroupId: aws.String(id), IpPermissions: perms})
 			return err
-		}, "authorize %d ingress rule(s) on security group %s: %s", len(add), id, strings.Join(names, "; "))
+		}, "authorize %d ingress rule(s) on security group %s: %s", len(add), id, strings.Join(names, "; ")).Prior = recordAuthorized(id, perms)
 	}
 	p.Addf(func(ctx context.Context) error {
 		_, err := api.RevokeSecurityGroupIngress(ctx, &ec2.RevokeSecurityGroupIngressInput{GroupId: aws.String(id), SecurityGroupRuleIds: revoke})
 		return err
-	}, "revoke %d ingress rule(s) of security group %s open to the internet on admin ports: %s", len(revoke), id, strings.Join(desc, "; "))
+	}, "revoke %d ingress rule(s) of security group %s open to the internet on admin ports: %s", len(revoke), id, strings.Join(desc, "; ")).Prior = recordRevoked(id, revoked)
 	return p, nil
 }
 

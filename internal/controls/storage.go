@@ -38,7 +38,7 @@ func storageControls() []*Control {
 			ID:          "2.1.2",
 			Per:         PerAccount,
 			Evaluate:    checkBuckets,
-			Permissions: []string{"s3:ListAllMyBuckets", "s3:GetBucketLocation", "s3:GetBucketPolicy", "s3:GetBucketTagging", "s3:PutBucketPolicy"},
+			Permissions: []string{"s3:ListAllMyBuckets", "s3:GetBucketLocation", "s3:GetBucketPolicy", "s3:GetBucketTagging", "s3:PutBucketPolicy", "s3:DeleteBucketPolicy"},
 			Plan:        planBucketDenyHTTP,
 			Calls:       Calls{Reads: 3, Writes: 1, Case: "a bucket policy without a deny of insecure transport"},
 			Doc: "A statement `" + denyHTTPSid + "` denying every S3 action on the bucket and its objects when `aws:SecureTransport` is false is merged into the bucket policy; the other statements are kept, and a statement that already denies insecure transport for the whole bucket counts as compliant. " +
@@ -66,7 +66,7 @@ func storageControls() []*Control {
 		{
 			ID:          "2.2.1",
 			Per:         PerRegion,
-			Permissions: []string{"ec2:GetEbsEncryptionByDefault", "ec2:EnableEbsEncryptionByDefault"},
+			Permissions: []string{"ec2:GetEbsEncryptionByDefault", "ec2:EnableEbsEncryptionByDefault", "ec2:DisableEbsEncryptionByDefault"},
 			Plan:        planEBSDefaultEncryption,
 			Calls:       Calls{Reads: 1, Writes: 1, Case: "default encryption off in the region"},
 			Doc:         "Turns on EBS encryption by default in the region; new volumes are encrypted with the region's default EBS key (aws/ebs unless changed). Existing volumes stay as they are.",
@@ -157,7 +157,7 @@ func planBucketEncryption(ctx context.Context, t *Target) (*plan.Plan, error) {
 			}}},
 		})
 		return err
-	}, "set default encryption of bucket %s (%s): none -> SSE-S3 (AES256)", name, b.region)
+	}, "set default encryption of bucket %s (%s): none -> SSE-S3 (AES256)", name, b.region).Prior = recordBucketEncryption(name)
 	return p, nil
 }
 
@@ -219,11 +219,15 @@ func planBucketDenyHTTP(ctx context.Context, t *Target) (*plan.Plan, error) {
 		return nil, fmt.Errorf("policy of bucket %s would be %d bytes with statement %s, over S3's limit of %d; nothing was changed", b.name, len(policy), denyHTTPSid, s3PolicyLimit)
 	}
 	api, name := b.api, b.name
+	var was *string
+	if current != "" {
+		was = &current
+	}
 	p.Addf(func(ctx context.Context) error {
 		_, err := api.PutBucketPolicy(ctx, &s3.PutBucketPolicyInput{Bucket: aws.String(name), Policy: aws.String(policy)})
 		return err
 	}, "add statement %s to the policy of bucket %s (%s): Deny s3:* to everyone on %s and %s/* when aws:SecureTransport is false (%d other statement(s) kept)",
-		denyHTTPSid, name, b.region, arn, arn, kept)
+		denyHTTPSid, name, b.region, arn, arn, kept).Prior = plan.Replaced(kindBucketPolicy, name, was, policy)
 	return p, nil
 }
 
@@ -383,7 +387,7 @@ func planAccountPublicAccess(ctx context.Context, t *Target) (*plan.Plan, error)
 			},
 		})
 		return err
-	}, "turn on S3 Block Public Access for account %s: %s", account, change)
+	}, "turn on S3 Block Public Access for account %s: %s", account, change).Prior = recordPAB(kindAccountPAB, account, cur)
 	return p, nil
 }
 
@@ -426,7 +430,7 @@ func planBucketPublicAccess(ctx context.Context, t *Target) (*plan.Plan, error) 
 			},
 		})
 		return err
-	}, "turn on S3 Block Public Access for bucket %s (%s): %s", name, b.region, change)
+	}, "turn on S3 Block Public Access for bucket %s (%s): %s", name, b.region, change).Prior = recordPAB(kindBucketPAB, name, cur)
 	return p, nil
 }
 
@@ -445,7 +449,7 @@ func planEBSDefaultEncryption(ctx context.Context, t *Target) (*plan.Plan, error
 	p.Addf(func(ctx context.Context) error {
 		_, err := api.EnableEbsEncryptionByDefault(ctx, &ec2.EnableEbsEncryptionByDefaultInput{})
 		return err
-	}, "turn on EBS encryption by default for account %s in %s: off -> on (new volumes use the region's default EBS key; existing volumes unchanged)", t.Account(), t.Region())
+	}, "turn on EBS encryption by default for account %s in %s: off -> on (new volumes use the region's default EBS key; existing volumes unchanged)", t.Account(), t.Region()).Prior = plan.Replaced(kindEBSDefault, t.Region(), false, true)
 	return p, nil
 }
 

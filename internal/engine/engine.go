@@ -141,16 +141,17 @@ func New(cfg *config.Config, settings *controls.Settings, cloud Cloud, opts Opti
 
 // Result is what happened to one finding.
 type Result struct {
-	ID       string        `json:"id"`
-	Account  string        `json:"account"`
-	Region   string        `json:"region"`
-	CIS      string        `json:"cis"`
-	Control  string        `json:"control"`
-	Resource string        `json:"resource"`
-	Decision string        `json:"decision"`
-	Reason   string        `json:"reason"`
-	Actions  []plan.Result `json:"actions"`
-	Notes    []string      `json:"notes,omitempty"`
+	ID        string        `json:"id"`
+	Partition string        `json:"partition,omitempty"`
+	Account   string        `json:"account"`
+	Region    string        `json:"region"`
+	CIS       string        `json:"cis"`
+	Control   string        `json:"control"`
+	Resource  string        `json:"resource"`
+	Decision  string        `json:"decision"`
+	Reason    string        `json:"reason"`
+	Actions   []plan.Result `json:"actions"`
+	Notes     []string      `json:"notes,omitempty"`
 	// Residuals are what the last plan leaves non-compliant.
 	Residuals []plan.Residual `json:"residuals,omitempty"`
 	// Guidance holds the manual steps of a notified finding.
@@ -244,7 +245,7 @@ func (e *Engine) handle(ctx context.Context, j job) Result {
 }
 
 func newResult(f finding.Finding) Result {
-	return Result{ID: f.ID, Account: f.Account, Region: f.Region, CIS: f.CIS, Control: f.SecurityControl, Resource: f.Resource.ID, Actions: []plan.Result{}, Finding: f}
+	return Result{ID: f.ID, Partition: f.Partition, Account: f.Account, Region: f.Region, CIS: f.CIS, Control: f.SecurityControl, Resource: f.Resource.ID, Actions: []plan.Result{}, Finding: f}
 }
 
 // remediate plans and, unless the control is in notify mode or this is a

@@ -364,69 +364,19 @@ func (e *EC2) DescribeSecurityGroupRules(ctx context.Context, in *ec2.DescribeSe
 // rules per security group and address family.
 const SecurityGroupRuleQuota = 60
 
-// AuthorizeSecurityGroupIngress adds one rule per address range of each
-// permission; a rule that exists already fails the call, as in AWS.
+// AuthorizeSecurityGroupIngress adds one rule per source of each
+// permission (see authorize).
 func (e *EC2) AuthorizeSecurityGroupIngress(ctx context.Context, in *ec2.AuthorizeSecurityGroupIngressInput, _ ...func(*ec2.Options)) (*ec2.AuthorizeSecurityGroupIngressOutput, error) {
 	unlock, err := e.call(ctx, "AuthorizeSecurityGroupIngress")
 	defer unlock()
 	if err != nil {
 		return nil, err
 	}
-	s := e.st()
-	gid := aws.ToString(in.GroupId)
-	if s.group(gid) == nil {
-		return nil, APIError("InvalidGroup.NotFound", "The security group '%s' does not exist", gid)
+	rules, err := e.authorize(aws.ToString(in.GroupId), in.IpPermissions, false)
+	if err != nil {
+		return nil, err
 	}
-	if len(in.IpPermissions) == 0 {
-		return nil, APIError("MissingParameter", "The request must contain the parameter ipPermissions")
-	}
-	var add []types.SecurityGroupRule
-	for _, p := range in.IpPermissions {
-		base := types.SecurityGroupRule{IpProtocol: p.IpProtocol, FromPort: p.FromPort, ToPort: p.ToPort}
-		if base.FromPort == nil {
-			base.FromPort, base.ToPort = aws.Int32(-1), aws.Int32(-1)
-		}
-		for _, r := range p.IpRanges {
-			x := base
-			x.CidrIpv4, x.Description = r.CidrIp, r.Description
-			add = append(add, x)
-		}
-		for _, r := range p.Ipv6Ranges {
-			x := base
-			x.CidrIpv6, x.Description = r.CidrIpv6, r.Description
-			add = append(add, x)
-		}
-	}
-	if len(add) == 0 {
-		return nil, APIError("InvalidParameterValue", "the fake authorizes CIDR ranges only")
-	}
-	same := func(a, b types.SecurityGroupRule) bool {
-		return aws.ToString(a.IpProtocol) == aws.ToString(b.IpProtocol) && aws.ToInt32(a.FromPort) == aws.ToInt32(b.FromPort) &&
-			aws.ToInt32(a.ToPort) == aws.ToInt32(b.ToPort) && aws.ToString(a.CidrIpv4) == aws.ToString(b.CidrIpv4) && aws.ToString(a.CidrIpv6) == aws.ToString(b.CidrIpv6)
-	}
-	count := map[bool]int{}
-	for _, r := range s.rules {
-		if aws.ToString(r.GroupId) != gid || aws.ToBool(r.IsEgress) {
-			continue
-		}
-		count[r.CidrIpv6 != nil]++
-		for _, a := range add {
-			if same(r, a) {
-				return nil, APIError("InvalidPermission.Duplicate", "the specified rule already exists")
-			}
-		}
-	}
-	for _, a := range add {
-		if count[a.CidrIpv6 != nil]++; count[a.CidrIpv6 != nil] > SecurityGroupRuleQuota {
-			return nil, APIError("RulesPerSecurityGroupLimitExceeded", "The maximum number of rules per security group has been reached.")
-		}
-	}
-	out := &ec2.AuthorizeSecurityGroupIngressOutput{Return: aws.Bool(true)}
-	for _, a := range add {
-		s.addRule(gid, false, a)
-		out.SecurityGroupRules = append(out.SecurityGroupRules, s.rules[len(s.rules)-1])
-	}
-	return out, nil
+	return &ec2.AuthorizeSecurityGroupIngressOutput{Return: aws.Bool(true), SecurityGroupRules: rules}, nil
 }
 
 func (e *EC2) revoke(groupID *string, ids []string, perms []types.IpPermission, egress bool) error {

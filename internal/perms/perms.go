@@ -56,6 +56,7 @@ var renamed = map[string]string{
 	"S3/GetBucketLifecycleConfiguration": "s3:GetLifecycleConfiguration",
 	"S3 Control/GetPublicAccessBlock":    "s3:GetAccountPublicAccessBlock",
 	"S3 Control/PutPublicAccessBlock":    "s3:PutAccountPublicAccessBlock",
+	"S3 Control/DeletePublicAccessBlock": "s3:PutAccountPublicAccessBlock",
 }
 
 // Action returns the IAM action that authorizes an SDK operation, as

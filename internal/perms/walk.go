@@ -14,6 +14,7 @@ var guarded = []string{"iam", "kms", "organizations"}
 // with why; every other write of those services is Sensitive.
 var harmless = map[string]string{
 	"iam:UpdateAccountPasswordPolicy": "sets the account's password rules; it has no resource or condition key, and grants no access",
+	"iam:DeleteAccountPasswordPolicy": "removes the account's password rules (a revert of 1.8/1.9 to none); it grants no access",
 	"kms:EnableKeyRotation":           "turns on rotation of a key's material; it changes no access",
 	"kms:CreateAlias":                 "names a key; the policy limits it to the configured alias",
 }

@@ -10,6 +10,7 @@ import (
 	"io"
 	"slices"
 	"strings"
+	"time"
 )
 
 // Action is one change to one resource.
@@ -19,6 +20,10 @@ type Action struct {
 	Description string
 	// Do performs the change.
 	Do func(ctx context.Context) error
+	// Prior records what the change replaces, for a revert; nil for an
+	// action that replaces nothing worth recording. Do may update it
+	// (Prior.Update, Prior.Drop) from what it reads just before writing.
+	Prior *Prior
 }
 
 // Plan is what a control will do to make one finding compliant, and what
@@ -93,14 +98,16 @@ func (p *Plan) Accept(reason string, steps ...string) {
 	p.Residuals = append(p.Residuals, Residual{Reason: reason, Steps: steps, Accepted: true})
 }
 
-// Add appends an action.
-func (p *Plan) Add(description string, do func(ctx context.Context) error) {
+// Add appends an action and returns it, to attach its Prior; the pointer
+// is valid until the next action is added.
+func (p *Plan) Add(description string, do func(ctx context.Context) error) *Action {
 	p.Actions = append(p.Actions, Action{Description: description, Do: do})
+	return &p.Actions[len(p.Actions)-1]
 }
 
-// Addf appends an action with a formatted description.
-func (p *Plan) Addf(do func(ctx context.Context) error, format string, args ...any) {
-	p.Add(fmt.Sprintf(format, args...), do)
+// Addf appends an action with a formatted description and returns it.
+func (p *Plan) Addf(do func(ctx context.Context) error, format string, args ...any) *Action {
+	return p.Add(fmt.Sprintf(format, args...), do)
 }
 
 // Note records a fact found while planning.
@@ -127,6 +134,9 @@ type Result struct {
 	Description string `json:"description"`
 	Done        bool   `json:"done"`
 	Error       string `json:"error,omitempty"`
+	// Prior is what a done action replaced (see Prior): what
+	// `cisguard revert` restores.
+	Prior *Prior `json:"prior,omitempty"`
 }
 
 // Outcome is the result of applying (or rendering) a plan.
@@ -155,6 +165,10 @@ func Apply(ctx context.Context, p *Plan) Outcome {
 				r.Error = err.Error()
 			} else {
 				r.Done = true
+				if a.Prior != nil && a.Prior.Kind != "" {
+					a.Prior.At = time.Now().UTC()
+					r.Prior = a.Prior
+				}
 			}
 		}
 		o.Results = append(o.Results, r)

@@ -1,0 +1,749 @@
+package controls
+
+// Undo: the records every applied action leaves (plan.Prior) and the
+// revert of each kind. A control's action attaches its record in one line
+// (record… functions below, from what its plan read); `cisguard revert`
+// finds the Undoer by kind. Every Undoer reads the live state first and
+// restores only what still holds what cisguard set.
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"reflect"
+	"slices"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
+	iamtypes "github.com/aws/aws-sdk-go-v2/service/iam/types"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
+	"github.com/aws/aws-sdk-go-v2/service/s3control"
+	s3ctltypes "github.com/aws/aws-sdk-go-v2/service/s3control/types"
+
+	"github.com/cisguard/cisguard/internal/awsapi"
+	"github.com/cisguard/cisguard/internal/perms"
+	"github.com/cisguard/cisguard/internal/plan"
+)
+
+// Kinds of recorded change.
+const (
+	kindRulesRevoked    = "ec2:security-group-rules-revoked"
+	kindRulesAuthorized = "ec2:security-group-rules-authorized"
+	kindNACLEntry       = "ec2:network-acl-entry"
+	kindEBSDefault      = "ec2:ebs-encryption-by-default"
+	kindBucketPolicy    = "s3:bucket-policy"
+	kindBucketPAB       = "s3:bucket-public-access-block"
+	kindAccountPAB      = "s3:account-public-access-block"
+	kindBucketEncrypt   = "s3:bucket-encryption"
+	kindPasswordPolicy  = "iam:password-policy"
+	kindKeyStatus       = "iam:access-key-status"
+	kindKeyDeleted      = "iam:access-key-deleted"
+	kindLoginProfile    = "iam:login-profile-deleted"
+	kindRole            = "iam:role"
+	kindRolePolicy      = "iam:role-policy-attachment"
+)
+
+// undoers revert each kind of change.
+var undoers = plan.Undoers[*Target]{
+	kindRulesRevoked:    undoRulesRevoked,
+	kindRulesAuthorized: undoRulesAuthorized,
+	kindNACLEntry:       undoNACLEntry,
+	kindEBSDefault:      undoEBSDefault,
+	kindBucketPolicy:    undoBucketPolicy,
+	kindBucketPAB:       undoBucketPAB,
+	kindAccountPAB:      undoAccountPAB,
+	kindPasswordPolicy:  undoPasswordPolicy,
+	kindKeyStatus:       undoKeyStatus,
+	kindRole:            undoRole,
+	kindRolePolicy:      undoRolePolicy,
+}
+
+// Undo plans the revert of one record in the target's account and region:
+// restoring actions, nothing (already as before), or a residual saying why
+// it is not restored. Run it under the declaration of the control that
+// made the change: the control declares the writes its revert makes.
+func Undo(ctx context.Context, t *Target, p *plan.Prior) (*plan.Plan, error) {
+	return undoers.Plan(ctx, t, p)
+}
+
+// sameJSON reports whether two JSON texts hold the same value.
+func sameJSON(a, b string) bool {
+	var x, y any
+	return json.Unmarshal([]byte(a), &x) == nil && json.Unmarshal([]byte(b), &y) == nil && reflect.DeepEqual(x, y)
+}
+
+// Security group rules (5.2, 5.3).
+
+// sgRecord is a security group rule in full: what AuthorizeSecurityGroup*
+// needs to make it again.
+type sgRecord struct {
+	Egress      bool   `json:"egress,omitempty"`
+	Protocol    string `json:"protocol"`
+	FromPort    int32  `json:"fromPort"`
+	ToPort      int32  `json:"toPort"`
+	CIDR        string `json:"cidrIpv4,omitempty"`
+	CIDRv6      string `json:"cidrIpv6,omitempty"`
+	PrefixList  string `json:"prefixListId,omitempty"`
+	Group       string `json:"referencedGroupId,omitempty"`
+	GroupOwner  string `json:"referencedGroupOwner,omitempty"`
+	Peering     string `json:"vpcPeeringConnectionId,omitempty"`
+	Description string `json:"description,omitempty"`
+	ID          string `json:"ruleId,omitempty"`
+}
+
+func sgRecordOf(r ec2types.SecurityGroupRule) sgRecord {
+	x := sgRecord{Egress: aws.ToBool(r.IsEgress), Protocol: aws.ToString(r.IpProtocol), FromPort: aws.ToInt32(r.FromPort), ToPort: aws.ToInt32(r.ToPort),
+		CIDR: aws.ToString(r.CidrIpv4), CIDRv6: aws.ToString(r.CidrIpv6), PrefixList: aws.ToString(r.PrefixListId),
+		Description: aws.ToString(r.Description), ID: aws.ToString(r.SecurityGroupRuleId)}
+	if g := r.ReferencedGroupInfo; g != nil {
+		x.Group, x.GroupOwner, x.Peering = aws.ToString(g.GroupId), aws.ToString(g.UserId), aws.ToString(g.VpcPeeringConnectionId)
+	}
+	return x
+}
+
+// same reports whether two rules allow the same traffic (ids and
+// descriptions aside).
+func (r sgRecord) same(o sgRecord) bool {
+	r.ID, o.ID, r.Description, o.Description = "", "", "", ""
+	r.Protocol, o.Protocol = protoNumber(r.Protocol), protoNumber(o.Protocol)
+	return r == o
+}
+
+func (r sgRecord) permission() ec2types.IpPermission {
+	p := ec2types.IpPermission{IpProtocol: aws.String(r.Protocol), FromPort: aws.Int32(r.FromPort), ToPort: aws.Int32(r.ToPort)}
+	desc := aws.String(r.Description)
+	if r.Description == "" {
+		desc = nil
+	}
+	switch {
+	case r.CIDR != "":
+		p.IpRanges = []ec2types.IpRange{{CidrIp: aws.String(r.CIDR), Description: desc}}
+	case r.CIDRv6 != "":
+		p.Ipv6Ranges = []ec2types.Ipv6Range{{CidrIpv6: aws.String(r.CIDRv6), Description: desc}}
+	case r.PrefixList != "":
+		p.PrefixListIds = []ec2types.PrefixListId{{PrefixListId: aws.String(r.PrefixList), Description: desc}}
+	case r.Group != "":
+		pair := ec2types.UserIdGroupPair{GroupId: aws.String(r.Group), Description: desc}
+		if r.GroupOwner != "" {
+			pair.UserId = aws.String(r.GroupOwner)
+		}
+		if r.Peering != "" {
+			pair.VpcPeeringConnectionId = aws.String(r.Peering)
+		}
+		p.UserIdGroupPairs = []ec2types.UserIdGroupPair{pair}
+	}
+	return p
+}
+
+func (r sgRecord) String() string {
+	src := r.CIDR + r.CIDRv6 + r.PrefixList + r.Group
+	dir := "from"
+	if r.Egress {
+		dir = "to"
+	}
+	s := fmt.Sprintf("%s %s %s", protoName(r.Protocol), dir, src)
+	if p := protoNumber(r.Protocol); p == protoTCP || p == protoUDP {
+		s = fmt.Sprintf("%s %s %s %s", protoName(r.Protocol), portRange{r.FromPort, r.ToPort}, dir, src)
+	}
+	if r.Description != "" {
+		s += fmt.Sprintf(" (%q)", r.Description)
+	}
+	return s
+}
+
+// recordRevoked records the rules a revoke removes, in full.
+func recordRevoked(group string, rules []ec2types.SecurityGroupRule) *plan.Prior {
+	var was []sgRecord
+	for _, r := range rules {
+		was = append(was, sgRecordOf(r))
+	}
+	return plan.Replaced(kindRulesRevoked, group, was, nil)
+}
+
+// recordAuthorized records the ingress rules an authorize adds.
+func recordAuthorized(group string, perms []ec2types.IpPermission) *plan.Prior {
+	var set []sgRecord
+	for _, p := range perms {
+		base := sgRecord{Protocol: aws.ToString(p.IpProtocol), FromPort: aws.ToInt32(p.FromPort), ToPort: aws.ToInt32(p.ToPort)}
+		for _, r := range p.IpRanges {
+			x := base
+			x.CIDR, x.Description = aws.ToString(r.CidrIp), aws.ToString(r.Description)
+			set = append(set, x)
+		}
+		for _, r := range p.Ipv6Ranges {
+			x := base
+			x.CIDRv6, x.Description = aws.ToString(r.CidrIpv6), aws.ToString(r.Description)
+			set = append(set, x)
+		}
+	}
+	return plan.Replaced(kindRulesAuthorized, group, nil, set)
+}
+
+// liveRules reads a group's rules as records; nil with a refusal when the
+// group is gone.
+func liveRules(ctx context.Context, t *Target, p *plan.Prior) ([]sgRecord, *plan.Plan, error) {
+	_, rules, gone, err := groupRules(ctx, t.Clients.EC2(), p.Resource)
+	if err != nil || gone {
+		if gone {
+			return nil, plan.Changed(p, "the security group no longer exists"), nil
+		}
+		return nil, nil, err
+	}
+	var out []sgRecord
+	for _, r := range rules {
+		out = append(out, sgRecordOf(r))
+	}
+	return out, nil, nil
+}
+
+// undoRulesRevoked authorizes the revoked rules again, but not those that
+// are back already: adding a rule never overwrites one.
+func undoRulesRevoked(ctx context.Context, t *Target, pr *plan.Prior) (*plan.Plan, error) {
+	var was []sgRecord
+	if err := pr.Decode(&was, nil); err != nil {
+		return nil, err
+	}
+	live, refused, err := liveRules(ctx, t, pr)
+	if refused != nil || err != nil {
+		return refused, err
+	}
+	p := &plan.Plan{}
+	byDir := map[bool][]sgRecord{}
+	for _, r := range was {
+		if slices.ContainsFunc(live, r.same) {
+			p.Note("rule %s of %s is there already", r, pr.Resource)
+			continue
+		}
+		byDir[r.Egress] = append(byDir[r.Egress], r)
+	}
+	api, id := t.Clients.EC2(), aws.String(pr.Resource)
+	for _, egress := range []bool{false, true} {
+		rules := byDir[egress]
+		if len(rules) == 0 {
+			continue
+		}
+		var ps []ec2types.IpPermission
+		var desc []string
+		for _, r := range rules {
+			ps = append(ps, r.permission())
+			desc = append(desc, r.String())
+		}
+		if egress {
+			p.Addf(func(ctx context.Context) error {
+				_, err := api.AuthorizeSecurityGroupEgress(ctx, &ec2.AuthorizeSecurityGroupEgressInput{GroupId: id, IpPermissions: ps})
+				return err
+			}, "authorize again %d egress rule(s) of security group %s: %s", len(rules), pr.Resource, strings.Join(desc, "; "))
+		} else {
+			p.Addf(func(ctx context.Context) error {
+				_, err := api.AuthorizeSecurityGroupIngress(ctx, &ec2.AuthorizeSecurityGroupIngressInput{GroupId: id, IpPermissions: ps})
+				return err
+			}, "authorize again %d ingress rule(s) of security group %s: %s", len(rules), pr.Resource, strings.Join(desc, "; "))
+		}
+	}
+	return p, nil
+}
+
+// undoRulesAuthorized revokes the ingress rules cisguard added, found by
+// what they allow and their description; a rule whose description was
+// changed since is someone else's now and is kept.
+func undoRulesAuthorized(ctx context.Context, t *Target, pr *plan.Prior) (*plan.Plan, error) {
+	var set []sgRecord
+	if err := pr.Decode(nil, &set); err != nil {
+		return nil, err
+	}
+	live, refused, err := liveRules(ctx, t, pr)
+	if refused != nil || err != nil {
+		return refused, err
+	}
+	p := &plan.Plan{}
+	var ids, desc []string
+	for _, r := range set {
+		i := slices.IndexFunc(live, func(l sgRecord) bool { return !l.Egress && l.same(r) })
+		switch {
+		case i < 0:
+			p.Note("rule %s of %s is gone already", r, pr.Resource)
+		case live[i].Description != r.Description:
+			p.Leave(fmt.Sprintf("rule %s of %s changed since cisguard added it (description now %q): not revoked", r, pr.Resource, live[i].Description))
+		default:
+			ids, desc = append(ids, live[i].ID), append(desc, live[i].ID+" "+r.String())
+		}
+	}
+	if len(ids) > 0 {
+		api := t.Clients.EC2()
+		p.Addf(func(ctx context.Context) error {
+			_, err := api.RevokeSecurityGroupIngress(ctx, &ec2.RevokeSecurityGroupIngressInput{GroupId: aws.String(pr.Resource), SecurityGroupRuleIds: ids})
+			return err
+		}, "revoke %d ingress rule(s) cisguard added to security group %s: %s", len(ids), pr.Resource, strings.Join(desc, "; "))
+	}
+	return p, nil
+}
+
+// Network ACL entries (5.1).
+
+// naclRecord is a network ACL entry in full, with its rule number.
+type naclRecord struct {
+	Number   int32  `json:"ruleNumber"`
+	Egress   bool   `json:"egress"`
+	Protocol string `json:"protocol"`
+	Action   string `json:"ruleAction"`
+	CIDR     string `json:"cidrBlock,omitempty"`
+	CIDRv6   string `json:"ipv6CidrBlock,omitempty"`
+	From     *int32 `json:"fromPort,omitempty"`
+	To       *int32 `json:"toPort,omitempty"`
+	ICMPType *int32 `json:"icmpType,omitempty"`
+	ICMPCode *int32 `json:"icmpCode,omitempty"`
+}
+
+// naclRecordOf reads an entry; nil for none. Ports count only for TCP and
+// UDP, type and code only for ICMP, as EC2 applies them.
+func naclRecordOf(e *ec2types.NetworkAclEntry) *naclRecord {
+	if e == nil {
+		return nil
+	}
+	r := &naclRecord{Number: aws.ToInt32(e.RuleNumber), Egress: aws.ToBool(e.Egress), Protocol: protoNumber(aws.ToString(e.Protocol)),
+		Action: string(e.RuleAction), CIDR: aws.ToString(e.CidrBlock), CIDRv6: aws.ToString(e.Ipv6CidrBlock)}
+	switch r.Protocol {
+	case protoTCP, protoUDP:
+		if e.PortRange != nil {
+			r.From, r.To = e.PortRange.From, e.PortRange.To
+		}
+	case protoICMP, protoICMPv6:
+		if e.IcmpTypeCode != nil {
+			r.ICMPType, r.ICMPCode = e.IcmpTypeCode.Type, e.IcmpTypeCode.Code
+		}
+	}
+	return r
+}
+
+func (r *naclRecord) entry() ec2types.NetworkAclEntry {
+	e := ec2types.NetworkAclEntry{RuleNumber: aws.Int32(r.Number), Egress: aws.Bool(r.Egress), Protocol: aws.String(r.Protocol), RuleAction: ec2types.RuleAction(r.Action)}
+	if r.CIDR != "" {
+		e.CidrBlock = aws.String(r.CIDR)
+	}
+	if r.CIDRv6 != "" {
+		e.Ipv6CidrBlock = aws.String(r.CIDRv6)
+	}
+	if r.From != nil {
+		e.PortRange = &ec2types.PortRange{From: r.From, To: r.To}
+	}
+	if r.ICMPType != nil {
+		e.IcmpTypeCode = &ec2types.IcmpTypeCode{Type: r.ICMPType, Code: r.ICMPCode}
+	}
+	return e
+}
+
+func (r *naclRecord) String() string {
+	if r == nil {
+		return "no entry"
+	}
+	e := r.entry()
+	return fmt.Sprintf("%d: %s %s", r.Number, r.Action, naclRule(e))
+}
+
+// recordNACLEntry records an entry replaced by another (either nil: added
+// or deleted).
+func recordNACLEntry(acl string, was, set *ec2types.NetworkAclEntry) *plan.Prior {
+	return plan.Replaced(kindNACLEntry, acl, naclRecordOf(was), naclRecordOf(set))
+}
+
+// undoNACLEntry puts the recorded entry back at its rule number when the
+// number still holds what cisguard left there.
+func undoNACLEntry(ctx context.Context, t *Target, pr *plan.Prior) (*plan.Plan, error) {
+	var was, set *naclRecord
+	if err := pr.Decode(&was, &set); err != nil {
+		return nil, err
+	}
+	ref := was
+	if ref == nil {
+		ref = set
+	}
+	if ref == nil {
+		return nil, fmt.Errorf("record %s of %s holds no entry", pr.Kind, pr.Resource)
+	}
+	api := t.Clients.EC2()
+	out, err := api.DescribeNetworkAcls(ctx, &ec2.DescribeNetworkAclsInput{NetworkAclIds: []string{pr.Resource}})
+	if awsapi.IsNotFound(err) || err == nil && len(out.NetworkAcls) == 0 {
+		return plan.Changed(pr, "the network ACL no longer exists"), nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("describe network ACL %s: %w", pr.Resource, err)
+	}
+	var live *naclRecord
+	for _, e := range out.NetworkAcls[0].Entries {
+		if aws.ToInt32(e.RuleNumber) == ref.Number && aws.ToBool(e.Egress) == ref.Egress {
+			live = naclRecordOf(&e)
+		}
+	}
+	p := &plan.Plan{}
+	switch {
+	case reflect.DeepEqual(live, was):
+		p.Note("entry %s of %s is as it was", was, pr.Resource)
+		return p, nil
+	case !reflect.DeepEqual(live, set):
+		return plan.Changed(pr, fmt.Sprintf("rule %d is now %s, cisguard left %s", ref.Number, live, set)), nil
+	}
+	n := &naclPlanner{ec2: api, id: pr.Resource}
+	switch {
+	case was == nil:
+		p.Addf(n.delete(set.Number), "delete network ACL %s ingress entry %s (added by cisguard)", pr.Resource, set)
+	case set == nil:
+		p.Addf(n.put(was.entry(), false), "add network ACL %s ingress entry %s again", pr.Resource, was)
+	default:
+		p.Addf(n.put(was.entry(), true), "replace network ACL %s ingress entry %s with the original %s", pr.Resource, set, was)
+	}
+	return p, nil
+}
+
+// EBS encryption by default (2.2.1).
+
+func undoEBSDefault(ctx context.Context, t *Target, pr *plan.Prior) (*plan.Plan, error) {
+	var was bool
+	if err := pr.Decode(&was, nil); err != nil {
+		return nil, err
+	}
+	api := t.Clients.EC2()
+	out, err := api.GetEbsEncryptionByDefault(ctx, &ec2.GetEbsEncryptionByDefaultInput{})
+	if err != nil {
+		return nil, fmt.Errorf("read EBS encryption by default in %s: %w", t.Region(), err)
+	}
+	p := &plan.Plan{}
+	if on := aws.ToBool(out.EbsEncryptionByDefault); on == was {
+		p.Note("EBS encryption by default in %s is as it was (%v)", t.Region(), was)
+		return p, nil
+	}
+	p.Addf(func(ctx context.Context) error {
+		_, err := api.DisableEbsEncryptionByDefault(ctx, &ec2.DisableEbsEncryptionByDefaultInput{})
+		return err
+	}, "turn off EBS encryption by default for account %s in %s, as it was (new volumes are no longer encrypted unless asked)", t.Account(), t.Region())
+	return p, nil
+}
+
+// Buckets (2.1.x, and the trail bucket of 3.3).
+
+func undoBucketPolicy(ctx context.Context, t *Target, pr *plan.Prior) (*plan.Plan, error) {
+	var was *string
+	var set string
+	if err := pr.Decode(&was, &set); err != nil {
+		return nil, err
+	}
+	api, _, gone, err := bucketClients(ctx, t, pr.Resource)
+	if err != nil || gone {
+		if gone {
+			return plan.Changed(pr, "the bucket no longer exists"), nil
+		}
+		return nil, err
+	}
+	out, err := api.GetBucketPolicy(ctx, &s3.GetBucketPolicyInput{Bucket: aws.String(pr.Resource)})
+	none := awsapi.HasCode(err, "NoSuchBucketPolicy")
+	if err != nil && !none {
+		return nil, fmt.Errorf("read policy of bucket %s: %w", pr.Resource, err)
+	}
+	p, name := &plan.Plan{}, aws.String(pr.Resource)
+	switch {
+	case none && was == nil || !none && was != nil && sameJSON(aws.ToString(out.Policy), *was):
+		p.Note("the policy of bucket %s is as it was", pr.Resource)
+		return p, nil
+	case none:
+		return plan.Changed(pr, "the bucket has no policy now"), nil
+	case !sameJSON(aws.ToString(out.Policy), set):
+		return plan.Changed(pr, "its policy is not the one cisguard wrote"), nil
+	}
+	if was == nil {
+		p.Addf(func(ctx context.Context) error {
+			_, err := api.DeleteBucketPolicy(ctx, &s3.DeleteBucketPolicyInput{Bucket: name})
+			return err
+		}, "delete the policy of bucket %s: it had none before cisguard", pr.Resource)
+		return p, nil
+	}
+	p.Addf(func(ctx context.Context) error {
+		_, err := api.PutBucketPolicy(ctx, &s3.PutBucketPolicyInput{Bucket: name, Policy: was})
+		return err
+	}, "put back the previous policy of bucket %s (%d bytes)", pr.Resource, len(*was))
+	return p, nil
+}
+
+// pab is a Block Public Access configuration.
+type pab struct {
+	BlockPublicAcls       bool `json:"blockPublicAcls"`
+	IgnorePublicAcls      bool `json:"ignorePublicAcls"`
+	BlockPublicPolicy     bool `json:"blockPublicPolicy"`
+	RestrictPublicBuckets bool `json:"restrictPublicBuckets"`
+}
+
+// pabOf reads the four flags in S3's order; nil for none.
+func pabOf(cur *[4]bool) *pab {
+	if cur == nil {
+		return nil
+	}
+	return &pab{cur[0], cur[1], cur[2], cur[3]}
+}
+
+var allBlocked = &pab{true, true, true, true}
+
+// recordPAB records turning every flag on, from cur (nil: none).
+func recordPAB(kind, resource string, cur *[4]bool) *plan.Prior {
+	return plan.Replaced(kind, resource, pabOf(cur), allBlocked)
+}
+
+// undoPAB plans the restore of a Block Public Access configuration: live
+// is what is there now (nil: none).
+func undoPAB(pr *plan.Prior, what string, live *pab, put func(context.Context, pab) error, del func(context.Context) error) (*plan.Plan, error) {
+	var was, set *pab
+	if err := pr.Decode(&was, &set); err != nil {
+		return nil, err
+	}
+	p := &plan.Plan{}
+	switch {
+	case reflect.DeepEqual(live, was):
+		p.Note("Block Public Access of %s is as it was", what)
+	case !reflect.DeepEqual(live, set):
+		return plan.Changed(pr, fmt.Sprintf("Block Public Access is now %+v", live)), nil
+	case was == nil:
+		p.Addf(del, "delete the Block Public Access configuration of %s: it had none before cisguard", what)
+	default:
+		w := *was
+		p.Addf(func(ctx context.Context) error { return put(ctx, w) }, "put back Block Public Access of %s as it was: %+v", what, w)
+	}
+	return p, nil
+}
+
+func undoBucketPAB(ctx context.Context, t *Target, pr *plan.Prior) (*plan.Plan, error) {
+	api, _, gone, err := bucketClients(ctx, t, pr.Resource)
+	if err != nil || gone {
+		if gone {
+			return plan.Changed(pr, "the bucket no longer exists"), nil
+		}
+		return nil, err
+	}
+	name := aws.String(pr.Resource)
+	out, err := api.GetPublicAccessBlock(ctx, &s3.GetPublicAccessBlockInput{Bucket: name})
+	var live *pab
+	switch {
+	case awsapi.HasCode(err, "NoSuchPublicAccessBlockConfiguration"):
+	case err != nil:
+		return nil, fmt.Errorf("read S3 Block Public Access of bucket %s: %w", pr.Resource, err)
+	default:
+		c := out.PublicAccessBlockConfiguration
+		live = &pab{aws.ToBool(c.BlockPublicAcls), aws.ToBool(c.IgnorePublicAcls), aws.ToBool(c.BlockPublicPolicy), aws.ToBool(c.RestrictPublicBuckets)}
+	}
+	return undoPAB(pr, "bucket "+pr.Resource, live, func(ctx context.Context, w pab) error {
+		_, err := api.PutPublicAccessBlock(ctx, &s3.PutPublicAccessBlockInput{Bucket: name, PublicAccessBlockConfiguration: &s3types.PublicAccessBlockConfiguration{
+			BlockPublicAcls: aws.Bool(w.BlockPublicAcls), IgnorePublicAcls: aws.Bool(w.IgnorePublicAcls), BlockPublicPolicy: aws.Bool(w.BlockPublicPolicy), RestrictPublicBuckets: aws.Bool(w.RestrictPublicBuckets)}})
+		return err
+	}, func(ctx context.Context) error {
+		_, err := api.DeletePublicAccessBlock(ctx, &s3.DeletePublicAccessBlockInput{Bucket: name})
+		return err
+	})
+}
+
+func undoAccountPAB(ctx context.Context, t *Target, pr *plan.Prior) (*plan.Plan, error) {
+	api, account := t.Clients.S3Control(), aws.String(t.Account())
+	out, err := api.GetPublicAccessBlock(ctx, &s3control.GetPublicAccessBlockInput{AccountId: account})
+	var live *pab
+	switch {
+	case awsapi.HasCode(err, "NoSuchPublicAccessBlockConfiguration"):
+	case err != nil:
+		return nil, fmt.Errorf("read S3 Block Public Access of account %s: %w", t.Account(), err)
+	default:
+		c := out.PublicAccessBlockConfiguration
+		live = &pab{aws.ToBool(c.BlockPublicAcls), aws.ToBool(c.IgnorePublicAcls), aws.ToBool(c.BlockPublicPolicy), aws.ToBool(c.RestrictPublicBuckets)}
+	}
+	return undoPAB(pr, "account "+t.Account(), live, func(ctx context.Context, w pab) error {
+		_, err := api.PutPublicAccessBlock(ctx, &s3control.PutPublicAccessBlockInput{AccountId: account, PublicAccessBlockConfiguration: &s3ctltypes.PublicAccessBlockConfiguration{
+			BlockPublicAcls: aws.Bool(w.BlockPublicAcls), IgnorePublicAcls: aws.Bool(w.IgnorePublicAcls), BlockPublicPolicy: aws.Bool(w.BlockPublicPolicy), RestrictPublicBuckets: aws.Bool(w.RestrictPublicBuckets)}})
+		return err
+	}, func(ctx context.Context) error {
+		_, err := api.DeletePublicAccessBlock(ctx, &s3control.DeletePublicAccessBlockInput{AccountId: account})
+		return err
+	})
+}
+
+// recordBucketEncryption: 2.1.1's default encryption is kept on revert.
+func recordBucketEncryption(bucket string) *plan.Prior {
+	return plan.Keep(kindBucketEncrypt, bucket, "S3 has encrypted every new object with SSE-S3 since January 2023; without this configuration the bucket would use the same", "AES256")
+}
+
+// Password policy (1.8, 1.9).
+
+// policyOf reads an update as the policy it writes.
+func policyOf(in *iam.UpdateAccountPasswordPolicyInput) *iamtypes.PasswordPolicy {
+	return &iamtypes.PasswordPolicy{
+		AllowUsersToChangePassword: in.AllowUsersToChangePassword, HardExpiry: in.HardExpiry, MaxPasswordAge: in.MaxPasswordAge,
+		MinimumPasswordLength: in.MinimumPasswordLength, PasswordReusePrevention: in.PasswordReusePrevention,
+		RequireLowercaseCharacters: in.RequireLowercaseCharacters, RequireNumbers: in.RequireNumbers,
+		RequireSymbols: in.RequireSymbols, RequireUppercaseCharacters: in.RequireUppercaseCharacters,
+	}
+}
+
+// samePasswordPolicy compares the fields an update writes (HardExpiry
+// unset is false).
+func samePasswordPolicy(a, b *iamtypes.PasswordPolicy) bool {
+	norm := func(p *iamtypes.PasswordPolicy) string {
+		in := policyInput(p)
+		in.HardExpiry = aws.Bool(aws.ToBool(in.HardExpiry))
+		x, _ := json.Marshal(in)
+		return string(x)
+	}
+	return norm(a) == norm(b)
+}
+
+func undoPasswordPolicy(ctx context.Context, t *Target, pr *plan.Prior) (*plan.Plan, error) {
+	var was, set *iamtypes.PasswordPolicy
+	if err := pr.Decode(&was, &set); err != nil {
+		return nil, err
+	}
+	api := t.Clients.IAM()
+	live, exists, err := passwordPolicy(ctx, api, t.Account())
+	p := &plan.Plan{}
+	switch {
+	case err != nil:
+		return nil, err
+	case !exists && was == nil || exists && was != nil && samePasswordPolicy(live, was):
+		p.Note("the password policy of account %s is as it was", t.Account())
+		return p, nil
+	case !exists:
+		return plan.Changed(pr, "the account has no password policy now"), nil
+	case !samePasswordPolicy(live, set):
+		return plan.Changed(pr, "the policy is not the one cisguard wrote"), nil
+	}
+	if was == nil {
+		p.Addf(func(ctx context.Context) error {
+			_, err := api.DeleteAccountPasswordPolicy(ctx, &iam.DeleteAccountPasswordPolicyInput{})
+			return err
+		}, "delete the password policy of account %s: it had none before cisguard (IAM's default rules apply again)", t.Account())
+		return p, nil
+	}
+	in := policyInput(was)
+	p.Addf(func(ctx context.Context) error {
+		_, err := api.UpdateAccountPasswordPolicy(ctx, in)
+		return err
+	}, "put back the password policy of account %s: MinimumPasswordLength %d, PasswordReusePrevention %d, other fields as they were",
+		t.Account(), aws.ToInt32(was.MinimumPasswordLength), aws.ToInt32(was.PasswordReusePrevention))
+	return p, nil
+}
+
+// Credentials (1.12, 1.14).
+
+// keyRecord is an access key of a user, with its status.
+type keyRecord struct {
+	User   string `json:"user"`
+	Key    string `json:"accessKeyId"`
+	Status string `json:"status"`
+}
+
+func recordKeyStatus(user, key string) *plan.Prior {
+	return plan.Replaced(kindKeyStatus, key, keyRecord{user, key, string(iamtypes.StatusTypeActive)}, keyRecord{user, key, string(iamtypes.StatusTypeInactive)})
+}
+
+func recordKeyDeleted(user, key string) *plan.Prior {
+	return plan.Lose(kindKeyDeleted, key, fmt.Sprintf("IAM cannot bring back a deleted access key: give IAM user %s a new one (aws iam create-access-key --user-name %s) and move its applications to it", user, user),
+		keyRecord{user, key, string(iamtypes.StatusTypeActive)})
+}
+
+func recordLoginProfile(user string, lp *iamtypes.LoginProfile) *plan.Prior {
+	return plan.Lose(kindLoginProfile, user, fmt.Sprintf("IAM does not keep a deleted console password: set a new one (aws iam create-login-profile --user-name %s --password-reset-required --password <temporary>)", user),
+		map[string]any{"user": user, "created": aws.ToTime(lp.CreateDate), "passwordResetRequired": lp.PasswordResetRequired})
+}
+
+func undoKeyStatus(ctx context.Context, t *Target, pr *plan.Prior) (*plan.Plan, error) {
+	var was, set keyRecord
+	if err := pr.Decode(&was, &set); err != nil {
+		return nil, err
+	}
+	api := t.Clients.IAM()
+	keys, err := accessKeys(ctx, api, was.User)
+	if awsapi.IsNotFound(err) {
+		return plan.Changed(pr, "IAM user "+was.User+" no longer exists"), nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	i := slices.IndexFunc(keys, func(k iamtypes.AccessKeyMetadata) bool { return aws.ToString(k.AccessKeyId) == was.Key })
+	p := &plan.Plan{}
+	switch {
+	case i < 0:
+		return plan.Changed(pr, "the key was deleted since"), nil
+	case string(keys[i].Status) == was.Status:
+		p.Note("access key %s of IAM user %s is %s already", was.Key, was.User, was.Status)
+	case string(keys[i].Status) != set.Status:
+		return plan.Changed(pr, "the key is "+string(keys[i].Status)), nil
+	default:
+		p.Addf(setKeyStatus(api, was.User, was.Key, iamtypes.StatusType(was.Status)), "set access key %s of IAM user %s back to %s", was.Key, was.User, was.Status)
+	}
+	return p, nil
+}
+
+// Roles (1.17).
+
+// recordRole records a role cisguard creates.
+func recordRole(name string) *plan.Prior {
+	return plan.Replaced(kindRole, name, nil, map[string]string{"role": name, perms.ManagedTagKey: perms.ManagedTagValue})
+}
+
+// recordRolePolicy records a managed policy cisguard attaches to a role.
+func recordRolePolicy(role, policy string) *plan.Prior {
+	return plan.Replaced(kindRolePolicy, role, nil, policy)
+}
+
+// undoRole deletes a role cisguard created, while it still carries
+// cisguard's tag; IAM refuses (DeleteConflict) while policies someone
+// else attached remain, and so the role is kept.
+func undoRole(ctx context.Context, t *Target, pr *plan.Prior) (*plan.Plan, error) {
+	api := t.Clients.IAM()
+	out, err := api.GetRole(ctx, &iam.GetRoleInput{RoleName: aws.String(pr.Resource)})
+	p := &plan.Plan{}
+	switch {
+	case awsapi.IsNotFound(err):
+		p.Note("IAM role %s no longer exists", pr.Resource)
+		return p, nil
+	case err != nil:
+		return nil, fmt.Errorf("get IAM role %s: %w", pr.Resource, err)
+	}
+	if !slices.ContainsFunc(out.Role.Tags, func(tg iamtypes.Tag) bool {
+		return aws.ToString(tg.Key) == perms.ManagedTagKey && aws.ToString(tg.Value) == perms.ManagedTagValue
+	}) {
+		return plan.Changed(pr, "the role no longer carries the tag "+perms.ManagedTagKey), nil
+	}
+	p.Addf(func(ctx context.Context) error {
+		_, err := api.DeleteRole(ctx, &iam.DeleteRoleInput{RoleName: aws.String(pr.Resource)})
+		return err
+	}, "delete IAM role %s, created by cisguard", pr.Resource)
+	return p, nil
+}
+
+func undoRolePolicy(ctx context.Context, t *Target, pr *plan.Prior) (*plan.Plan, error) {
+	var policy string
+	if err := pr.Decode(nil, &policy); err != nil {
+		return nil, err
+	}
+	api := t.Clients.IAM()
+	p := &plan.Plan{}
+	var attached []string
+	pages := iam.NewListAttachedRolePoliciesPaginator(api, &iam.ListAttachedRolePoliciesInput{RoleName: aws.String(pr.Resource)})
+	for pages.HasMorePages() {
+		pg, err := pages.NextPage(ctx)
+		if awsapi.IsNotFound(err) {
+			p.Note("IAM role %s no longer exists", pr.Resource)
+			return p, nil
+		}
+		if err != nil {
+			return nil, fmt.Errorf("list policies of IAM role %s: %w", pr.Resource, err)
+		}
+		for _, a := range pg.AttachedPolicies {
+			attached = append(attached, aws.ToString(a.PolicyArn))
+		}
+	}
+	if !slices.Contains(attached, policy) {
+		p.Note("%s is not attached to IAM role %s", policy, pr.Resource)
+		return p, nil
+	}
+	p.Addf(func(ctx context.Context) error {
+		_, err := api.DetachRolePolicy(ctx, &iam.DetachRolePolicyInput{RoleName: aws.String(pr.Resource), PolicyArn: aws.String(policy)})
+		return err
+	}, "detach %s from IAM role %s", policy, pr.Resource)
+	return p, nil
+}
