@@ -315,7 +315,9 @@ func undoCases() []undoCase {
 			seed: func(h *harness) (finding.Resource, func() any) {
 				return accountResource(), func() any { return h.acct.PasswordPolicy() }
 			},
-			meddle:  func(h *harness) { h.acct.SetPasswordPolicy(&types.PasswordPolicy{MinimumPasswordLength: aws.Int32(10)}) },
+			meddle: func(h *harness) {
+				h.acct.SetPasswordPolicy(&types.PasswordPolicy{MinimumPasswordLength: aws.Int32(10)})
+			},
 			refused: "the policy is not the one cisguard wrote",
 		},
 		{name: "unused key deactivated", id: "1.12",
