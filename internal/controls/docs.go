@@ -103,6 +103,9 @@ or traffic).
 		if s := c.Calls.String(); s != "" {
 			fmt.Fprintf(&b, "- Calls: %s\n", s)
 		}
+		if u := RevertDoc(c); u != "" {
+			fmt.Fprintf(&b, "- Undo (`cisguard revert`): %s\n", u)
+		}
 		if c.Params != nil {
 			y, err := yaml.Marshal(c.Params)
 			if err == nil {

@@ -62,6 +62,42 @@ var undoers = plan.Undoers[*Target]{
 	kindRolePolicy:      undoRolePolicy,
 }
 
+// revertDocs say per control what an applied action records, what a
+// revert restores and what it cannot; docs/controls.md prints them.
+var revertDocs = map[string]string{
+	"1.8": "records the whole password policy before the update (or none) and the policy written, from the read the action makes just before writing (no extra call). " +
+		"Revert writes the previous policy back, or deletes the policy when there was none (IAM's default rules apply again), only while the policy is still the one cisguard wrote. Revert's extra write: `iam:DeleteAccountPasswordPolicy`.",
+	"1.12": "records each deactivated key (user, key, status Active before); revert re-activates it while it is still Inactive. " +
+		"A deleted key (`keyAction: delete`) and a deleted console password are recorded as not restorable (IAM keeps neither): revert names them, with the command that makes new ones, and exits 1.",
+	"1.9":  "as 1.8 (the same record of the whole policy).",
+	"1.14": "records each deactivated key (user, key, status Active before); revert re-activates it while it is still Inactive.",
+	"1.17": "records the role it created and the AWSSupportAccess attachment. Revert detaches the policy, then deletes the role while it carries `cisguard:managed=true` (the member policy allows `iam:DeleteRole` only then); " +
+		"IAM refuses while someone attached other policies, and the role stays. A role that existed before only loses the attachment. Revert's extra calls: `iam:ListAttachedRolePolicies`, `iam:DetachRolePolicy` (AWSSupportAccess only), `iam:DeleteRole`.",
+	"2.1.1": "kept on revert: S3 applies SSE-S3 to every bucket since January 2023, so removing the configuration would change nothing.",
+	"2.1.2": "records the previous bucket policy in full (or none), from the plan's read, and the policy written. Revert puts the previous policy back, or deletes the policy when there was none, " +
+		"only while the bucket still holds exactly cisguard's policy (compared as JSON). Revert's extra write: `s3:DeleteBucketPolicy`.",
+	"2.1.5.1": "records the account's previous Block Public Access (the four flags, or none) from the plan's read; revert puts it back, or deletes the configuration, while all four are still on.",
+	"2.1.5.2": "records the bucket's previous Block Public Access (the four flags, or none) from the plan's read; revert puts it back, or deletes the configuration, while all four are still on.",
+	"2.2.1":   "records that it was off; revert turns EBS encryption by default off again while it is on (volumes encrypted meanwhile stay encrypted). Revert's extra write: `ec2:DisableEbsEncryptionByDefault`.",
+	"5.1": "records every entry replaced, added or deleted, in full with its rule number (protocol, action, CIDR or IPv6 CIDR, ports, ICMP type and code), from the plan's read. " +
+		"Revert, newest first: the original entry comes back at its number before the added pieces are deleted, so what was allowed is never interrupted; a rule number that no longer holds what cisguard left is not touched, and revert says so.",
+	"5.2": "records the revoked rules in full and the rules authorized to keep the rest. Revert authorizes the revoked rules again, then revokes the added ones; an added rule whose description was changed since is someone else's and stays.",
+	"5.3": "records every revoked rule in full, from the plan's read: protocol, ports, source (CIDR, IPv6 CIDR, prefix list, or referenced group with its owner and peering connection) and description. " +
+		"Revert authorizes them again (with new rule ids); a rule that is back already is not added twice. Revert's extra writes: `ec2:AuthorizeSecurityGroupIngress`, `ec2:AuthorizeSecurityGroupEgress`.",
+}
+
+// RevertDoc says what a control's applied actions record for `cisguard
+// revert`; "" for a control that changes nothing.
+func RevertDoc(c *Control) string {
+	if d, ok := revertDocs[c.ID]; ok {
+		return d
+	}
+	if c.Plan != nil {
+		return "not recorded yet: revert names these actions as not restored; undo them by hand."
+	}
+	return ""
+}
+
 // Undo plans the revert of one record in the target's account and region:
 // restoring actions, nothing (already as before), or a residual saying why
 // it is not restored. Run it under the declaration of the control that

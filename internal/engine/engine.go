@@ -357,6 +357,9 @@ func conclude(r *Result, p *plan.Plan, done []plan.Result) {
 			r.update = &hub.Update{Status: shtypes.WorkflowStatusSuppressed, Note: fmt.Sprintf(note, "rest accepted by configuration") + ". Accepted: " + accepted}
 		}
 	}
+	if done != nil && r.update != nil {
+		r.update.Note = withUndo(r.update.Note, done)
+	}
 }
 
 // residualText joins the reasons of the accepted (or the other) residuals.
@@ -388,7 +391,7 @@ func (e *Engine) notify(ctx context.Context, r *Result, member awsapi.Clients) {
 		r.Notification = "not sent: no central topic and no access to the member account's topic"
 		return
 	}
-	rep := notify.Report{Finding: r.Finding, Decision: r.Decision, Reason: r.Reason, Actions: r.Actions, Notes: r.Notes}
+	rep := notify.Report{Finding: r.Finding, Decision: r.Decision, Reason: r.Reason, Actions: r.Actions, Notes: r.Notes, Revert: revertRecord(r)}
 	if r.Guidance != nil {
 		rep.Summary, rep.Steps = r.Guidance.Summary, r.Guidance.Steps
 	}

@@ -3,15 +3,18 @@ package engine
 import (
 	"cmp"
 	"context"
+	"encoding/json"
 	"fmt"
 	"log/slog"
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/cisguard/cisguard/internal/awsapi"
 	"github.com/cisguard/cisguard/internal/controls"
 	"github.com/cisguard/cisguard/internal/finding"
+	"github.com/cisguard/cisguard/internal/hub"
 	"github.com/cisguard/cisguard/internal/perms"
 	"github.com/cisguard/cisguard/internal/plan"
 )
@@ -37,7 +40,8 @@ type Reverted struct {
 	Region  string `json:"region"`
 	CIS     string `json:"cis"`
 	// Action is the description of the action reverted.
-	Action  string      `json:"action"`
+	Action string `json:"action"`
+	// Record is what the action replaced; nil when it recorded nothing.
 	Record  *plan.Prior `json:"record"`
 	Outcome string      `json:"outcome"`
 	// Steps are the revert's own actions (done, or planned in a dry run).
@@ -80,13 +84,19 @@ func Revert(ctx context.Context, m Members, results []Result, opts RevertOptions
 	var recs []record
 	for i := range results {
 		for _, a := range results[i].Actions {
-			if a.Done && a.Prior != nil && a.Prior.Kind != "" {
+			if a.Done {
 				recs = append(recs, record{result: &results[i], action: a, order: len(recs)})
 			}
 		}
 	}
+	at := func(r record) time.Time {
+		if r.action.Prior == nil {
+			return time.Time{}
+		}
+		return r.action.Prior.At
+	}
 	slices.SortStableFunc(recs, func(a, b record) int {
-		if c := b.action.Prior.At.Compare(a.action.Prior.At); c != 0 {
+		if c := at(b).Compare(at(a)); c != 0 {
 			return c
 		}
 		return cmp.Compare(b.order, a.order)
@@ -94,7 +104,7 @@ func Revert(ctx context.Context, m Members, results []Result, opts RevertOptions
 	out := make([]Reverted, 0, len(recs))
 	for _, rc := range recs {
 		rv := revertOne(ctx, m, rc, opts)
-		opts.Logger.Info("revert", "finding", rv.Finding, "account", rv.Account, "region", rv.Region, "record", rv.Record.Kind, "resource", rv.Record.Resource, "outcome", rv.Outcome, "reason", rv.Reason)
+		opts.Logger.Info("revert", "finding", rv.Finding, "account", rv.Account, "region", rv.Region, "action", rv.Action, "outcome", rv.Outcome, "reason", rv.Reason)
 		out = append(out, rv)
 	}
 	return out
@@ -106,6 +116,10 @@ func revertOne(ctx context.Context, m Members, rc record, opts RevertOptions) Re
 	fail := func(format string, args ...any) Reverted {
 		rv.Outcome, rv.Reason = NotRestore, fmt.Sprintf(format, args...)
 		return rv
+	}
+	if pr == nil || pr.Kind == "" {
+		rv.Record = nil
+		return fail("the action recorded nothing to restore (%s changes are not recorded by this version of cisguard): undo it by hand", r.CIS)
 	}
 	if pr.Kept != "" || pr.Lost != "" {
 		// Decided by the record alone: no account is asked.
@@ -188,4 +202,47 @@ func (r *Result) partition() string {
 		return p[1]
 	}
 	return "aws"
+}
+
+// withUndo ends a Security Hub note with the brief records of the done
+// actions and where their full prior state is, shortening the rest so
+// that all of it fits Security Hub's 512 characters.
+func withUndo(note string, done []plan.Result) string {
+	briefs := plan.Briefs(done)
+	if briefs == "" {
+		return note
+	}
+	suffix := cut(". Replaced (prior state in full in the notification and the JSON result; cisguard revert restores it): "+briefs, hub.MaxNote/2)
+	return cut(note, hub.MaxNote-len(suffix)) + suffix
+}
+
+// cut shortens s to at most n bytes, ending in "…", without splitting a
+// character.
+func cut(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	const ell = "…"
+	i := n - len(ell)
+	for i > 0 && !utf8.RuneStart(s[i]) {
+		i--
+	}
+	return s[:i] + ell
+}
+
+// revertRecord is the finding's result as `cisguard revert --result`
+// reads it, when an applied action recorded what it replaced: the
+// notification carries it, so that a change made by the Lambda can be
+// reverted from the message alone.
+func revertRecord(r *Result) string {
+	if len(plan.Records(r.Actions)) == 0 {
+		return ""
+	}
+	b, err := json.MarshalIndent(struct {
+		Findings []Result `json:"findings"`
+	}{[]Result{*r}}, "", "  ")
+	if err != nil {
+		return ""
+	}
+	return string(b)
 }

@@ -43,7 +43,14 @@ type Report struct {
 	// Summary and Steps are the manual guidance, for notified findings.
 	Summary string
 	Steps   []string
+	// Revert is the finding's result as JSON, for `cisguard revert
+	// --result FILE`, when applied actions recorded what they replaced.
+	Revert string
 }
+
+// RevertMarker starts the revert record in a message: `cisguard revert
+// --result` reads a saved message from the line after it.
+const RevertMarker = "--- cisguard revert record ---"
 
 // Message is an SNS message.
 type Message struct {
@@ -94,6 +101,9 @@ func Compose(r Report) Message {
 				state = "not run"
 			}
 			fmt.Fprintf(&b, "  %d. %s [%s]\n", i+1, a.Description, state)
+			if a.Done && a.Prior != nil {
+				fmt.Fprintf(&b, "     replaced: %s\n", a.Prior)
+			}
 		}
 	}
 	if r.Summary != "" || len(r.Steps) > 0 {
@@ -109,6 +119,9 @@ func Compose(r Report) Message {
 		fmt.Fprintf(&b, "Note: %s\n", n)
 	}
 	fmt.Fprintf(&b, "\nFinding: %s\n%s\n", f.ID, ConsoleLink(f))
+	if r.Revert != "" {
+		fmt.Fprintf(&b, "\nTo undo: save this message as a file and run cisguard revert --result FILE [--dry-run]; it restores what is recorded below while the resource still holds what cisguard set.\n%s\n%s\n", RevertMarker, r.Revert)
+	}
 	return Message{Subject: subject, Body: b.String()}
 }
 

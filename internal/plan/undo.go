@@ -168,13 +168,24 @@ func Records(rs []Result) []Result {
 	return out
 }
 
-// Briefs joins the brief records of the done actions.
+// Briefs joins the brief records of the done actions, a repeated one
+// counted once ("ec2:network-acl-entry acl-1 ×7").
 func Briefs(rs []Result) string {
-	var b []string
+	var order []string
+	count := map[string]int{}
 	for _, r := range rs {
 		if r.Done && r.Prior != nil && r.Prior.Kind != "" {
-			b = append(b, r.Prior.Brief())
+			b := r.Prior.Brief()
+			if count[b] == 0 {
+				order = append(order, b)
+			}
+			count[b]++
 		}
 	}
-	return strings.Join(b, "; ")
+	for i, b := range order {
+		if n := count[b]; n > 1 {
+			order[i] = fmt.Sprintf("%s ×%d", b, n)
+		}
+	}
+	return strings.Join(order, "; ")
 }
