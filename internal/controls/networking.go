@@ -45,9 +45,9 @@ func networkingControls() []*Control {
 				"Notify by default (Security Hub's CIS v1.4.0 standard does not check it; EC2.13, EC2.14, EC2.53 and EC2.54 findings of other standards are handled as 5.2).",
 		},
 		{
-			ID:          "5.3",
-			Per:         PerRegion,
-			Evaluate:    checkDefaultSecurityGroups,
+			ID:       "5.3",
+			Per:      PerRegion,
+			Evaluate: checkDefaultSecurityGroups,
 			// Authorize*: revert puts revoked rules back.
 			Permissions: []string{"ec2:DescribeSecurityGroups", "ec2:DescribeSecurityGroupRules", "ec2:RevokeSecurityGroupIngress", "ec2:RevokeSecurityGroupEgress", "ec2:AuthorizeSecurityGroupIngress", "ec2:AuthorizeSecurityGroupEgress"},
 			Plan:        planDefaultSecurityGroup,

@@ -518,11 +518,11 @@ func pabOf(cur *[4]bool) *pab {
 	return &pab{cur[0], cur[1], cur[2], cur[3]}
 }
 
-var allBlocked = &pab{true, true, true, true}
+var pabAllOn = &pab{true, true, true, true}
 
 // recordPAB records turning every flag on, from cur (nil: none).
 func recordPAB(kind, resource string, cur *[4]bool) *plan.Prior {
-	return plan.Replaced(kind, resource, pabOf(cur), allBlocked)
+	return plan.Replaced(kind, resource, pabOf(cur), pabAllOn)
 }
 
 // undoPAB plans the restore of a Block Public Access configuration: live
