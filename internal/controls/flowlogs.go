@@ -61,7 +61,7 @@ func planFlowLogs(ctx context.Context, t *Target) (*plan.Plan, error) {
 			return nil, fmt.Errorf("describe flow logs of VPC %s: %w", id, err)
 		}
 		for _, f := range pg.FlowLogs {
-			if f.TrafficType == ec2types.TrafficTypeReject || f.TrafficType == ec2types.TrafficTypeAll {
+			if recordsRejected(f) {
 				return p, nil
 			}
 			acceptOnly = append(acceptOnly, aws.ToString(f.FlowLogId))
@@ -101,4 +101,51 @@ func planFlowLogs(ctx context.Context, t *Target) (*plan.Plan, error) {
 		p.Note("flow log(s) %s of VPC %s record only ACCEPT traffic, which EC2.6 does not count; they are kept", strings.Join(acceptOnly, ", "), id)
 	}
 	return p, nil
+}
+
+// recordsRejected reports whether a flow log counts for 3.9: Security
+// Hub's EC2.6 counts only flow logs of rejected traffic (REJECT or ALL).
+func recordsRejected(f ec2types.FlowLog) bool {
+	return f.TrafficType == ec2types.TrafficTypeReject || f.TrafficType == ec2types.TrafficTypeAll
+}
+
+// checkVPCs is 3.9's check: every VPC of the region, screened with the
+// region's flow logs (one listing); a VPC without one that counts is
+// planned read-only.
+func checkVPCs(ctx context.Context, c *Control, t *Target) ([]Result, error) {
+	api := t.Clients.EC2()
+	logged := map[string]bool{}
+	flows := ec2.NewDescribeFlowLogsPaginator(api, &ec2.DescribeFlowLogsInput{})
+	for flows.HasMorePages() {
+		pg, err := flows.NextPage(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("describe the flow logs of account %s in %s: %w", t.Account(), t.Region(), err)
+		}
+		for _, f := range pg.FlowLogs {
+			if recordsRejected(f) {
+				logged[aws.ToString(f.ResourceId)] = true
+			}
+		}
+	}
+	var out []Result
+	vpcs := ec2.NewDescribeVpcsPaginator(api, &ec2.DescribeVpcsInput{})
+	for vpcs.HasMorePages() {
+		pg, err := vpcs.NextPage(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("describe the VPCs of account %s in %s: %w", t.Account(), t.Region(), err)
+		}
+		for _, v := range pg.Vpcs {
+			id := aws.ToString(v.VpcId)
+			res := arnResource(t, "AwsEc2Vpc", t.Region(), t.ARN("ec2", t.Region(), "vpc/"+id))
+			if logged[id] {
+				out = append(out, pass(res, "VPC %s has a flow log of rejected traffic", id))
+				continue
+			}
+			out = append(out, Verdict(ctx, c, t.on(res)))
+		}
+	}
+	if len(out) == 0 {
+		out = append(out, notApplicable(t.Resource, "no VPC in %s", t.Region()))
+	}
+	return out, nil
 }

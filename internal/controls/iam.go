@@ -63,13 +63,17 @@ func iamControls() []*Control {
 		},
 		{
 			ID:          "1.10",
-			Permissions: []string{"iam:GetUser", "iam:GetLoginProfile", "iam:ListMFADevices"},
+			Per:         PerAccount,
+			Evaluate:    checkUserMFA,
+			Permissions: []string{"iam:GenerateCredentialReport", "iam:GetCredentialReport", "iam:GetUser", "iam:GetLoginProfile", "iam:ListMFADevices"},
 			Guide:       guideUserMFA,
 			Doc:         "A user with a console password and no MFA device gets the steps to assign one (console and CLI, with the user's name), or to delete the password when the console is not needed.",
 		},
 		{
 			ID:          "1.12",
-			Permissions: []string{"iam:GetUser", "iam:ListAccessKeys", "iam:GetAccessKeyLastUsed", "iam:UpdateAccessKey", "iam:DeleteAccessKey", "iam:GetLoginProfile", "iam:DeleteLoginProfile"},
+			Per:         PerAccount,
+			Evaluate:    checkUnusedCredentials,
+			Permissions: []string{"iam:GenerateCredentialReport", "iam:GetCredentialReport", "iam:GetUser", "iam:ListAccessKeys", "iam:GetAccessKeyLastUsed", "iam:UpdateAccessKey", "iam:DeleteAccessKey", "iam:GetLoginProfile", "iam:DeleteLoginProfile"},
 			Scopes:      credentialScopes("iam:UpdateAccessKey", "iam:DeleteAccessKey", "iam:DeleteLoginProfile"),
 			Params:      &UnusedCredentialsParams{UnusedDays: 45, KeyAction: "deactivate"},
 			Plan:        planUnusedCredentials,
@@ -79,7 +83,9 @@ func iamControls() []*Control {
 		},
 		{
 			ID:          "1.14",
-			Permissions: []string{"iam:GetUser", "iam:ListAccessKeys", "iam:UpdateAccessKey"},
+			Per:         PerAccount,
+			Evaluate:    checkKeyRotation,
+			Permissions: []string{"iam:GenerateCredentialReport", "iam:GetCredentialReport", "iam:GetUser", "iam:ListAccessKeys", "iam:UpdateAccessKey"},
 			Scopes:      credentialScopes("iam:UpdateAccessKey"),
 			Params:      &KeyRotationParams{MaxKeyAgeDays: 90},
 			Plan:        planKeyRotation,
@@ -88,7 +94,9 @@ func iamControls() []*Control {
 		},
 		{
 			ID:          "1.16",
-			Permissions: []string{"iam:GetPolicy", "iam:GetPolicyVersion", "iam:ListEntitiesForPolicy"},
+			Per:         PerAccount,
+			Evaluate:    checkAdminPolicies,
+			Permissions: []string{"iam:ListPolicies", "iam:GetPolicy", "iam:GetPolicyVersion", "iam:ListEntitiesForPolicy"},
 			Guide:       guideAdminPolicy,
 			Doc:         "Reads the policy's default version; when a statement allows Action \"*\" on Resource \"*\", cisguard sends the steps to replace it or to detach it from each user, group and role it names.",
 		},
@@ -875,4 +883,86 @@ func planSupportRole(ctx context.Context, t *Target) (*plan.Plan, error) {
 		return err
 	}, "attach %s to IAM role %s", policy, name).Prior = recordRolePolicy(name, policy)
 	return p, nil
+}
+
+// Checks. Users are screened with the credential report (one download per
+// account); a user the screen fails is planned (or guided) read-only.
+
+func checkUserMFA(ctx context.Context, c *Control, t *Target) ([]Result, error) {
+	return checkUsers(ctx, c, t, func(u credentialRow) (bool, string) {
+		switch {
+		case !u.password:
+			return false, "no console password"
+		case u.mfa:
+			return false, "console password with MFA"
+		}
+		return true, ""
+	})
+}
+
+func checkUnusedCredentials(ctx context.Context, c *Control, t *Target) ([]Result, error) {
+	limit := time.Duration(params[UnusedCredentialsParams](t).UnusedDays)*24*time.Hour - reportMargin
+	return checkUsers(ctx, c, t, func(u credentialRow) (bool, string) {
+		if u.password {
+			// The plan counts from the later of the last sign-in and
+			// when the password was set.
+			since := u.passwordSet
+			if u.passwordUsed != nil && (since == nil || u.passwordUsed.After(*since)) {
+				since = u.passwordUsed
+			}
+			if since == nil || t.Now.Sub(*since) >= limit {
+				return true, ""
+			}
+		}
+		for _, k := range u.keys {
+			// A key never used counts from its creation.
+			since := k.rotated
+			if k.lastUsed != nil {
+				since = *k.lastUsed
+			}
+			if t.Now.Sub(since) >= limit {
+				return true, ""
+			}
+		}
+		return false, "no console password or active access key unused for " + fmt.Sprint(params[UnusedCredentialsParams](t).UnusedDays) + " days"
+	})
+}
+
+func checkKeyRotation(ctx context.Context, c *Control, t *Target) ([]Result, error) {
+	days := params[KeyRotationParams](t).MaxKeyAgeDays
+	limit := time.Duration(days)*24*time.Hour - reportMargin
+	return checkUsers(ctx, c, t, func(u credentialRow) (bool, string) {
+		for _, k := range u.keys {
+			if t.Now.Sub(k.rotated) > limit {
+				return true, ""
+			}
+		}
+		return false, fmt.Sprintf("no active access key older than %d days", days)
+	})
+}
+
+// checkAdminPolicies is 1.16's check: every customer managed policy that
+// is attached (CIS audits attached policies; Security Hub's IAM.1 also
+// fails unattached ones), guided read-only.
+func checkAdminPolicies(ctx context.Context, c *Control, t *Target) ([]Result, error) {
+	var out []Result
+	pages := iam.NewListPoliciesPaginator(t.Clients.IAM(), &iam.ListPoliciesInput{Scope: types.PolicyScopeTypeLocal, OnlyAttached: true})
+	for pages.HasMorePages() {
+		pg, err := pages.NextPage(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("list the attached customer managed policies of account %s: %w", t.Account(), err)
+		}
+		for _, p := range pg.Policies {
+			res := arnResource(t, "AwsIamPolicy", t.Region(), aws.ToString(p.Arn))
+			r := Verdict(ctx, c, t.on(res))
+			if r.Status == Pass {
+				r.Reason = fmt.Sprintf("policy %s allows no \"*\" action on \"*\" resource in its default version %s", aws.ToString(p.PolicyName), aws.ToString(p.DefaultVersionId))
+			}
+			out = append(out, r)
+		}
+	}
+	if len(out) == 0 {
+		out = append(out, notApplicable(t.Resource, "no attached customer managed policy in account %s", t.Account()))
+	}
+	return out, nil
 }

@@ -443,3 +443,37 @@ func arnRegion(arn string) string {
 	}
 	return parts[3]
 }
+
+// checkKeys is 3.8's check: every enabled, symmetric, customer managed key
+// of the region (the keys CIS asks to rotate), planned read-only.
+func checkKeys(ctx context.Context, c *Control, t *Target) ([]Result, error) {
+	var out []Result
+	api := t.Clients.KMS()
+	pages := kms.NewListKeysPaginator(api, &kms.ListKeysInput{})
+	for pages.HasMorePages() {
+		pg, err := pages.NextPage(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("list the KMS keys of account %s in %s: %w", t.Account(), t.Region(), err)
+		}
+		for _, k := range pg.Keys {
+			arn := aws.ToString(k.KeyArn)
+			res := arnResource(t, "AwsKmsKey", t.Region(), arn)
+			// The plan's own read, so the cache sends it once.
+			d, err := api.DescribeKey(ctx, &kms.DescribeKeyInput{KeyId: aws.String(arn)})
+			if err != nil {
+				out = append(out, Errored(res, fmt.Errorf("describe KMS key %s: %w", arn, err)))
+				continue
+			}
+			m := d.KeyMetadata
+			if m.KeyManager != kmstypes.KeyManagerTypeCustomer || m.KeySpec != kmstypes.KeySpecSymmetricDefault ||
+				m.KeyState == kmstypes.KeyStatePendingDeletion || m.KeyState == kmstypes.KeyStatePendingReplicaDeletion {
+				continue
+			}
+			out = append(out, Verdict(ctx, c, t.on(res)))
+		}
+	}
+	if len(out) == 0 {
+		out = append(out, notApplicable(t.Resource, "no customer managed symmetric KMS key in %s", t.Region()))
+	}
+	return out, nil
+}

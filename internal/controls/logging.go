@@ -60,6 +60,8 @@ func loggingControls() []*Control {
 		},
 		{
 			ID:          "3.2",
+			Per:         PerRegion,
+			Evaluate:    checkTrails,
 			Permissions: actions(trailReads, []string{"cloudtrail:UpdateTrail"}),
 			Params:      &TrailParams{},
 			Plan:        planLogFileValidation,
@@ -68,6 +70,8 @@ func loggingControls() []*Control {
 		},
 		{
 			ID:          "3.3",
+			Per:         PerRegion,
+			Evaluate:    checkTrailBuckets,
 			Permissions: actions(trailReads, []string{"s3:GetBucketLocation", "s3:GetBucketPublicAccessBlock", "s3:PutBucketPublicAccessBlock", "s3:GetBucketTagging"}),
 			Params:      &TrailParams{},
 			Plan:        planTrailBucketPublicAccess,
@@ -76,6 +80,8 @@ func loggingControls() []*Control {
 		},
 		{
 			ID:          "3.4",
+			Per:         PerRegion,
+			Evaluate:    checkTrails,
 			Permissions: actions(trailReads, logDeliveryPermissions),
 			Scopes:      trailLogsScopes,
 			Params:      defaultCloudWatchLogsParams(),
@@ -99,6 +105,8 @@ func loggingControls() []*Control {
 		},
 		{
 			ID:          "3.6",
+			Per:         PerRegion,
+			Evaluate:    checkTrailBuckets,
 			Permissions: actions(trailReads, []string{"s3:GetBucketLogging", "s3:PutBucketLogging", "s3:GetBucketTagging"}, ownedBucketPermissions),
 			Scopes:      accessLogScopes,
 			Params:      &AccessLoggingParams{},
@@ -109,7 +117,9 @@ func loggingControls() []*Control {
 				"Every request names the account as the owner it expects: a bucket of another account is never touched.",
 		},
 		{
-			ID: "3.7",
+			ID:       "3.7",
+			Per:      PerRegion,
+			Evaluate: checkTrails,
 			Permissions: actions(trailReads, []string{"cloudtrail:UpdateTrail", "s3:GetBucketLocation", "kms:DescribeKey", "kms:GetKeyPolicy", "kms:ListResourceTags", "kms:PutKeyPolicy",
 				"kms:ListAliases", "kms:ListKeys", "kms:GetKeyRotationStatus", "kms:CreateKey", "kms:TagResource", "kms:CreateAlias", "kms:EnableKeyRotation", "kms:ScheduleKeyDeletion"}),
 			Scopes: trailKeyScopes,
@@ -123,7 +133,9 @@ func loggingControls() []*Control {
 		},
 		{
 			ID:          "3.8",
-			Permissions: []string{"kms:DescribeKey", "kms:GetKeyRotationStatus", "kms:ListResourceTags", "kms:EnableKeyRotation"},
+			Per:         PerRegion,
+			Evaluate:    checkKeys,
+			Permissions: []string{"kms:ListKeys", "kms:DescribeKey", "kms:GetKeyRotationStatus", "kms:ListResourceTags", "kms:EnableKeyRotation"},
 			Params:      &KMSRotationParams{},
 			Plan:        planKMSRotation,
 			Calls:       Calls{Reads: 3, Writes: 1, Case: "an enabled customer managed symmetric key without rotation"},
@@ -132,6 +144,8 @@ func loggingControls() []*Control {
 		},
 		{
 			ID:          "3.9",
+			Per:         PerRegion,
+			Evaluate:    checkVPCs,
 			Permissions: []string{"ec2:DescribeVpcs", "ec2:DescribeFlowLogs", "ec2:CreateFlowLogs", "logs:DescribeLogGroups", "logs:CreateLogGroup", "logs:TagResource", "logs:PutRetentionPolicy", "iam:GetRole", "iam:CreateRole", "iam:TagRole", "iam:GetRolePolicy", "iam:PutRolePolicy", "iam:PassRole"},
 			Scopes:      flowLogScopes,
 			Params:      &FlowLogParams{LogGroup: "/cisguard/vpc-flow-logs", RetentionDays: 365, RoleName: "cisguard-vpc-flow-logs"},

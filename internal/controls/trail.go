@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"reflect"
 	"regexp"
 	"slices"
 	"strings"
@@ -268,4 +269,80 @@ func planTrailBucketPublicAccess(ctx context.Context, t *Target) (*plan.Plan, er
 	}
 	p.Merge(q)
 	return p, nil
+}
+
+// Checks of the trail controls (3.2, 3.4, 3.7 on each trail; 3.3, 3.6 on
+// each trail's bucket): every trail of the account whose home is the
+// region, planned read-only as the plan sees the trail named in its
+// parameters, so the region's one DescribeTrails serves them all.
+// Organization trails of another account are checked when that account
+// is scanned.
+
+// homeTrails lists the account's own trails whose home is t's region.
+func homeTrails(ctx context.Context, t *Target) ([]*trail, error) {
+	trails, err := describeTrails(ctx, t)
+	if err != nil {
+		return nil, err
+	}
+	var out []*trail
+	for _, tr := range trails {
+		if tr.region() == t.Region() && tr.foreign(t) == "" {
+			out = append(out, tr)
+		}
+	}
+	return out, nil
+}
+
+// onTrail returns t planning on the trail named arn: the account as its
+// resource, the trail as its parameter.
+func onTrail(t *Target, arn string) *Target {
+	c := *t
+	p := cloneParams(t.Params)
+	reflect.ValueOf(p).Elem().FieldByName("Trail").SetString(arn)
+	c.Params = p
+	return &c
+}
+
+func checkTrails(ctx context.Context, c *Control, t *Target) ([]Result, error) {
+	trails, err := homeTrails(ctx, t)
+	if err != nil {
+		return nil, err
+	}
+	var out []Result
+	for _, tr := range trails {
+		r := Verdict(ctx, c, onTrail(t, tr.arn()))
+		r.Resource = arnResource(t, "AwsCloudTrailTrail", tr.region(), tr.arn())
+		out = append(out, r)
+	}
+	if len(out) == 0 {
+		out = append(out, notApplicable(t.Resource, "no trail of account %s has its home in %s", t.Account(), t.Region()))
+	}
+	return out, nil
+}
+
+func checkTrailBuckets(ctx context.Context, c *Control, t *Target) ([]Result, error) {
+	trails, err := homeTrails(ctx, t)
+	if err != nil {
+		return nil, err
+	}
+	var out []Result
+	seen := map[string]bool{}
+	for _, tr := range trails {
+		name := aws.ToString(tr.S3BucketName)
+		if name == "" || seen[name] {
+			continue
+		}
+		seen[name] = true
+		res := bucketResource(t, name)
+		if _, region, gone, err := bucketClients(ctx, t, name); err == nil && !gone {
+			res.Region = region
+		}
+		r := Verdict(ctx, c, onTrail(t, tr.arn()))
+		r.Resource = res
+		out = append(out, r)
+	}
+	if len(out) == 0 {
+		out = append(out, notApplicable(t.Resource, "no trail of account %s has its home in %s", t.Account(), t.Region()))
+	}
+	return out, nil
 }

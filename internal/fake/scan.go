@@ -200,3 +200,32 @@ func (f *IAM) report() []byte {
 	w.Flush()
 	return buf.Bytes()
 }
+
+// ListPolicies lists the customer managed policies (Scope Local; the fake
+// holds no AWS managed ones, so other scopes are refused), attached ones
+// only with OnlyAttached, in pages.
+func (f *IAM) ListPolicies(ctx context.Context, in *iam.ListPoliciesInput, _ ...func(*iam.Options)) (*iam.ListPoliciesOutput, error) {
+	unlock, err := f.call(ctx, "ListPolicies")
+	defer unlock()
+	if err != nil {
+		return nil, err
+	}
+	if in.Scope != iamtypes.PolicyScopeTypeLocal {
+		return nil, APIError("ValidationError", "the fake lists only Scope Local")
+	}
+	st := f.st()
+	var all []iamtypes.Policy
+	for _, p := range st.policies {
+		g, u, r := st.attachments(p.ARN)
+		n := len(g) + len(u) + len(r)
+		if in.OnlyAttached && n == 0 {
+			continue
+		}
+		all = append(all, iamtypes.Policy{PolicyName: aws.String(p.Name), Arn: aws.String(p.ARN), DefaultVersionId: aws.String(p.Default), AttachmentCount: aws.Int32(int32(n)), IsAttachable: true})
+	}
+	items, next, err := iamPage(st, all, in.Marker, in.MaxItems)
+	if err != nil {
+		return nil, err
+	}
+	return &iam.ListPoliciesOutput{Policies: items, Marker: next, IsTruncated: next != nil}, nil
+}

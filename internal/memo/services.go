@@ -98,6 +98,10 @@ func (m iamMemo) ListMFADevices(ctx context.Context, in *iam.ListMFADevicesInput
 	return read(ctx, m.s, "ListMFADevices", in, o, m.IAM.ListMFADevices)
 }
 
+func (m iamMemo) ListPolicies(ctx context.Context, in *iam.ListPoliciesInput, o ...func(*iam.Options)) (*iam.ListPoliciesOutput, error) {
+	return read(ctx, m.s, "ListPolicies", in, o, m.IAM.ListPolicies)
+}
+
 func (m iamMemo) GetPolicy(ctx context.Context, in *iam.GetPolicyInput, o ...func(*iam.Options)) (*iam.GetPolicyOutput, error) {
 	return read(ctx, m.s, "GetPolicy", in, o, m.IAM.GetPolicy)
 }

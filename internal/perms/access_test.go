@@ -23,7 +23,9 @@ func TestAccessLists(t *testing.T) {
 		if slices.Contains(writes, a) {
 			t.Errorf("%s is both a read and a write", a)
 		}
-		if !readLike(a) {
+		// IAM's access level of GenerateCredentialReport is Read: it
+		// builds a report of what exists and changes nothing.
+		if !readLike(a) && a != "iam:GenerateCredentialReport" {
 			t.Errorf("read %s is not named like one", a)
 		}
 	}
