@@ -57,7 +57,7 @@ unusable input.`,
 	fl.StringVar(&f.role, "role", "", "member role to assume with --org (default: roleName of the configuration, CIS_Remediator_Role)")
 	fl.StringSliceVar(&f.accounts, "accounts", nil, "with --org: scan only these accounts")
 	fl.StringSliceVar(&f.excludeAccounts, "exclude-accounts", nil, "with --org: skip these accounts")
-	fl.IntVar(&f.parallel, "parallel", 16, "checks run at once, across all accounts and regions")
+	fl.IntVar(&f.parallel, "parallel", 32, "checks run at once, across all accounts and regions")
 	fl.StringVarP(&f.output, "output", "o", "", "table, json, csv, asff or html (default: table on a terminal, json otherwise)")
 	fl.StringVar(&f.out, "out", "", "write the output to this file instead of standard output")
 	return c

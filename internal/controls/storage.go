@@ -707,6 +707,7 @@ func checkBuckets(ctx context.Context, c *Control, t *Target) ([]Result, error) 
 		return nil, err
 	}
 	var out []Result
+	elsewhere := 0
 	for _, name := range names {
 		_, region, gone, err := bucketClients(ctx, t, name)
 		res := bucketResource(t, name)
@@ -717,13 +718,14 @@ func checkBuckets(ctx context.Context, c *Control, t *Target) ([]Result, error) 
 			out = append(out, Errored(res, err))
 			continue
 		case t.Regions != nil && !slices.Contains(t.Regions, region):
+			elsewhere++
 			continue
 		}
 		res.Region = region
 		out = append(out, Verdict(ctx, c, t.on(res)))
 	}
 	if len(out) == 0 {
-		out = append(out, notApplicable(t.Resource, "no S3 bucket in account %s", t.Account()))
+		out = append(out, notApplicable(t.Resource, "no S3 bucket of account %s in the regions scanned (%d elsewhere)", t.Account(), elsewhere))
 	}
 	return out, nil
 }

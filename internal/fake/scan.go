@@ -79,8 +79,8 @@ func (k *KMS) ListKeys(ctx context.Context, in *kms.ListKeysInput, _ ...func(*km
 
 // Credential report. IAM builds it asynchronously: the first
 // GenerateCredentialReport starts it (STARTED) from the state at that
-// moment, and it is COMPLETE from the next call on; GetCredentialReport
-// before that fails with ReportInProgress (ReportNotPresent when none was
+// moment, and it is COMPLETE from the next call on (the caller waited);
+// GetCredentialReport before that fails with ReportInProgress (ReportNotPresent when none was
 // started). As in AWS, a report is reused until it expires (four hours
 // there; ExpireCredentialReport here), so it can be older than the state.
 
@@ -119,8 +119,7 @@ func (f *IAM) GenerateCredentialReport(ctx context.Context, _ *iam.GenerateCrede
 		r.content, r.at = f.report(), CredentialReportTime
 		return &iam.GenerateCredentialReportOutput{State: iamtypes.ReportStateTypeStarted, Description: aws.String("No report exists. Starting a new report generation task")}, nil
 	case !r.complete:
-		r.complete = true
-		return &iam.GenerateCredentialReportOutput{State: iamtypes.ReportStateTypeInprogress}, nil
+		r.complete = true // built while the caller waited
 	}
 	return &iam.GenerateCredentialReportOutput{State: iamtypes.ReportStateTypeComplete}, nil
 }
