@@ -348,8 +348,9 @@ func naclRecordOf(e *ec2types.NetworkAclEntry) *naclRecord {
 			r.From, r.To = e.PortRange.From, e.PortRange.To
 		}
 	case protoICMP, protoICMPv6:
-		if e.IcmpTypeCode != nil {
-			r.ICMPType, r.ICMPCode = e.IcmpTypeCode.Type, e.IcmpTypeCode.Code
+		r.ICMPType, r.ICMPCode = aws.Int32(-1), aws.Int32(-1) // all types and codes: what an entry without them means
+		if c := e.IcmpTypeCode; c != nil {
+			r.ICMPType, r.ICMPCode = aws.Int32(aws.ToInt32(c.Type)), aws.Int32(aws.ToInt32(c.Code))
 		}
 	}
 	return r

@@ -1,0 +1,283 @@
+package e2e
+
+// Undo end to end: remediate, save the JSON result, revert from it, and
+// read the resource back as it was; a change made in between is left.
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"reflect"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+)
+
+// cisguard runs the binary with the suite's environment.
+func cisguard(t *testing.T, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, binary, args...)
+	cmd.Env = env
+	var out, errOut bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errOut
+	err := cmd.Run()
+	var ee *exec.ExitError
+	if errors.As(err, &ee) {
+		code = ee.ExitCode()
+	} else if err != nil {
+		t.Fatalf("run cisguard: %v", err)
+	}
+	return code, out.String(), errOut.String()
+}
+
+// remediateToFile seeds and remediates an event and saves the JSON
+// result, as a user keeps it for revert.
+func remediateToFile(t *testing.T, event []byte) string {
+	t.Helper()
+	seedFindings(t, event)
+	dir := t.TempDir()
+	ev, conf, res := filepath.Join(dir, "event.json"), filepath.Join(dir, "cisguard.yaml"), filepath.Join(dir, "result.json")
+	if err := os.WriteFile(ev, event, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(conf, []byte(quiet), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, out, stderr := cisguard(t, "remediate", "--event", ev, "--config", conf, "--output", "json")
+	if code != 0 {
+		t.Fatalf("remediate exit %d\n%s\n%s", code, out, stderr)
+	}
+	if !strings.Contains(out, `"prior"`) {
+		t.Fatalf("the result records nothing:\n%s", out)
+	}
+	if err := os.WriteFile(res, []byte(out), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return res
+}
+
+// revert runs cisguard revert on a result file and checks its exit status.
+func revert(t *testing.T, file string, wantExit int, extra ...string) string {
+	t.Helper()
+	args := append([]string{"revert", "--result", file, "--config", quietConfig(t)}, extra...)
+	code, out, stderr := cisguard(t, args...)
+	if code != wantExit {
+		t.Fatalf("revert exit %d, want %d\n%s\n%s", code, wantExit, out, stderr)
+	}
+	return out
+}
+
+func quietConfig(t *testing.T) string {
+	p := filepath.Join(t.TempDir(), "cisguard.yaml")
+	if err := os.WriteFile(p, []byte(quiet), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// sgRules reads a group's rules without their ids, in a stable order.
+func sgRules(t *testing.T, sg string) []string {
+	t.Helper()
+	out, err := ec2.NewFromConfig(cfg).DescribeSecurityGroupRules(context.Background(), &ec2.DescribeSecurityGroupRulesInput{Filters: []ec2types.Filter{{Name: aws.String("group-id"), Values: []string{sg}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rules []string
+	for _, r := range out.SecurityGroupRules {
+		ref := ""
+		if r.ReferencedGroupInfo != nil {
+			ref = aws.ToString(r.ReferencedGroupInfo.GroupId)
+		}
+		rules = append(rules, fmt.Sprintf("egress=%v %s %d-%d %s%s%s%s %q", aws.ToBool(r.IsEgress), aws.ToString(r.IpProtocol), aws.ToInt32(r.FromPort), aws.ToInt32(r.ToPort),
+			aws.ToString(r.CidrIpv4), aws.ToString(r.CidrIpv6), aws.ToString(r.PrefixListId), ref, aws.ToString(r.Description)))
+	}
+	slices.Sort(rules)
+	return rules
+}
+
+func TestRevertDefaultSecurityGroup(t *testing.T) { // 5.3
+	requireEndpoint(t)
+	ctx := context.Background()
+	api := ec2.NewFromConfig(cfg)
+	vpc := newVPC(t, "10.41.0.0/16")
+	sgs, err := api.DescribeSecurityGroups(ctx, &ec2.DescribeSecurityGroupsInput{Filters: []ec2types.Filter{
+		{Name: aws.String("vpc-id"), Values: []string{vpc}}, {Name: aws.String("group-name"), Values: []string{"default"}}}})
+	if err != nil || len(sgs.SecurityGroups) != 1 {
+		t.Fatalf("default group of %s: %v", vpc, err)
+	}
+	sg := aws.ToString(sgs.SecurityGroups[0].GroupId)
+	if _, err := api.AuthorizeSecurityGroupIngress(ctx, &ec2.AuthorizeSecurityGroupIngressInput{GroupId: aws.String(sg), IpPermissions: []ec2types.IpPermission{
+		{IpProtocol: aws.String("tcp"), FromPort: aws.Int32(22), ToPort: aws.Int32(22), IpRanges: []ec2types.IpRange{{CidrIp: aws.String("0.0.0.0/0"), Description: aws.String("ssh from anywhere")}}},
+		{IpProtocol: aws.String("udp"), FromPort: aws.Int32(53), ToPort: aws.Int32(53), Ipv6Ranges: []ec2types.Ipv6Range{{CidrIpv6: aws.String("2001:db8::/32")}}},
+	}}); err != nil {
+		t.Fatal(err)
+	}
+	before := sgRules(t, sg)
+	event := sample(t, "imported-standard-5.3.json", func(_ int, f map[string]any) {
+		setResource(f, fmt.Sprintf("arn:aws:ec2:%s:%s:security-group/%s", region, account, sg))
+	})
+	file := remediateToFile(t, event)
+	if n := sgRules(t, sg); len(n) != 0 {
+		t.Fatalf("rules left after the fix: %v", n)
+	}
+
+	out := revert(t, file, 0, "--dry-run")
+	if !strings.Contains(out, "PLANNED 5.3") || len(sgRules(t, sg)) != 0 {
+		t.Fatalf("dry run:\n%s", out)
+	}
+	out = revert(t, file, 0)
+	if !strings.Contains(out, "RESTORED 5.3") {
+		t.Errorf("revert:\n%s", out)
+	}
+	if got := sgRules(t, sg); !reflect.DeepEqual(got, before) {
+		t.Errorf("rules after revert:\n%v\nwant:\n%v", got, before)
+	}
+}
+
+func TestRevertNetworkACL(t *testing.T) { // 5.1
+	requireEndpoint(t)
+	ctx := context.Background()
+	api := ec2.NewFromConfig(cfg)
+	vpc := newVPC(t, "10.42.0.0/16")
+	acl, err := api.CreateNetworkAcl(ctx, &ec2.CreateNetworkAclInput{VpcId: aws.String(vpc)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := aws.ToString(acl.NetworkAcl.NetworkAclId)
+	if _, err := api.CreateNetworkAclEntry(ctx, &ec2.CreateNetworkAclEntryInput{NetworkAclId: aws.String(id), RuleNumber: aws.Int32(100), Egress: aws.Bool(false),
+		Protocol: aws.String("-1"), RuleAction: ec2types.RuleActionAllow, CidrBlock: aws.String("0.0.0.0/0")}); err != nil {
+		t.Fatal(err)
+	}
+	entries := func() []string {
+		out, err := api.DescribeNetworkAcls(ctx, &ec2.DescribeNetworkAclsInput{NetworkAclIds: []string{id}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var es []string
+		for _, e := range out.NetworkAcls[0].Entries {
+			s := fmt.Sprintf("%v %d %s %s %s", aws.ToBool(e.Egress), aws.ToInt32(e.RuleNumber), aws.ToString(e.Protocol), e.RuleAction, aws.ToString(e.CidrBlock))
+			if e.PortRange != nil {
+				s += fmt.Sprintf(" %d-%d", aws.ToInt32(e.PortRange.From), aws.ToInt32(e.PortRange.To))
+			}
+			es = append(es, s)
+		}
+		slices.Sort(es)
+		return es
+	}
+	before := entries()
+	event := sample(t, "imported-control-EC2.21.json", func(_ int, f map[string]any) {
+		setResource(f, fmt.Sprintf("arn:aws:ec2:%s:%s:network-acl/%s", region, account, id))
+	})
+	file := remediateToFile(t, event)
+	if reflect.DeepEqual(entries(), before) {
+		t.Fatal("the fix changed nothing")
+	}
+	out := revert(t, file, 0)
+	if got := entries(); !reflect.DeepEqual(got, before) {
+		t.Errorf("entries after revert:\n%v\nwant:\n%v\n%s", got, before, out)
+	}
+}
+
+func TestRevertBucketPolicy(t *testing.T) { // 2.1.2, and the refusal when the policy changed since
+	requireEndpoint(t)
+	ctx := context.Background()
+	api := s3.NewFromConfig(cfg)
+	bucket := newBucket(t)
+	existing := fmt.Sprintf(`{"Version":"2012-10-17","Statement":[{"Sid":"Partner","Effect":"Allow","Principal":{"AWS":"arn:aws:iam::%s:root"},"Action":"s3:GetObject","Resource":"arn:aws:s3:::%s/*"}]}`, account, bucket)
+	if _, err := api.PutBucketPolicy(ctx, &s3.PutBucketPolicyInput{Bucket: aws.String(bucket), Policy: aws.String(existing)}); err != nil {
+		t.Fatal(err)
+	}
+	policy := func() string {
+		out, err := api.GetBucketPolicy(ctx, &s3.GetBucketPolicyInput{Bucket: aws.String(bucket)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return aws.ToString(out.Policy)
+	}
+	event := sample(t, "imported-standard-5.3.json", func(_ int, f map[string]any) {
+		f["GeneratorId"] = "security-control/S3.5"
+		f["Compliance"].(map[string]any)["SecurityControlId"] = "S3.5"
+		f["Compliance"].(map[string]any)["RelatedRequirements"] = []string{"CIS AWS Foundations Benchmark v1.4.0/2.1.2"}
+		f["Resources"].([]any)[0].(map[string]any)["Type"] = "AwsS3Bucket"
+		setResource(f, "arn:aws:s3:::"+bucket)
+	})
+	file := remediateToFile(t, event)
+	fixed := policy()
+	if sameDoc(fixed, existing) {
+		t.Fatal("the fix did not change the policy")
+	}
+
+	// Someone edits the policy after the fix: revert leaves it and says so.
+	edited := strings.Replace(fixed, `"Partner"`, `"PartnerRenamed"`, 1)
+	if _, err := api.PutBucketPolicy(ctx, &s3.PutBucketPolicyInput{Bucket: aws.String(bucket), Policy: aws.String(edited)}); err != nil {
+		t.Fatal(err)
+	}
+	out := revert(t, file, 1)
+	if !strings.Contains(out, "NOT RESTORED 2.1.2") || !strings.Contains(out, "its policy is not the one cisguard wrote") || !sameDoc(policy(), edited) {
+		t.Fatalf("revert over a changed policy:\n%s\npolicy now %s", out, policy())
+	}
+
+	// Put cisguard's policy back: now the revert restores the original.
+	if _, err := api.PutBucketPolicy(ctx, &s3.PutBucketPolicyInput{Bucket: aws.String(bucket), Policy: aws.String(fixed)}); err != nil {
+		t.Fatal(err)
+	}
+	out = revert(t, file, 0)
+	if !strings.Contains(out, "RESTORED 2.1.2") || !sameDoc(policy(), existing) {
+		t.Fatalf("revert:\n%s\npolicy now %s", out, policy())
+	}
+}
+
+func sameDoc(a, b string) bool {
+	var x, y any
+	return json.Unmarshal([]byte(a), &x) == nil && json.Unmarshal([]byte(b), &y) == nil && reflect.DeepEqual(x, y)
+}
+
+func TestRevertPasswordPolicy(t *testing.T) { // 1.8 and 1.9 on one policy
+	requireEndpoint(t)
+	ctx := context.Background()
+	api := iam.NewFromConfig(cfg)
+	if _, err := api.UpdateAccountPasswordPolicy(ctx, &iam.UpdateAccountPasswordPolicyInput{MinimumPasswordLength: aws.Int32(9), RequireSymbols: true, MaxPasswordAge: aws.Int32(60)}); err != nil {
+		t.Fatal(err)
+	}
+	read := func() string {
+		out, err := api.GetAccountPasswordPolicy(ctx, &iam.GetAccountPasswordPolicyInput{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		p := out.PasswordPolicy
+		return fmt.Sprintf("len %d reuse %d symbols %v numbers %v age %d", aws.ToInt32(p.MinimumPasswordLength), aws.ToInt32(p.PasswordReusePrevention), p.RequireSymbols, p.RequireNumbers, aws.ToInt32(p.MaxPasswordAge))
+	}
+	before := read()
+	event := sample(t, "custom-action-two-findings.json", func(i int, f map[string]any) {
+		control := []string{"IAM.15", "IAM.16"}[i]
+		f["GeneratorId"] = "security-control/" + control
+		f["Compliance"].(map[string]any)["SecurityControlId"] = control
+		f["Compliance"].(map[string]any)["RelatedRequirements"] = []string{}
+		setResource(f, "AWS::::Account:"+account)
+	})
+	file := remediateToFile(t, event)
+	if read() == before {
+		t.Fatal("the fix changed nothing")
+	}
+	out := revert(t, file, 0)
+	if !strings.Contains(out, "RESTORED 1.") {
+		t.Errorf("revert:\n%s", out)
+	}
+	if got := read(); got != before {
+		t.Errorf("policy after revert %s, want %s\n%s", got, before, out)
+	}
+}
