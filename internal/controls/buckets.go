@@ -242,7 +242,7 @@ func planCreateBucket(api awsapi.S3, t *Target, bucket, region string, p *plan.P
 			return fmt.Errorf("bucket name %s was taken by another account meanwhile; nothing was written to it: name a bucket of your own in the settings: %w", bucket, err)
 		}
 		return err
-	}, "create bucket %s in %s", bucket, region)
+	}, "create bucket %s in %s", bucket, region).Prior = plan.Keep(kindCreated, bucket, "it holds log files, and S3 deletes only an empty bucket: empty and delete it by hand once nothing needs them", "s3 bucket")
 	var tags []s3types.Tag
 	for k, v := range managedTag {
 		tags = append(tags, s3types.Tag{Key: aws.String(k), Value: aws.String(v)})

@@ -102,8 +102,8 @@ func planCloudTrail(ctx context.Context, t *Target) (*plan.Plan, error) {
 		return nil, err
 	}
 	if !aws.ToBool(tr.IsMultiRegionTrail) {
-		p.Addf(tr.update(cloudtrail.UpdateTrailInput{IsMultiRegionTrail: aws.Bool(true), IncludeGlobalServiceEvents: aws.Bool(true)}),
-			"make %s multi-region (IsMultiRegionTrail false -> true, global service events included)", tr)
+		in := cloudtrail.UpdateTrailInput{IsMultiRegionTrail: aws.Bool(true), IncludeGlobalServiceEvents: aws.Bool(true)}
+		p.Addf(tr.update(in), "make %s multi-region (IsMultiRegionTrail false -> true, global service events included)", tr).Prior = tr.record(in)
 	}
 	if !recordsAllManagement(tr.classic, tr.advanced) {
 		s := tr.selectors()
@@ -118,7 +118,7 @@ func planCloudTrail(ctx context.Context, t *Target) (*plan.Plan, error) {
 		p.Addf(func(ctx context.Context) error {
 			_, err := api.StartLogging(ctx, &cloudtrail.StartLoggingInput{Name: tr.TrailARN})
 			return err
-		}, "start logging on %s", tr)
+		}, "start logging on %s", tr).Prior = plan.Replaced(kindTrailLogging, tr.arn(), false, true)
 	}
 	return p, nil
 }
@@ -165,11 +165,12 @@ func planNewTrail(ctx context.Context, t *Target, cfg *CloudTrailParams, name st
 			return checkNewTrail(ctx, api, name, region, bucket)
 		}
 		return err
-	}, "create multi-region trail %s in %s delivering to %s, log file validation on, all management events", name, region, where)
+	}, "create multi-region trail %s in %s delivering to %s, log file validation on, all management events", name, region, where).Prior = plan.Keep(kindCreated, t.ARN("cloudtrail", region, "trail/"+name),
+		fmt.Sprintf("its log files are the account's audit record: revert stops its logging; delete it by hand (aws cloudtrail delete-trail --name %s --region %s)", name, region), "trail")
 	p.Addf(func(ctx context.Context) error {
 		_, err := api.StartLogging(ctx, &cloudtrail.StartLoggingInput{Name: aws.String(name)})
 		return err
-	}, "start logging on trail %s (home %s)", name, region)
+	}, "start logging on trail %s (home %s)", name, region).Prior = plan.Replaced(kindTrailLogging, t.ARN("cloudtrail", region, "trail/"+name), false, true)
 	return nil
 }
 

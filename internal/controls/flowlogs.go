@@ -96,7 +96,8 @@ func planFlowLogs(ctx context.Context, t *Target) (*plan.Plan, error) {
 	}
 	p.Addf(func(ctx context.Context) error {
 		return retryNewRole(ctx, created, create, "InvalidParameter")
-	}, "create a flow log of VPC %s for REJECT traffic into log group %s through role %s", id, cfg.LogGroup, cfg.RoleName)
+	}, "create a flow log of VPC %s for REJECT traffic into log group %s through role %s", id, cfg.LogGroup, cfg.RoleName).Prior = plan.Keep(kindCreated, id,
+		"revert does not delete flow logs yet: find it with aws ec2 describe-flow-logs --filter Name=resource-id,Values="+id+" and delete it with aws ec2 delete-flow-logs --flow-log-ids <id>", "flow log")
 	if len(acceptOnly) > 0 {
 		p.Note("flow log(s) %s of VPC %s record only ACCEPT traffic, which EC2.6 does not count; they are kept", strings.Join(acceptOnly, ", "), id)
 	}

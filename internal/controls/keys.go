@@ -111,7 +111,7 @@ func (k *trailKey) plan(ctx context.Context, p *plan.Plan) error {
 	}
 	p.Addf(func(ctx context.Context) error {
 		return k.tr.update(cloudtrail.UpdateTrailInput{KmsKeyId: aws.String(k.arn)})(ctx)
-	}, "encrypt the log files of %s with KMS key %s (%s)", k.tr, k.ref, k.region)
+	}, "encrypt the log files of %s with KMS key %s (%s)", k.tr, k.ref, k.region).Prior = k.tr.record(cloudtrail.UpdateTrailInput{KmsKeyId: aws.String(k.arn)})
 	return nil
 }
 
@@ -170,7 +170,8 @@ func (k *trailKey) planCreate(ctx context.Context, p *plan.Plan) error {
 		}
 		k.arn = aws.ToString(out.KeyMetadata.Arn)
 		return nil
-	}, "create a symmetric KMS key in %s, tagged cisguard:managed, whose policy lets the account's trails encrypt and the account decrypt", k.region)
+	}, "create a symmetric KMS key in %s, tagged cisguard:managed, whose policy lets the account's trails encrypt and the account decrypt", k.region).Prior = plan.Keep(kindCreated, k.ref,
+		"a KMS key cisguard created is never deleted: the log files encrypted with it would become unreadable; schedule its deletion by hand once nothing needs it", "kms key")
 	p.Addf(k.enableRotation, "turn on yearly rotation of the new key (CIS 3.8)")
 	p.Addf(k.createAlias, "name the new key %s", k.ref)
 	return nil

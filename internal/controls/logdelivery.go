@@ -124,7 +124,7 @@ func planLogDelivery(ctx context.Context, t *Target, tr *trail, cfg *CloudWatchL
 	update := tr.update(cloudtrail.UpdateTrailInput{CloudWatchLogsLogGroupArn: aws.String(groupARN), CloudWatchLogsRoleArn: aws.String(role)})
 	p.Addf(func(ctx context.Context) error {
 		return retryNewRole(ctx, created, update, "InvalidCloudWatchLogsRoleArnException")
-	}, "send the events of %s to CloudWatch Logs group %s through role %s", tr, group, cfg.RoleName)
+	}, "send the events of %s to CloudWatch Logs group %s through role %s", tr, group, cfg.RoleName).Prior = tr.record(cloudtrail.UpdateTrailInput{CloudWatchLogsLogGroupArn: aws.String(groupARN), CloudWatchLogsRoleArn: aws.String(role)})
 	return group, exists, nil
 }
 
@@ -149,7 +149,7 @@ func planLogGroup(ctx context.Context, logs awsapi.Logs, region, name string, re
 			return nil
 		}
 		return err
-	}, "create CloudWatch Logs group %s in %s", name, region)
+	}, "create CloudWatch Logs group %s in %s", name, region).Prior = plan.Keep(kindCreated, name, "it holds the events delivered to it; delete it by hand (aws logs delete-log-group --log-group-name "+name+")", "log group")
 	if retention > 0 {
 		p.Addf(func(ctx context.Context) error {
 			_, err := logs.PutRetentionPolicy(ctx, &cloudwatchlogs.PutRetentionPolicyInput{LogGroupName: aws.String(name), RetentionInDays: aws.Int32(retention)})
@@ -183,7 +183,7 @@ func planServiceRole(ctx context.Context, t *Target, name, service string, stmt 
 				return checkServiceRole(ctx, api, name, service)
 			}
 			return err
-		}, "create IAM role %s trusted by %s (this account only)", name, service)
+		}, "create IAM role %s trusted by %s (this account only)", name, service).Prior = plan.Keep(kindCreated, name, "a delivery role is harmless once nothing uses it (only "+service+" may assume it, under the permissions boundary); delete it by hand", "iam role")
 	case err != nil:
 		return "", false, fmt.Errorf("read role %s: %w", name, err)
 	default:

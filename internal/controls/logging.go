@@ -47,7 +47,7 @@ func loggingControls() []*Control {
 		{
 			ID:          "3.1",
 			Per:         PerAccount,
-			Permissions: actions(trailReads, []string{"cloudtrail:CreateTrail", "cloudtrail:UpdateTrail", "cloudtrail:StartLogging", "cloudtrail:PutEventSelectors", "s3:PutBucketLogging"}, ownedBucketPermissions),
+			Permissions: actions(trailReads, []string{"cloudtrail:CreateTrail", "cloudtrail:UpdateTrail", "cloudtrail:StartLogging", "cloudtrail:StopLogging", "cloudtrail:PutEventSelectors", "s3:PutBucketLogging"}, ownedBucketPermissions),
 			Scopes:      cloudTrailScopes,
 			Params:      &CloudTrailParams{NewTrail: "cisguard-trail"},
 			Plan:        planCloudTrail,

@@ -225,7 +225,8 @@ func planLogFileValidation(ctx context.Context, t *Target) (*plan.Plan, error) {
 		if err := tr.changeable(t); err != nil {
 			return nil, err
 		}
-		p.Addf(tr.update(cloudtrail.UpdateTrailInput{EnableLogFileValidation: aws.Bool(true)}), "turn on log file validation of %s (false -> true)", tr)
+		in := cloudtrail.UpdateTrailInput{EnableLogFileValidation: aws.Bool(true)}
+		p.Addf(tr.update(in), "turn on log file validation of %s (false -> true)", tr).Prior = tr.record(in)
 	}
 	return p, nil
 }

@@ -15,6 +15,8 @@ import (
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/cloudtrail"
+	cttypes "github.com/aws/aws-sdk-go-v2/service/cloudtrail/types"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
@@ -60,6 +62,8 @@ var undoers = plan.Undoers[*Target]{
 	kindKeyStatus:       undoKeyStatus,
 	kindRole:            undoRole,
 	kindRolePolicy:      undoRolePolicy,
+	kindTrailSettings:   undoTrailSettings,
+	kindTrailLogging:    undoTrailLogging,
 }
 
 // revertDocs say per control what an applied action records, what a
@@ -79,6 +83,12 @@ var revertDocs = map[string]string{
 	"2.1.5.1": "records the account's previous Block Public Access (the four flags, or none) from the plan's read; revert puts it back, or deletes the configuration, while all four are still on.",
 	"2.1.5.2": "records the bucket's previous Block Public Access (the four flags, or none) from the plan's read; revert puts it back, or deletes the configuration, while all four are still on.",
 	"2.2.1":   "records that it was off; revert turns EBS encryption by default off again while it is on (volumes encrypted meanwhile stay encrypted). Revert's extra write: `ec2:DisableEbsEncryptionByDefault`.",
+	"3.1": "records the trail's previous multi-region settings and that it was not logging, from the plan's read; revert puts the settings back and stops logging while they are still as cisguard left them. " +
+		"A trail and buckets it created are kept (their log files are the account's audit record): revert stops the new trail's logging and says how to delete it. Event selectors it put are not recorded yet: revert names that action as not restored. Revert's extra write: `cloudtrail:StopLogging`.",
+	"3.2": "records that log file validation was off, from the plan's read; revert turns it off again while it is on.",
+	"3.4": "records the trail's previous CloudWatch Logs group and role (or none); revert puts them back (none stops the delivery) while the trail still sends to cisguard's group. The log group and delivery role it created are kept (they hold or deliver logs; delete them by hand); the retention it set and the role's inline policy are not recorded yet.",
+	"3.7": "records the trail's previous KMS key (or none); revert puts it back (none: SSE-S3 again) while the trail still uses cisguard's key. A key cisguard created is kept, never deleted (log files encrypted with it would become unreadable); its policy merges and alias are not recorded yet.",
+	"3.9": "the flow log it creates is kept on revert (not deleted yet): revert names it with the commands that delete it.",
 	"5.1": "records every entry replaced, added or deleted, in full with its rule number (protocol, action, CIDR or IPv6 CIDR, ports, ICMP type and code), from the plan's read. " +
 		"Revert, newest first: the original entry comes back at its number before the added pieces are deleted, so what was allowed is never interrupted; a rule number that no longer holds what cisguard left is not touched, and revert says so.",
 	"5.2": "records the revoked rules in full and the rules authorized to keep the rest. Revert authorizes the revoked rules again, then revokes the added ones; an added rule whose description was changed since is someone else's and stays.",
@@ -784,3 +794,135 @@ func undoRolePolicy(ctx context.Context, t *Target, pr *plan.Prior) (*plan.Plan,
 	}, "detach %s from IAM role %s", policy, pr.Resource)
 	return p, nil
 }
+
+// Trails (3.1, 3.2, 3.4, 3.7).
+
+const (
+	kindTrailSettings = "cloudtrail:trail-settings"
+	kindTrailLogging  = "cloudtrail:logging"
+	// kindCreated is a resource cisguard created and a revert keeps.
+	kindCreated = "created"
+)
+
+// trailRecord is the part of a trail's settings an UpdateTrail changes:
+// only the fields it sets are recorded ("" and false: none, off).
+type trailRecord struct {
+	MultiRegion  *bool   `json:"isMultiRegionTrail,omitempty"`
+	GlobalEvents *bool   `json:"includeGlobalServiceEvents,omitempty"`
+	Validation   *bool   `json:"logFileValidationEnabled,omitempty"`
+	KMSKey       *string `json:"kmsKeyId,omitempty"`
+	LogGroup     *string `json:"cloudWatchLogsLogGroupArn,omitempty"`
+	LogRole      *string `json:"cloudWatchLogsRoleArn,omitempty"`
+}
+
+// trailFields reads, from x, the fields that are set in in.
+func trailFields(in cloudtrail.UpdateTrailInput, x cttypes.Trail) trailRecord {
+	var r trailRecord
+	b := func(set *bool, v *bool) *bool {
+		if set == nil {
+			return nil
+		}
+		return aws.Bool(aws.ToBool(v))
+	}
+	s := func(set *string, v *string) *string {
+		if set == nil {
+			return nil
+		}
+		return aws.String(aws.ToString(v))
+	}
+	r.MultiRegion, r.GlobalEvents, r.Validation = b(in.IsMultiRegionTrail, x.IsMultiRegionTrail), b(in.IncludeGlobalServiceEvents, x.IncludeGlobalServiceEvents), b(in.EnableLogFileValidation, x.LogFileValidationEnabled)
+	r.KMSKey, r.LogGroup, r.LogRole = s(in.KmsKeyId, x.KmsKeyId), s(in.CloudWatchLogsLogGroupArn, x.CloudWatchLogsLogGroupArn), s(in.CloudWatchLogsRoleArn, x.CloudWatchLogsRoleArn)
+	return r
+}
+
+func (r trailRecord) input() cloudtrail.UpdateTrailInput {
+	return cloudtrail.UpdateTrailInput{IsMultiRegionTrail: r.MultiRegion, IncludeGlobalServiceEvents: r.GlobalEvents, EnableLogFileValidation: r.Validation,
+		KmsKeyId: r.KMSKey, CloudWatchLogsLogGroupArn: r.LogGroup, CloudWatchLogsRoleArn: r.LogRole}
+}
+
+// record records an UpdateTrail: the fields it sets, as the trail had them
+// when the plan read it, and as it sets them.
+func (tr *trail) record(in cloudtrail.UpdateTrailInput) *plan.Prior {
+	set := trailFields(in, cttypes.Trail{IsMultiRegionTrail: in.IsMultiRegionTrail, IncludeGlobalServiceEvents: in.IncludeGlobalServiceEvents,
+		LogFileValidationEnabled: in.EnableLogFileValidation, KmsKeyId: in.KmsKeyId, CloudWatchLogsLogGroupArn: in.CloudWatchLogsLogGroupArn, CloudWatchLogsRoleArn: in.CloudWatchLogsRoleArn})
+	return plan.Replaced(kindTrailSettings, tr.arn(), trailFields(in, tr.Trail), set)
+}
+
+// homeTrail reads a trail by ARN in its home region (from the ARN).
+func homeTrail(ctx context.Context, t *Target, arn string) (*cttypes.Trail, awsapi.CloudTrail, error) {
+	parts := strings.SplitN(arn, ":", 6)
+	if len(parts) != 6 {
+		return nil, nil, fmt.Errorf("%q is not a trail ARN", arn)
+	}
+	c, err := t.Clients.In(parts[3])
+	if err != nil {
+		return nil, nil, err
+	}
+	api := c.CloudTrail()
+	out, err := api.DescribeTrails(ctx, &cloudtrail.DescribeTrailsInput{TrailNameList: []string{arn}, IncludeShadowTrails: aws.Bool(false)})
+	if err != nil {
+		return nil, nil, fmt.Errorf("describe trail %s: %w", arn, err)
+	}
+	for _, x := range out.TrailList {
+		if aws.ToString(x.TrailARN) == arn {
+			return &x, api, nil
+		}
+	}
+	return nil, api, nil
+}
+
+func undoTrailSettings(ctx context.Context, t *Target, pr *plan.Prior) (*plan.Plan, error) {
+	var was, set trailRecord
+	if err := pr.Decode(&was, &set); err != nil {
+		return nil, err
+	}
+	x, api, err := homeTrail(ctx, t, pr.Resource)
+	if err != nil {
+		return nil, err
+	}
+	if x == nil {
+		return plan.Changed(pr, "the trail no longer exists"), nil
+	}
+	in := was.input()
+	live := trailFields(in, *x)
+	p := &plan.Plan{}
+	switch {
+	case reflect.DeepEqual(live, was):
+		p.Note("the settings of trail %s are as they were", pr.Resource)
+		return p, nil
+	case !reflect.DeepEqual(live, set):
+		return plan.Changed(pr, "its settings are now "+jsonText(live)), nil
+	}
+	in.Name = aws.String(pr.Resource)
+	p.Addf(func(ctx context.Context) error {
+		_, err := api.UpdateTrail(ctx, &in)
+		return err
+	}, "put back the settings of trail %s: %s", pr.Resource, jsonText(was))
+	return p, nil
+}
+
+func undoTrailLogging(ctx context.Context, t *Target, pr *plan.Prior) (*plan.Plan, error) {
+	x, api, err := homeTrail(ctx, t, pr.Resource)
+	if err != nil {
+		return nil, err
+	}
+	if x == nil {
+		return plan.Changed(pr, "the trail no longer exists"), nil
+	}
+	st, err := api.GetTrailStatus(ctx, &cloudtrail.GetTrailStatusInput{Name: aws.String(pr.Resource)})
+	if err != nil {
+		return nil, fmt.Errorf("read status of trail %s: %w", pr.Resource, err)
+	}
+	p := &plan.Plan{}
+	if !aws.ToBool(st.IsLogging) {
+		p.Note("trail %s is not logging, as before", pr.Resource)
+		return p, nil
+	}
+	p.Addf(func(ctx context.Context) error {
+		_, err := api.StopLogging(ctx, &cloudtrail.StopLoggingInput{Name: aws.String(pr.Resource)})
+		return err
+	}, "stop logging on trail %s, as before (its settings and log files stay)", pr.Resource)
+	return p, nil
+}
+
+func jsonText(v any) string { b, _ := json.Marshal(v); return string(b) }

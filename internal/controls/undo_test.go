@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	ctsdk "github.com/aws/aws-sdk-go-v2/service/cloudtrail"
 	ec2sdk "github.com/aws/aws-sdk-go-v2/service/ec2"
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 	iamsdk "github.com/aws/aws-sdk-go-v2/service/iam"
@@ -339,6 +340,24 @@ func undoCases() []undoCase {
 				return userRes("bob"), func() any { return h.acct.User("bob") }
 			},
 		},
+		{name: "log file validation", id: "3.2",
+			seed: func(h *harness) (finding.Resource, func() any) {
+				arn := addTrail(h, testRegion, "main", nil)
+				return trailRes(testRegion, "main"), func() any { return trailState(h, arn) }
+			},
+			meddle: func(h *harness) {
+				h.acct.CloudTrail(testRegion).Trail(trailARN(testRegion, "main")) // exists
+				if _, err := h.acct.CloudTrail(testRegion).UpdateTrail(bg, &ctsdk.UpdateTrailInput{Name: aws.String(trailARN(testRegion, "main")), EnableLogFileValidation: aws.Bool(false)}); err != nil {
+					panic(err)
+				}
+			},
+		},
+		{name: "named single-region trail, stopped", id: "3.1", settings: "trail: main",
+			seed: func(h *harness) (finding.Resource, func() any) {
+				arn := addTrail(h, testRegion, "main", func(tr *fake.Trail) { tr.IsMultiRegionTrail, tr.Logging = aws.Bool(false), false })
+				return accountResource(), func() any { return trailState(h, arn) }
+			},
+		},
 		{name: "support role created", id: "1.17",
 			seed: func(h *harness) (finding.Resource, func() any) {
 				return accountResource(), func() any { return h.acct.Role("SupportAccessRole") }
@@ -367,6 +386,13 @@ func firstGroup(h *harness) *string {
 		panic(fmt.Sprint("no group: ", err))
 	}
 	return out.SecurityGroups[0].GroupId
+}
+
+// trailState is what the trail controls change on a trail.
+func trailState(h *harness, arn string) string {
+	tr := trailOf(h, arn)
+	return fmt.Sprintf("multi %v global %v validation %v kms %q group %q role %q logging %v", aws.ToBool(tr.IsMultiRegionTrail), aws.ToBool(tr.IncludeGlobalServiceEvents),
+		aws.ToBool(tr.LogFileValidationEnabled), aws.ToString(tr.KmsKeyId), aws.ToString(tr.CloudWatchLogsLogGroupArn), aws.ToString(tr.CloudWatchLogsRoleArn), tr.Logging)
 }
 
 // setBucketPolicy changes a bucket's policy as its owner would ("": delete it).
@@ -434,5 +460,31 @@ func TestSupportRoleWithOtherPoliciesIsNotDeleted(t *testing.T) {
 	}
 	if r := h.acct.Role("SupportAccessRole"); r == nil || !slices.Equal(r.Attached, []string{"arn:aws:iam::" + testAccount + ":policy/Extra"}) {
 		t.Errorf("role %+v", r)
+	}
+}
+
+// A trail 3.1 created is stopped, not deleted; its bucket is kept.
+func TestRevertNewTrailStopsIt(t *testing.T) {
+	h := newHarness(t)
+	rs := h.applyRecorded("3.1", accountResource(), "")
+	plans, errs := h.revert("3.1", accountResource(), rs)
+	for _, err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	var kept []string
+	for _, p := range plans {
+		for _, r := range p.Residuals {
+			if !r.Accepted {
+				t.Errorf("left: %s", r.Reason)
+			}
+			kept = append(kept, r.Reason)
+		}
+	}
+	containsAll(t, kept, "created arn:aws:cloudtrail:us-east-1:"+testAccount+":trail/cisguard-trail is kept", "aws cloudtrail delete-trail", "created cisguard-cloudtrail-"+testAccount+"-us-east-1 is kept")
+	arn := trailARN("us-east-1", "cisguard-trail")
+	if tr := trailOf(h, arn); tr.Logging {
+		t.Error("the new trail is still logging")
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"slices"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/cloudtrail"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	"github.com/aws/aws-sdk-go-v2/service/ec2/types"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
@@ -218,4 +219,19 @@ func (f *IAM) DeleteRole(ctx context.Context, in *iam.DeleteRoleInput, _ ...func
 	}
 	f.st().roles = slices.DeleteFunc(f.st().roles, func(x *Role) bool { return x == r })
 	return &iam.DeleteRoleOutput{}, nil
+}
+
+// StopLogging stops a trail of the account in its home region.
+func (c *CloudTrail) StopLogging(ctx context.Context, in *cloudtrail.StopLoggingInput, _ ...func(*cloudtrail.Options)) (*cloudtrail.StopLoggingOutput, error) {
+	unlock, err := c.call(ctx, "StopLogging")
+	defer unlock()
+	if err != nil {
+		return nil, err
+	}
+	t, err := c.modifiable(in.Name)
+	if err != nil {
+		return nil, err
+	}
+	t.Logging = false
+	return &cloudtrail.StopLoggingOutput{}, nil
 }

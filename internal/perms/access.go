@@ -30,7 +30,7 @@ var (
 		"sts:GetCallerIdentity",
 	}
 	writes = []string{
-		"cloudtrail:CreateTrail", "cloudtrail:PutEventSelectors", "cloudtrail:StartLogging", "cloudtrail:UpdateTrail",
+		"cloudtrail:CreateTrail", "cloudtrail:PutEventSelectors", "cloudtrail:StartLogging", "cloudtrail:StopLogging", "cloudtrail:UpdateTrail",
 		"cloudwatch:PutMetricAlarm",
 		"config:PutConfigurationRecorder", "config:PutDeliveryChannel", "config:StartConfigurationRecorder",
 		"ec2:AuthorizeSecurityGroupEgress", "ec2:AuthorizeSecurityGroupIngress", "ec2:CreateFlowLogs", "ec2:CreateNetworkAclEntry", "ec2:DeleteNetworkAclEntry", "ec2:DisableEbsEncryptionByDefault",
