@@ -15,13 +15,15 @@ import (
 	"syscall"
 
 	"github.com/spf13/cobra"
+
+	"github.com/cisguard/cisguard/internal/cloud"
 )
 
 // Exit codes.
 const (
 	exitOK       = 0 // nothing failed
 	exitFailed   = 1 // a finding (or an operation) failed
-	exitBadInput = 2 // unusable input or flags
+	exitBadInput = 2 // unusable input, flags or environment (no credentials, no region)
 )
 
 // exitError carries an exit code up to main.
@@ -45,7 +47,7 @@ func main() {
 
 // run executes the command line and returns the exit code.
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	root := newRootCmd()
+	root := newRootCmd(stderr)
 	root.SetArgs(args)
 	root.SetIn(stdin)
 	root.SetOut(stdout)
@@ -53,6 +55,11 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	err := root.ExecuteContext(ctx)
 	if err == nil {
 		return exitOK
+	}
+	var env *cloud.EnvError
+	if errors.As(err, &env) {
+		fmt.Fprintln(stderr, "cisguard:", env)
+		return exitBadInput
 	}
 	var ee *exitError
 	if errors.As(err, &ee) {
@@ -72,10 +79,11 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 type globals struct {
 	configPath string
 	logLevel   string
+	stderr     io.Writer // where logs go
 }
 
-func newRootCmd() *cobra.Command {
-	g := &globals{}
+func newRootCmd(stderr io.Writer) *cobra.Command {
+	g := &globals{stderr: stderr}
 	root := &cobra.Command{
 		Use:   "cisguard",
 		Short: "Remediate CIS AWS Foundations Benchmark v1.4.0 findings across an AWS Organization",
@@ -108,11 +116,73 @@ with the same engine: dry-run any remediation against an event file first.`,
 	return root
 }
 
-// logger returns a text logger on stderr at the chosen level.
+// logger returns a text logger on stderr at the chosen level; the AWS
+// SDK's own warnings and logs go through it too (cloud.LoadConfig).
 func (g *globals) logger() (*slog.Logger, error) {
 	var lvl slog.Level
 	if err := lvl.UnmarshalText([]byte(g.logLevel)); err != nil {
 		return nil, badInput("--log-level %q: want debug, info, warn or error", g.logLevel)
 	}
-	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: lvl})), nil
+	w := g.stderr
+	if w == nil {
+		w = os.Stderr
+	}
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: lvl})), nil
 }
+
+// perFinding lowers the engine's warnings and errors about one finding
+// (records with a "finding" attribute) to info: on the command line each
+// finding's outcome is in the results and the summary, so a batch of
+// 6,000 failures is not 6,000 log lines unless --log-level info asks.
+type perFinding struct{ slog.Handler }
+
+func (h perFinding) Enabled(ctx context.Context, l slog.Level) bool {
+	return h.Handler.Enabled(ctx, min(l, slog.LevelInfo))
+}
+
+func (h perFinding) Handle(ctx context.Context, r slog.Record) error {
+	if r.Level > slog.LevelInfo {
+		finding := false
+		r.Attrs(func(a slog.Attr) bool {
+			finding = a.Key == "finding"
+			return !finding
+		})
+		if finding {
+			r.Level = slog.LevelInfo
+		}
+	}
+	if !h.Handler.Enabled(ctx, r.Level) {
+		return nil
+	}
+	return h.Handler.Handle(ctx, r)
+}
+
+func (h perFinding) WithAttrs(as []slog.Attr) slog.Handler {
+	for _, a := range as {
+		if a.Key == "finding" {
+			return perFinding{demoted{h.Handler.WithAttrs(as)}}
+		}
+	}
+	return perFinding{h.Handler.WithAttrs(as)}
+}
+
+func (h perFinding) WithGroup(name string) slog.Handler { return perFinding{h.Handler.WithGroup(name)} }
+
+// demoted handles every record at most at info (a logger already bound to
+// one finding).
+type demoted struct{ slog.Handler }
+
+func (h demoted) Enabled(ctx context.Context, l slog.Level) bool {
+	return h.Handler.Enabled(ctx, min(l, slog.LevelInfo))
+}
+
+func (h demoted) Handle(ctx context.Context, r slog.Record) error {
+	r.Level = min(r.Level, slog.LevelInfo)
+	if !h.Handler.Enabled(ctx, r.Level) {
+		return nil
+	}
+	return h.Handler.Handle(ctx, r)
+}
+
+func (h demoted) WithAttrs(as []slog.Attr) slog.Handler { return demoted{h.Handler.WithAttrs(as)} }
+func (h demoted) WithGroup(name string) slog.Handler    { return demoted{h.Handler.WithGroup(name)} }

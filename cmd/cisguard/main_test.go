@@ -12,6 +12,7 @@ import (
 
 	"github.com/cisguard/cisguard/internal/config"
 	"github.com/cisguard/cisguard/internal/controls"
+	"github.com/cisguard/cisguard/internal/fake"
 	"github.com/cisguard/cisguard/internal/perms"
 )
 
@@ -237,7 +238,7 @@ func TestRemediateWithoutAWS(t *testing.T) {
 	in, _ := json.Marshal(ev)
 	cfg := filepath.Join(t.TempDir(), "c.yaml")
 	os.WriteFile(cfg, []byte("managementAccount: '111111111111'\nnotifications: {disabled: true}\nsecurityHub: {updateFindings: false}\n"), 0o644)
-	t.Setenv("AWS_REGION", "eu-central-1")
+	onFakes(t, fake.NewOrg(admin), "eu-central-1")
 
 	code, out, stderr := cli(t, string(in), "remediate", "--event", "-", "--output", "json", "--config", cfg)
 	if code != exitFailed || !strings.Contains(stderr, "1 of 4 finding(s) failed") {

@@ -2,16 +2,12 @@ package main
 
 import (
 	"fmt"
-	"io"
 	"os"
 	"strings"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/organizations"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
-	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
-	"golang.org/x/term"
 
 	"github.com/cisguard/cisguard/internal/cloud"
 	"github.com/cisguard/cisguard/internal/controls"
@@ -129,17 +125,10 @@ func runScan(cmd *cobra.Command, g *globals, f *scanFlags) error {
 	if q := cfg.Config.Notifications.AlarmQueueARN; q != "" {
 		opts.Alarms = &controls.AlarmQueue{ARN: q, SNS: eng.SNS}
 	}
-	stderr := cmd.ErrOrStderr()
-	if isTerminal(stderr) {
-		bar := progressbar.NewOptions(-1, progressbar.OptionSetWriter(stderr), progressbar.OptionSetDescription("scanning"),
-			progressbar.OptionShowCount(), progressbar.OptionClearOnFinish(), progressbar.OptionThrottle(100*time.Millisecond))
-		opts.Progress = func(done, total int) {
-			bar.ChangeMax(total)
-			_ = bar.Set(done)
-		}
-		defer func() { _ = bar.Finish() }()
-	}
+	bar := newProgress(cmd.ErrOrStderr(), "scanning", -1) // nil off a terminal
+	opts.Progress = bar.Set
 	rep, err := scan.Run(ctx, eng, accounts, opts)
+	bar.Done()
 	if err != nil {
 		return badInput("%v", err)
 	}
@@ -159,12 +148,6 @@ func runScan(cmd *cobra.Command, g *globals, f *scanFlags) error {
 		return &exitError{code: exitFailed, err: fmt.Errorf("%d result(s) FAIL, %d ERROR", rep.Summary.Fail, rep.Summary.Error)}
 	}
 	return nil
-}
-
-// isTerminal reports whether w is a terminal.
-func isTerminal(w io.Writer) bool {
-	f, ok := w.(*os.File)
-	return ok && term.IsTerminal(int(f.Fd()))
 }
 
 func contains(list []string, s string) bool {

@@ -3,6 +3,7 @@ package cloud
 import (
 	"context"
 	"fmt"
+	"strings"
 	"sync"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -56,10 +57,28 @@ func (f *Factory) Assume(ctx context.Context, partition, account string) error {
 	}
 	cfg := f.For(partition, account, f.base.Region)
 	if _, err := cfg.Credentials.Retrieve(ctx); err != nil {
-		return fmt.Errorf("assume %s: %w", f.RoleARN(partition, account), err)
+		return &AssumeError{Role: f.RoleARN(partition, account), Err: err}
 	}
 	return nil
 }
+
+// AssumeError is a member role that cannot be assumed.
+type AssumeError struct {
+	Role string
+	Err  error
+}
+
+// Error names the role, AWS's answer and, when AWS denied it, the fix.
+func (e *AssumeError) Error() string {
+	why := strings.TrimPrefix(awsapi.Brief(e.Err), "failed to refresh cached credentials, ")
+	msg := fmt.Sprintf("cannot assume the member role %s: %s", e.Role, why)
+	if awsapi.HasCode(e.Err, "AccessDenied") {
+		msg += "; deploy the member role StackSet there (cisguard deploy), or check roleName and externalId in the configuration"
+	}
+	return msg
+}
+
+func (e *AssumeError) Unwrap() error { return e.Err }
 
 // Clients implements awsapi.Clients on the AWS SDK.
 type Clients struct {

@@ -8,12 +8,12 @@ package cloud
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
-	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 )
@@ -31,6 +31,10 @@ type Options struct {
 	MaxAttempts int
 	// SessionName names the assumed-role sessions in CloudTrail (default "cisguard").
 	SessionName string
+	// Logger receives the SDK's warnings and logs (Load); none when nil.
+	Logger *slog.Logger
+	// Region overrides the configured region (Load).
+	Region string
 }
 
 // Factory hands out AWS configurations. It is safe for concurrent use.
@@ -45,11 +49,12 @@ type Factory struct {
 }
 
 // Load builds a Factory from the environment's default configuration
-// (credentials, region, AWS_ENDPOINT_URL), as the SDK resolves it.
+// (credentials, region, AWS_ENDPOINT_URL), as the SDK resolves it, with
+// the SDK's logs going to opts.Logger (see LoadConfig).
 func Load(ctx context.Context, opts Options) (*Factory, error) {
-	base, err := config.LoadDefaultConfig(ctx)
+	base, err := LoadConfig(ctx, opts.Logger, opts.Region)
 	if err != nil {
-		return nil, fmt.Errorf("load AWS configuration: %w", err)
+		return nil, err
 	}
 	return New(base, opts), nil
 }

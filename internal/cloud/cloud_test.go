@@ -104,8 +104,9 @@ func TestAssumesOncePerAccount(t *testing.T) {
 func TestAssumeFailureNamesTheRole(t *testing.T) {
 	f := newFactory(t, &endpoint{})
 	err := f.Assume(context.Background(), "aws", "999999999999")
-	if err == nil || !strings.Contains(err.Error(), "assume arn:aws:iam::999999999999:role/CIS_Remediator_Role") || !strings.Contains(err.Error(), "AccessDenied") {
-		t.Fatalf("error %v", err)
+	want := "cannot assume the member role arn:aws:iam::999999999999:role/CIS_Remediator_Role: sts:AssumeRole: AccessDenied: not authorized to perform: sts:AssumeRole; deploy the member role StackSet there (cisguard deploy), or check roleName and externalId in the configuration"
+	if err == nil || err.Error() != want {
+		t.Fatalf("error %v\nwant  %s", err, want)
 	}
 }
 

@@ -243,3 +243,7 @@ func distance(a, b string) int {
 	}
 	return prev[len(b)]
 }
+
+// Closest returns the value of known nearest to s (a typo's likely
+// intent), or "" when none is near enough; see closest.
+func Closest(s string, known []string) string { return closest(s, known) }

@@ -32,7 +32,7 @@ var _ Cloud = (*AWS)(nil)
 // Member assumes the member role (once per account) and returns its clients.
 func (a *AWS) Member(ctx context.Context, partition, account, region string) (awsapi.Clients, error) {
 	if err := a.Factory.Assume(ctx, partition, account); err != nil {
-		return nil, fmt.Errorf("account %s: %w", account, err)
+		return nil, err
 	}
 	return a.Factory.Clients(partition, account, region), nil
 }

@@ -15,6 +15,7 @@ package engine
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"strings"
@@ -72,6 +73,9 @@ type Options struct {
 	// its BatchUpdateFindings call (default 1s; hub.Flusher).
 	HubDelay time.Duration
 	Logger   *slog.Logger
+	// Progress, when set, is called each time a finding is settled, with
+	// the number settled so far and the total; calls never overlap.
+	Progress func(done, total int)
 	// Now is the clock (tests set it).
 	Now func() time.Time
 }
@@ -173,6 +177,8 @@ func (e *Engine) Run(ctx context.Context, fs []finding.Finding) []Result {
 	results := make([]Result, len(fs))
 	p := e.policy(ctx)
 	jobs := e.intake(ctx, p, fs, results)
+	progress := e.progress(len(fs))
+	progress(len(fs) - len(jobs))
 
 	updates := &hub.Flusher{Hub: e.cloud.Hub, Delay: e.opts.HubDelay, Context: ctx}
 	g, gctx := errgroup.WithContext(ctx)
@@ -181,12 +187,44 @@ func (e *Engine) Run(ctx context.Context, fs []finding.Finding) []Result {
 		g.Go(func() error {
 			results[j.index] = e.handle(gctx, j)
 			e.queueUpdate(updates, &results[j.index])
+			progress(1)
 			return nil
 		})
 	}
 	_ = g.Wait() // handle reports failures in results, never as errors
 	updates.Close()
 	return results
+}
+
+// briefly returns v and err, err's text shortened by awsapi.Brief.
+func briefly(v string, err error) (string, error) {
+	if err != nil {
+		return v, briefError{err}
+	}
+	return v, nil
+}
+
+type briefError struct{ err error }
+
+func (b briefError) Error() string { return awsapi.Brief(b.err) }
+func (b briefError) Unwrap() error { return b.err }
+
+// progress returns the function that counts settled findings and
+// reports them to Options.Progress.
+func (e *Engine) progress(total int) func(n int) {
+	var (
+		mu   sync.Mutex
+		done int
+	)
+	return func(n int) {
+		if e.opts.Progress == nil {
+			return
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		done += n
+		e.opts.Progress(done, total)
+	}
 }
 
 // policy returns the decisions of one run. The management account and the
@@ -198,7 +236,7 @@ func (e *Engine) policy(ctx context.Context) *policy.Policy {
 		if m := e.cfg.ManagementAccount; m != "" {
 			return m, nil
 		}
-		m, err := e.management.get(func() (string, error) { return e.cloud.ManagementAccount(ctx) })
+		m, err := e.management.get(func() (string, error) { return briefly(e.cloud.ManagementAccount(ctx)) })
 		if err != nil {
 			e.opts.Logger.Warn("management account unknown: findings are not acted on until it is known", "error", err)
 		}
@@ -206,7 +244,7 @@ func (e *Engine) policy(ctx context.Context) *policy.Policy {
 	})
 	if e.opts.NoAssumeRole {
 		p.Caller = sync.OnceValues(func() (string, error) {
-			return e.caller.get(func() (string, error) { return e.cloud.CallerAccount(ctx) })
+			return e.caller.get(func() (string, error) { return briefly(e.cloud.CallerAccount(ctx)) })
 		})
 	}
 	return p
@@ -223,7 +261,7 @@ func (e *Engine) handle(ctx context.Context, j job) Result {
 
 	member, err := e.cloud.Member(ctx, f.Partition, f.Account, f.Region)
 	if err != nil {
-		r.Decision, r.Reason = Failed, err.Error()
+		r.fail("", err)
 		log.Error("no access to member account", "error", err)
 		if !e.opts.DryRun {
 			e.notify(ctx, &r, nil)
@@ -244,6 +282,47 @@ func (e *Engine) handle(ctx context.Context, j job) Result {
 	return r
 }
 
+// fail marks a result failed. Its reason names the account, the region
+// and the resource, the step that failed and AWS's answer in brief (the
+// IAM action, AWS's code and message), never the SDK's raw chain.
+func (r *Result) fail(step string, err error) {
+	r.Decision = Failed
+	where := fmt.Sprintf("account %s, %s, %s", orDash(r.Account), orDash(r.Region), orDash(r.Resource))
+	if step != "" {
+		where += ": " + step
+	}
+	r.Reason = where + ": " + awsapi.Brief(err)
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+// applyStep names the action a failed apply stopped at and what was done
+// before it.
+func applyStep(o plan.Outcome) string {
+	done, at := 0, ""
+	for _, a := range o.Results {
+		if a.Done {
+			done++
+		} else if at == "" {
+			at = a.Description
+		}
+	}
+	return fmt.Sprintf("apply %q (%d of %d actions done before it)", at, done, len(o.Results))
+}
+
+// cause unwraps the description plan.Apply puts before an action's error.
+func cause(err error) error {
+	if u := errors.Unwrap(err); u != nil {
+		return u
+	}
+	return err
+}
+
 func newResult(f finding.Finding) Result {
 	return Result{ID: f.ID, Partition: f.Partition, Account: f.Account, Region: f.Region, CIS: f.CIS, Control: f.SecurityControl, Resource: f.Resource.ID, Actions: []plan.Result{}, Finding: f}
 }
@@ -254,7 +333,7 @@ func newResult(f finding.Finding) Result {
 func (e *Engine) remediate(ctx context.Context, r *Result, c *controls.Control, t *controls.Target, notifyOnly bool, log *slog.Logger) {
 	p, err := controls.Check(ctx, c, t)
 	if err != nil {
-		r.Decision, r.Reason = Failed, err.Error()
+		r.fail("plan "+c.ID+" from the live state", err)
 		log.Error("plan failed", "error", err)
 		return
 	}
@@ -281,7 +360,7 @@ func (e *Engine) remediate(ctx context.Context, r *Result, c *controls.Control, 
 			log.Info("action", "control", c.ID, "description", a.Description, "done", a.Done, "error", a.Error)
 		}
 		if o.Err != nil {
-			r.Decision, r.Reason = Failed, o.Err.Error()
+			r.fail(applyStep(o), cause(o.Err))
 			return
 		}
 		again, err := controls.Check(ctx, c, t)

@@ -297,8 +297,9 @@ func TestUnreachableAccountFails(t *testing.T) {
 	w := fake.NewOrg(admin) // no member account: the role cannot be assumed
 	fs := held(t, w, "imported-standard-5.3.json")
 	rs := newEngine(t, w, "notifications: {disabled: true}", false).Run(context.Background(), fs)
-	if rs[0].Decision != Failed || !strings.Contains(rs[0].Reason, "assume arn:aws:iam::444455556666:role/CIS_Remediator_Role") {
-		t.Errorf("result %+v", rs[0])
+	want := "account 444455556666, eu-central-1, " + fs[0].Resource.ID + ": cannot assume the member role arn:aws:iam::444455556666:role/CIS_Remediator_Role: AccessDenied: "
+	if r := rs[0]; r.Decision != Failed || !strings.HasPrefix(r.Reason, want) || !strings.HasSuffix(r.Reason, "deploy the member role StackSet there (cisguard deploy), or check roleName and externalId in the configuration") {
+		t.Errorf("reason %q\nwant prefix %q and the fix", r.Reason, want)
 	}
 	if h := w.SecurityHub(region).Finding(fs[0].ID); h.Workflow != shtypes.WorkflowStatusNew {
 		t.Errorf("a failed finding must stay NEW, is %s", h.Workflow)
@@ -314,6 +315,28 @@ func TestApplyFailureSaysWhatRan(t *testing.T) {
 	r := rs[0]
 	if r.Decision != Failed || len(r.Actions) != 2 || !r.Actions[0].Done || !strings.Contains(r.Actions[1].Error, "UnauthorizedOperation") {
 		t.Fatalf("result %+v", r)
+	}
+	// The reason names where, the action it stopped at, and AWS's answer.
+	want := fmt.Sprintf("account 444455556666, eu-central-1, %s: apply %q (1 of 2 actions done before it): UnauthorizedOperation: You are not authorized", fs[0].Resource.ID, r.Actions[1].Description)
+	if r.Reason != want {
+		t.Errorf("reason %q\nwant   %q", r.Reason, want)
+	}
+}
+
+// TestProgressCountsEveryFinding: Progress sees every finding settled,
+// those settled at intake and those handled, ending at the total.
+func TestProgressCountsEveryFinding(t *testing.T) {
+	w := fake.NewOrg(admin)
+	seedSample5x(w)
+	fs := held(t, w, "imported-standard-5.3.json")
+	passed := fs[0]
+	passed.ID, passed.Compliance = "passed", "PASSED" // settled at intake, no call
+	fs = append(fs, passed)
+	var calls [][2]int
+	e := newEngineOpts(t, w, "notifications: {disabled: true}", Options{DryRun: true, Progress: func(done, total int) { calls = append(calls, [2]int{done, total}) }})
+	e.Run(context.Background(), fs)
+	if want := [][2]int{{1, 2}, {2, 2}}; fmt.Sprint(calls) != fmt.Sprint(want) {
+		t.Errorf("progress calls %v, want %v", calls, want)
 	}
 }
 

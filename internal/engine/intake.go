@@ -8,6 +8,7 @@ import (
 
 	"golang.org/x/sync/errgroup"
 
+	"github.com/cisguard/cisguard/internal/awsapi"
 	"github.com/cisguard/cisguard/internal/finding"
 	"github.com/cisguard/cisguard/internal/hub"
 	"github.com/cisguard/cisguard/internal/policy"
@@ -26,7 +27,9 @@ type job struct {
 // intake settles every finding that can be settled before any change and
 // returns the others, to be handled.
 //
-// A finding is first decided on the event's copy: one the event alone
+// A finding already read from Security Hub (Confirmed, from
+// finding.FromSecurityHub) is decided on that copy and not asked again.
+// A finding of an event is first decided on the event's copy: one the event alone
 // rules out (not Security Hub's own product, not FAILED, off, …) costs no
 // call. The rest are confirmed with Security Hub in their hub region (one
 // GetFindings per 20 findings, hub.Get) and decided again on Security
@@ -36,6 +39,7 @@ func (e *Engine) intake(ctx context.Context, p *policy.Policy, fs []finding.Find
 	byRegion := map[string][]int{}
 	var regions []string
 	first := map[hub.Key]int{} // a finding delivered twice in one batch is handled once
+	var confirmed []job
 	for i, f := range fs {
 		r := newResult(f)
 		if f.Err != nil {
@@ -44,7 +48,8 @@ func (e *Engine) intake(ctx context.Context, p *policy.Policy, fs []finding.Find
 			results[i] = r
 			continue
 		}
-		if d := p.Decide(f); d.Action == policy.Skip || d.Action == policy.Retry {
+		d := p.Decide(f)
+		if d.Action == policy.Skip || d.Action == policy.Retry {
 			results[i] = settled(r, d)
 			e.log(results[i])
 			continue
@@ -57,6 +62,12 @@ func (e *Engine) intake(ctx context.Context, p *policy.Policy, fs []finding.Find
 			continue
 		}
 		first[k] = i
+		if f.Confirmed {
+			// Security Hub's own copy already (cisguard remediate
+			// --from-hub read it with GetFindings): decided on it above.
+			confirmed = append(confirmed, job{index: i, finding: f, decision: d})
+			continue
+		}
 		if _, ok := byRegion[f.HubRegion]; !ok {
 			regions = append(regions, f.HubRegion)
 		}
@@ -65,7 +76,7 @@ func (e *Engine) intake(ctx context.Context, p *policy.Policy, fs []finding.Find
 
 	var (
 		mu   sync.Mutex
-		jobs []job
+		jobs = confirmed
 	)
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(e.cfg.Concurrency)
@@ -99,10 +110,10 @@ func (e *Engine) confirm(ctx context.Context, p *policy.Policy, region string, f
 		own, ok := held[keys[n]]
 		switch {
 		case err != nil && e.opts.DryRun:
-			jobs = append(jobs, unconfirmed(p, i, event, fmt.Sprintf("not confirmed with Security Hub: %v; planned from the event alone", err)))
+			jobs = append(jobs, unconfirmed(p, i, event, fmt.Sprintf("not confirmed with Security Hub: %s; planned from the event alone", awsapi.Brief(err))))
 			continue
 		case err != nil:
-			r.Decision, r.Reason = Failed, fmt.Sprintf("cannot confirm the finding with Security Hub in %s of the administrator account: %v; nothing done, retried later", region, err)
+			r.Decision, r.Reason = Failed, fmt.Sprintf("cannot confirm the finding with Security Hub in %s of the administrator account: %s; nothing done, retried later", region, awsapi.Brief(err))
 			results[i] = r
 			e.log(r)
 			continue

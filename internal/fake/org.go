@@ -10,6 +10,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/securityhub/types"
 
 	"github.com/cisguard/cisguard/internal/awsapi"
+	"github.com/cisguard/cisguard/internal/cloud"
 	"github.com/cisguard/cisguard/internal/finding"
 	"github.com/cisguard/cisguard/internal/hub"
 )
@@ -29,10 +30,23 @@ type Org struct {
 	// "STS/GetCallerIdentity").
 	Log *Log
 
-	mu       sync.Mutex
-	accounts map[string]*Account
-	hubs     map[string]*SecurityHub
-	assumed  map[string]int
+	mu         sync.Mutex
+	accounts   map[string]*Account
+	hubs       map[string]*SecurityHub
+	assumed    map[string]int
+	aggregator *Aggregator
+}
+
+// Aggregate turns on cross-Region aggregation into home from the linked
+// regions: every hub then lists the aggregator. (Findings are held where
+// they are imported: a test puts a linked region's finding into home too.)
+func (o *Org) Aggregate(home string, linked ...string) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.aggregator = &Aggregator{ARN: fmt.Sprintf("arn:aws:securityhub:%s:%s:finding-aggregator/a1b2c3d4", home, o.Admin.ID), Home: home, Linked: linked}
+	for _, h := range o.hubs {
+		h.setAggregator(o.aggregator)
+	}
 }
 
 // NewOrg returns an organization whose administrator is admin.
@@ -74,6 +88,7 @@ func (o *Org) SecurityHub(region string) *SecurityHub {
 	h, ok := o.hubs[region]
 	if !ok {
 		h = NewSecurityHub(region)
+		h.setAggregator(o.aggregator)
 		o.hubs[region] = h
 	}
 	return h
@@ -94,8 +109,8 @@ func (o *Org) Member(_ context.Context, partition, account, region string) (awsa
 	o.assumed[account]++
 	o.mu.Unlock()
 	if !ok {
-		return nil, fmt.Errorf("account %s: assume arn:%s:iam::%s:role/CIS_Remediator_Role: %w", account, partition, account,
-			APIError("AccessDenied", "User is not authorized to perform: sts:AssumeRole"))
+		role := fmt.Sprintf("arn:%s:iam::%s:role/CIS_Remediator_Role", partition, account)
+		return nil, &cloud.AssumeError{Role: role, Err: APIError("AccessDenied", "User: arn:%s:sts::%s:assumed-role/cisguard/cli is not authorized to perform: sts:AssumeRole on resource: %s", partition, o.Caller, role)}
 	}
 	return a.Clients(region), nil
 }

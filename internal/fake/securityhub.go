@@ -24,6 +24,53 @@ type SecurityHub struct {
 
 	mu       sync.Mutex
 	findings []*types.AwsSecurityFinding // in import order, the order GetFindings returns
+	// aggregator is the account's finding aggregator (Org.Aggregate), the
+	// same in every region; nil when there is none.
+	aggregator *Aggregator
+}
+
+// Aggregator is cross-Region aggregation: findings of the linked regions
+// are also held in the home region.
+type Aggregator struct {
+	ARN, Home string
+	Linked    []string
+}
+
+// ListFindingAggregators lists the account's one aggregator, if any.
+func (h *SecurityHub) ListFindingAggregators(ctx context.Context, in *securityhub.ListFindingAggregatorsInput, _ ...func(*securityhub.Options)) (*securityhub.ListFindingAggregatorsOutput, error) {
+	if err := h.Log.record(ctx, "SecurityHub", h.Region, "ListFindingAggregators"); err != nil {
+		return nil, err
+	}
+	out := &securityhub.ListFindingAggregatorsOutput{}
+	if a := h.aggregation(); a != nil {
+		out.FindingAggregators = []types.FindingAggregator{{FindingAggregatorArn: aws.String(a.ARN)}}
+	}
+	return out, nil
+}
+
+func (h *SecurityHub) aggregation() *Aggregator {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.aggregator
+}
+
+func (h *SecurityHub) setAggregator(a *Aggregator) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.aggregator = a
+}
+
+// GetFindingAggregator describes the aggregator by its ARN.
+func (h *SecurityHub) GetFindingAggregator(ctx context.Context, in *securityhub.GetFindingAggregatorInput, _ ...func(*securityhub.Options)) (*securityhub.GetFindingAggregatorOutput, error) {
+	if err := h.Log.record(ctx, "SecurityHub", h.Region, "GetFindingAggregator"); err != nil {
+		return nil, err
+	}
+	a := h.aggregation()
+	if a == nil || aws.ToString(in.FindingAggregatorArn) != a.ARN {
+		return nil, APIError("ResourceNotFoundException", "finding aggregator %s not found", aws.ToString(in.FindingAggregatorArn))
+	}
+	return &securityhub.GetFindingAggregatorOutput{FindingAggregatorArn: aws.String(a.ARN), FindingAggregationRegion: aws.String(a.Home),
+		RegionLinkingMode: aws.String("SPECIFIED_REGIONS"), Regions: a.Linked}, nil
 }
 
 // NewSecurityHub returns an empty hub.
@@ -167,18 +214,22 @@ func (h *SecurityHub) GetFindings(ctx context.Context, in *securityhub.GetFindin
 		return nil, err
 	}
 	h.mu.Lock()
-	var hits []types.AwsSecurityFinding
+	defer h.mu.Unlock()
+	var hits []*types.AwsSecurityFinding
 	for _, f := range h.findings {
 		if match(f) {
-			hits = append(hits, *clone(*f))
+			hits = append(hits, f)
 		}
 	}
-	h.mu.Unlock()
 	pg, next, err := page(hits, in.NextToken, aws.ToInt32(in.MaxResults), 100)
 	if err != nil {
 		return nil, APIError("InvalidInputException", "invalid NextToken")
 	}
-	return &securityhub.GetFindingsOutput{Findings: pg, NextToken: next}, nil
+	out := &securityhub.GetFindingsOutput{NextToken: next, Findings: make([]types.AwsSecurityFinding, len(pg))}
+	for i, f := range pg {
+		out.Findings[i] = *clone(*f) // only the page is copied
+	}
+	return out, nil
 }
 
 // findingAttributes are the filter attributes the fake implements, each
@@ -190,7 +241,18 @@ var findingAttributes = map[string]func(*types.AwsSecurityFinding) []string{
 	"GeneratorId":  func(f *types.AwsSecurityFinding) []string { return []string{aws.ToString(f.GeneratorId)} },
 	"Region":       func(f *types.AwsSecurityFinding) []string { return []string{aws.ToString(f.Region)} },
 	"CompanyName":  func(f *types.AwsSecurityFinding) []string { return []string{aws.ToString(f.CompanyName)} },
-	"RecordState":  func(f *types.AwsSecurityFinding) []string { return []string{string(f.RecordState)} },
+	"ProductName":  func(f *types.AwsSecurityFinding) []string { return []string{aws.ToString(f.ProductName)} },
+	"ComplianceAssociatedStandardsId": func(f *types.AwsSecurityFinding) []string {
+		if f.Compliance == nil {
+			return []string{""}
+		}
+		var ids []string
+		for _, s := range f.Compliance.AssociatedStandards {
+			ids = append(ids, aws.ToString(s.StandardsId))
+		}
+		return ids
+	},
+	"RecordState": func(f *types.AwsSecurityFinding) []string { return []string{string(f.RecordState)} },
 	"WorkflowStatus": func(f *types.AwsSecurityFinding) []string {
 		if f.Workflow == nil {
 			return []string{""}

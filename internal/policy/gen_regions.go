@@ -1,7 +1,7 @@
 //go:build ignore
 
-// gen_regions writes regions_gen.go: the region pattern of every AWS
-// partition, taken from the partition data of the aws-sdk-go-v2 version in
+// gen_regions writes regions_gen.go: the region pattern and the region
+// names of every AWS partition, taken from the partition data of the aws-sdk-go-v2 version in
 // go.mod. Run with `go generate ./internal/policy` after upgrading the SDK
 // (TestRegionPatternsMatchSDK fails until then). -o names another file.
 package main
@@ -33,8 +33,9 @@ func main() {
 	}
 	var doc struct {
 		Partitions []struct {
-			ID          string `json:"id"`
-			RegionRegex string `json:"regionRegex"`
+			ID          string              `json:"id"`
+			RegionRegex string              `json:"regionRegex"`
+			Regions     map[string]struct{} `json:"regions"`
 		} `json:"partitions"`
 	}
 	if err := json.Unmarshal(data, &doc); err != nil {
@@ -46,6 +47,24 @@ func main() {
 	b.WriteString("// regionPatterns is each partition's region pattern, as the SDK resolves endpoints.\nvar regionPatterns = map[string]string{\n")
 	for _, p := range doc.Partitions {
 		fmt.Fprintf(&b, "\t%q: %q,\n", p.ID, p.RegionRegex)
+	}
+	b.WriteString("}\n\n// regionNames are each partition's regions the SDK knows (pseudo-regions such as aws-global left out).\nvar regionNames = map[string][]string{\n")
+	for _, p := range doc.Partitions {
+		var names []string
+		for r := range p.Regions {
+			if !strings.HasSuffix(r, "-global") {
+				names = append(names, r)
+			}
+		}
+		sort.Strings(names)
+		fmt.Fprintf(&b, "\t%q: {", p.ID)
+		for i, r := range names {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			fmt.Fprintf(&b, "%q", r)
+		}
+		b.WriteString("},\n")
 	}
 	b.WriteString("}\n")
 	src, err := format.Source(b.Bytes())

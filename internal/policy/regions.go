@@ -1,6 +1,9 @@
 package policy
 
-import "regexp"
+import (
+	"regexp"
+	"slices"
+)
 
 //go:generate go run gen_regions.go
 
@@ -23,4 +26,19 @@ func IsPartition(p string) bool { return regionRE[p] != nil }
 func IsRegion(partition, region string) bool {
 	re := regionRE[partition]
 	return re != nil && re.MatchString(region)
+}
+
+// Regions returns the region names of a partition that this build's SDK
+// knows, sorted; nil for an unknown partition.
+func Regions(partition string) []string { return slices.Clone(regionNames[partition]) }
+
+// KnownRegion reports whether region is a region name of any partition
+// this build's SDK knows, and which partition.
+func KnownRegion(region string) (partition string, ok bool) {
+	for p, names := range regionNames {
+		if slices.Contains(names, region) {
+			return p, true
+		}
+	}
+	return "", false
 }

@@ -30,3 +30,20 @@ func TestRegionPatternsMatchSDK(t *testing.T) {
 		t.Errorf("region patterns %v", regionPatterns)
 	}
 }
+
+func TestKnownRegion(t *testing.T) {
+	if p, ok := KnownRegion("eu-west-1"); !ok || p != "aws" {
+		t.Errorf("eu-west-1: %s %v", p, ok)
+	}
+	if p, ok := KnownRegion("us-gov-west-1"); !ok || p != "aws-us-gov" {
+		t.Errorf("us-gov-west-1: %s %v", p, ok)
+	}
+	for _, r := range []string{"eu-wst-1", "aws-global", ""} {
+		if _, ok := KnownRegion(r); ok {
+			t.Errorf("%q is known", r)
+		}
+	}
+	if rs := Regions("aws-cn"); len(rs) != 2 || rs[0] != "cn-north-1" {
+		t.Errorf("aws-cn: %v", rs)
+	}
+}
