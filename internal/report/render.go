@@ -3,7 +3,6 @@ package report
 import (
 	"encoding/csv"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -12,9 +11,6 @@ import (
 
 // Formats are the renderings Write knows.
 var Formats = []string{"table", "json", "csv", "asff", "html"}
-
-// ErrHTMLNotYet is returned for the HTML rendering until it lands.
-var ErrHTMLNotYet = errors.New("--output html: not yet (the HTML report is being built; use json, csv, asff or table)")
 
 // Write renders the report in a format.
 func Write(w io.Writer, r *Report, format string) error {
@@ -28,7 +24,7 @@ func Write(w io.Writer, r *Report, format string) error {
 	case "asff":
 		return ASFFJSON(w, r)
 	case "html":
-		return ErrHTMLNotYet
+		return HTML(w, r)
 	}
 	return fmt.Errorf("output %q: want one of %s", format, strings.Join(Formats, ", "))
 }
