@@ -23,6 +23,7 @@ type scanFlags struct {
 	accounts, excludeAccounts []string
 	parallel                  int
 	output, out               string
+	importFindings            bool
 }
 
 func newScanCmd(g *globals) *cobra.Command {
@@ -56,6 +57,7 @@ unusable input.`,
 	fl.IntVar(&f.parallel, "parallel", 32, "checks run at once, across all accounts and regions")
 	fl.StringVarP(&f.output, "output", "o", "", "table, json, csv, asff or html (default: table on a terminal, json otherwise)")
 	fl.StringVar(&f.out, "out", "", "write the output to this file instead of standard output")
+	fl.BoolVar(&f.importFindings, "import-findings", false, "send the results to each account's Security Hub (BatchImportFindings under the account's default product); ERROR results are not sent")
 	return c
 }
 
@@ -143,6 +145,21 @@ func runScan(cmd *cobra.Command, g *globals, f *scanFlags) error {
 	}
 	if err := report.Write(w, rep, f.output); err != nil {
 		return err
+	}
+	if f.importFindings {
+		sel, _ := scan.Select(f.controls)
+		var ids []string
+		for _, c := range sel {
+			ids = append(ids, c.ID)
+		}
+		res := scan.Import(ctx, scan.FactoryHubs(factory), rep, ids, f.parallel)
+		fmt.Fprintln(stderr, "Security Hub:", res)
+		if len(res.Failures) > 0 && f.org && !cfg.Config.SecurityHub.ImportFindings {
+			fmt.Fprintln(stderr, "note: the member role may import only when it was deployed with securityHub.importFindings: true")
+		}
+		if len(res.Failures) > 0 {
+			return &exitError{code: exitFailed, err: fmt.Errorf("importing findings failed in %d account/region(s)", len(res.Failures))}
+		}
 	}
 	if n := rep.Summary.Fail + rep.Summary.Error; n > 0 {
 		return &exitError{code: exitFailed, err: fmt.Errorf("%d result(s) FAIL, %d ERROR", rep.Summary.Fail, rep.Summary.Error)}

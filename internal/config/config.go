@@ -78,6 +78,11 @@ type Notifications struct {
 type SecurityHub struct {
 	// UpdateFindings moves handled findings out of NEW (default true).
 	UpdateFindings *bool `yaml:"updateFindings"`
+	// ImportFindings lets the member role import scan results into its
+	// account's Security Hub (cisguard scan --import-findings, the
+	// scheduled scan): BatchImportFindings under the account's own
+	// default product only. Off by default.
+	ImportFindings bool `yaml:"importFindings"`
 }
 
 // Update reports whether findings are updated after handling.

@@ -24,6 +24,20 @@ import (
 // them (Settings.Grants).
 var ScanPermissions = []string{"ec2:DescribeRegions"}
 
+// ImportPermissions are what `scan --import-findings` calls in each
+// account: the account's earlier cisguard findings, and imports under the
+// account's own default product only (importGrant), the one product an
+// account may import its own findings under.
+var ImportPermissions = []string{"securityhub:GetFindings", "securityhub:BatchImportFindings"}
+
+// ImportGrant is the member role's permission to import scan results; the
+// member policy carries it only when the configuration says
+// securityHub.importFindings.
+var ImportGrant = perms.Grant{Owner: "import", Actions: ImportPermissions, Scopes: []perms.Scope{{
+	Sid: "ImportOwnFindings", Actions: []string{"securityhub:BatchImportFindings"},
+	Resources: []string{perms.ARN("securityhub", "*", "product/"+perms.AccountID+"/default")},
+}}}
+
 // Status is the verdict of a check on one resource.
 type Status string
 

@@ -559,6 +559,9 @@ func MemberPolicy(cfg *config.Config, s *controls.Settings) perms.Document {
 	if !cfg.Notifications.Disabled && cfg.Notifications.TopicARN == "" {
 		grants = append(grants, notify.MemberGrant(cfg.Notifications.MemberTopic))
 	}
+	if cfg.SecurityHub.ImportFindings {
+		grants = append(grants, controls.ImportGrant)
+	}
 	return perms.Policy(grants...)
 }
 

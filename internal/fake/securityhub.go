@@ -21,6 +21,10 @@ type SecurityHub struct {
 	Log *Log
 	// Region is the hub's region.
 	Region string
+	// Caller is the account calling, for a member account's own hub
+	// (Account.SecurityHub): BatchImportFindings takes findings of its
+	// default product only. "" for the administrator's hub.
+	Caller string
 
 	mu       sync.Mutex
 	findings []*types.AwsSecurityFinding // in import order, the order GetFindings returns

@@ -26,6 +26,7 @@ var (
 		"s3:GetAccountPublicAccessBlock", "s3:GetBucketLocation", "s3:GetBucketLogging", "s3:GetBucketOwnershipControls",
 		"s3:GetBucketPolicy", "s3:GetBucketPublicAccessBlock", "s3:GetBucketTagging", "s3:GetBucketVersioning",
 		"s3:GetEncryptionConfiguration", "s3:GetLifecycleConfiguration", "s3:ListAllMyBuckets", "s3:ListBucket",
+		"securityhub:GetFindings",
 		"sns:GetSubscriptionAttributes", "sns:GetTopicAttributes", "sns:ListSubscriptionsByTopic", "sns:ListTopics",
 		"sts:GetCallerIdentity",
 	}
@@ -43,6 +44,7 @@ var (
 		"s3:CreateBucket", "s3:DeleteBucketPolicy", "s3:PutAccountPublicAccessBlock", "s3:PutBucketLogging", "s3:PutBucketOwnershipControls",
 		"s3:PutBucketPolicy", "s3:PutBucketPublicAccessBlock", "s3:PutBucketTagging", "s3:PutBucketVersioning",
 		"s3:PutEncryptionConfiguration", "s3:PutLifecycleConfiguration",
+		"securityhub:BatchImportFindings",
 		"sns:CreateTopic", "sns:Publish", "sns:SetTopicAttributes", "sns:Subscribe", "sns:TagResource",
 	}
 )

@@ -9,7 +9,11 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/organizations"
 	orgtypes "github.com/aws/aws-sdk-go-v2/service/organizations/types"
+	"github.com/aws/aws-sdk-go-v2/service/securityhub"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
+
+	"github.com/cisguard/cisguard/internal/cloud"
+	"github.com/cisguard/cisguard/internal/perms"
 )
 
 // Organizations is the part of AWS Organizations a scan calls, with the
@@ -85,4 +89,15 @@ func Caller(ctx context.Context, api STS) (Account, error) {
 		a.Partition = strings.SplitN(arn, ":", 3)[1]
 	}
 	return a, nil
+}
+
+// FactoryHubs returns the Security Hub of each account and region through
+// the factory's configuration for it (the member role, or the caller's
+// own credentials), with the declaration guard.
+func FactoryHubs(f *cloud.Factory) Hubs {
+	return func(_ context.Context, partition, account, region string) (SecurityHub, error) {
+		return securityhub.NewFromConfig(f.For(partition, account, region), func(o *securityhub.Options) {
+			o.APIOptions = append(o.APIOptions, perms.Middleware)
+		}), nil
+	}
 }
