@@ -20,7 +20,9 @@ import (
 )
 
 func orgHubs(org *fake.Org) scan.Hubs {
-	return func(ctx context.Context, p, a, r string) (scan.SecurityHub, error) { return org.MemberHub(ctx, p, a, r) }
+	return func(ctx context.Context, p, a, r string) (scan.SecurityHub, error) {
+		return org.MemberHub(ctx, p, a, r)
+	}
 }
 
 func hubFindings(t *testing.T, h *fake.SecurityHub) map[string]shtypes.AwsSecurityFinding {
