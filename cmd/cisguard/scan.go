@@ -152,6 +152,7 @@ func runScan(cmd *cobra.Command, g *globals, f *scanFlags) error {
 		for _, c := range sel {
 			ids = append(ids, c.ID)
 		}
+		stderr := cmd.ErrOrStderr()
 		res := scan.Import(ctx, scan.FactoryHubs(factory), rep, ids, f.parallel)
 		fmt.Fprintln(stderr, "Security Hub:", res)
 		if len(res.Failures) > 0 && f.org && !cfg.Config.SecurityHub.ImportFindings {
