@@ -1,15 +1,19 @@
 package main
 
 import (
+	"context"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
-	awsconfig "github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	"github.com/spf13/cobra"
 
+	"github.com/cisguard/cisguard/internal/cloud"
 	"github.com/cisguard/cisguard/internal/deploy"
 	"github.com/cisguard/cisguard/internal/deploy/templates"
 	"github.com/cisguard/cisguard/internal/lambdazip"
@@ -45,101 +49,27 @@ needed; a second run plans nothing):
   - AWS Config where no recorder exists;
   - optionally, member topics and CloudTrail KMS keys.
 
-Before planning it reads every account through --access-role (the role
+Before building anything it checks your credentials (sts:GetCallerIdentity),
+every region name (ec2:DescribeRegions: "eu-wst-1" is refused with the valid
+names), the organization (you must be its management account, the admin
+account one of its active members) and Security Hub's delegated
+administrator. Before planning it reads every account through --access-role (the role
 Organizations creates in new accounts): enabled standards, AWS Config, and
 what the original solution left (its member role, rules, topics, key
 alias). It waits for every asynchronous change with progress output and,
 when one fails, prints AWS's reasons; a run after a failure repairs what is
 missing or broken. The plan comes with a report: standards before and after
 per group of accounts, StackSet instances, expected duration, and what a
---delete would keep. --dry-run prints it only; --delete removes what deploy
-created.`,
+--delete would keep. --dry-run prints it only, every step with the AWS API
+calls it makes; --delete removes what deploy created. On a terminal a
+progress bar shows while it reads, builds and plans; while it applies, each
+step says when it starts and ends.
+
+Exit status: 0 when done, 1 when a step failed (run again: it repairs), 2 on
+unusable flags or environment (credentials, regions, organization).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			log, err := g.logger()
-			if err != nil {
-				return err
-			}
-			for _, r := range strings.Split(regions, ",") {
-				if r = strings.TrimSpace(r); r != "" {
-					o.Regions = append(o.Regions, r)
-				}
-			}
-			if err := o.Validate(); err != nil {
-				return badInput("%v", err)
-			}
-			if o.Data, err = templateData(g.configPath); err != nil {
-				return err
-			}
-			if o.Templates, err = templates.Render(o.Data); err != nil {
-				return err
-			}
-			ctx := cmd.Context()
-			if !del && o.LambdaZip == "" {
-				if _, err := os.Stat("cmd/lambda"); err != nil {
-					return badInput("no --lambda-zip and no ./cmd/lambda here: run from the cisguard source tree or pass --lambda-zip (cisguard build-lambda makes one)")
-				}
-				dir, err := os.MkdirTemp("", "cisguard-deploy")
-				if err != nil {
-					return err
-				}
-				defer os.RemoveAll(dir)
-				o.LambdaZip = filepath.Join(dir, "cisguard-lambda.zip")
-				wd, _ := os.Getwd()
-				fmt.Fprintln(cmd.ErrOrStderr(), "building the Lambda zip …")
-				if err := lambdazip.Build(ctx, lambdazip.Options{ModuleDir: wd, Out: o.LambdaZip, Config: g.configPath}); err != nil {
-					return err
-				}
-			}
-			cfg, err := awsconfig.LoadDefaultConfig(ctx)
-			if err != nil {
-				return fmt.Errorf("AWS credentials: %w", err)
-			}
-			if cfg.Region == "" {
-				cfg.Region = o.Regions[0]
-			}
-			o.Progress = cmd.OutOrStdout()
-			o.Poll = 10 * time.Second
-			p := &deploy.Planner{Env: &deploy.AWS{Config: cfg, AccessRole: accessRole}, Opts: o}
-			what := "deploy"
-			var pl *plan.Plan
-			if del {
-				what = "delete"
-				pl, err = p.PlanDelete(ctx)
-			} else {
-				pl, err = p.Plan(ctx)
-			}
-			if err != nil {
-				return err
-			}
-			w := cmd.OutOrStdout()
-			fmt.Fprintf(w, "cisguard %s: admin account %s, regions %s\n", what, o.AdminAccount, strings.Join(o.Regions, ", "))
-			if !del {
-				p.Report.Write(w)
-			}
-			fmt.Fprintln(w, "steps:")
-			plan.Render(w, pl)
-			if dryRun || pl.Empty() {
-				return nil
-			}
-			log.Info("applying", "steps", len(pl.Actions))
-			fmt.Fprintln(w, "applying:")
-			out := plan.Apply(ctx, pl)
-			for i, r := range out.Results {
-				mark := "done"
-				switch {
-				case r.Error != "":
-					mark = "FAILED: " + r.Error
-				case !r.Done:
-					mark = "not run"
-				}
-				fmt.Fprintf(w, "  %d. %s: %s\n", i+1, r.Description, mark)
-			}
-			if out.Err != nil {
-				return &exitError{code: exitFailed, err: fmt.Errorf("%s failed; fix the cause and run again (completed steps are not repeated)", what)}
-			}
-			fmt.Fprintf(w, "%s complete\n", what)
-			return nil
+			return runDeploy(cmd, g, &o, regions, accessRole, dryRun, del)
 		},
 	}
 	f := c.Flags()
@@ -157,4 +87,169 @@ created.`,
 	f.BoolVar(&dryRun, "dry-run", false, "print the plan and change nothing")
 	f.BoolVar(&del, "delete", false, "remove what deploy created")
 	return c
+}
+
+// runDeploy checks everything it can before building anything: the flags,
+// the configuration, the credentials (sts:GetCallerIdentity), every region
+// name (ec2:DescribeRegions), the organization and the delegated
+// administrator. Then it builds the Lambda zip, plans, prints the plan (the
+// report, every step with the API calls it makes) and, unless --dry-run,
+// applies it step by step.
+func runDeploy(cmd *cobra.Command, g *globals, o *deploy.Options, regions, accessRole string, dryRun, del bool) error {
+	log, err := g.logger()
+	if err != nil {
+		return err
+	}
+	for _, r := range strings.Split(regions, ",") {
+		if r = strings.TrimSpace(r); r != "" {
+			o.Regions = append(o.Regions, r)
+		}
+	}
+	if err := o.Validate(); err != nil {
+		return badInput("%v", err)
+	}
+	if o.Data, err = templateData(g.configPath); err != nil {
+		return err
+	}
+	if o.Templates, err = templates.Render(o.Data); err != nil {
+		return err
+	}
+	build := !del && o.LambdaZip == ""
+	if build {
+		if _, err := os.Stat("cmd/lambda"); err != nil {
+			return badInput("no --lambda-zip and no ./cmd/lambda here: run from the cisguard source tree or pass --lambda-zip (cisguard build-lambda makes one)")
+		}
+	}
+	ctx := cmd.Context()
+	w, stderr := cmd.OutOrStdout(), cmd.ErrOrStderr()
+
+	cfg, err := cloud.LoadConfig(ctx, log, "")
+	if err != nil {
+		return err
+	}
+	if cfg.Region == "" {
+		cfg.Region = o.Regions[0]
+	}
+	id, err := cloud.WhoAmI(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	names := slices.Clone(o.Regions)
+	if o.CloudTrailKeyRegion != "" {
+		names = append(names, o.CloudTrailKeyRegion)
+	}
+	note, err := deploy.CheckRegions(ctx, ec2.NewFromConfig(cfg), id.Partition, names)
+	if err != nil {
+		return badInput("%v", err)
+	}
+	if note != "" {
+		log.Warn(note)
+	}
+	o.Progress = w
+	o.Poll = 10 * time.Second
+	p := &deploy.Planner{Env: &deploy.AWS{Config: cfg, AccessRole: accessRole}, Opts: *o}
+	bar := newProgress(stderr, "reading the organization", -1)
+	err = p.Check(ctx)
+	bar.Done()
+	if err != nil {
+		return &exitError{code: exitBadInput, err: err}
+	}
+
+	if build {
+		dir, err := os.MkdirTemp("", "cisguard-deploy")
+		if err != nil {
+			return err
+		}
+		defer os.RemoveAll(dir)
+		p.Opts.LambdaZip = filepath.Join(dir, "cisguard-lambda.zip")
+		wd, _ := os.Getwd()
+		bar := newProgress(stderr, "building the Lambda zip (go build, linux/arm64)", -1)
+		if bar == nil {
+			fmt.Fprintln(stderr, "building the Lambda zip …")
+		}
+		err = lambdazip.Build(ctx, lambdazip.Options{ModuleDir: wd, Out: p.Opts.LambdaZip, Config: g.configPath})
+		bar.Done()
+		if err != nil {
+			return err
+		}
+	}
+
+	what := "deploy"
+	var pl *plan.Plan
+	bar = newProgress(stderr, "planning from the live state of every account", -1)
+	if del {
+		what = "delete"
+		pl, err = p.PlanDelete(ctx)
+	} else {
+		pl, err = p.Plan(ctx)
+	}
+	bar.Done()
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(w, "cisguard %s: admin account %s, regions %s, as %s\n", what, o.AdminAccount, strings.Join(o.Regions, ", "), id.ARN)
+	if !del {
+		p.Report.Write(w)
+	}
+	fmt.Fprintln(w, "steps (each with the AWS API calls it makes):")
+	renderSteps(w, pl)
+	if dryRun || pl.Empty() {
+		return nil
+	}
+	log.Info("applying", "steps", len(pl.Actions))
+	fmt.Fprintln(w, "applying:")
+	out := plan.Apply(ctx, announced(w, pl))
+	for i, r := range out.Results {
+		mark := "done"
+		switch {
+		case r.Error != "":
+			mark = "FAILED: " + r.Error
+		case !r.Done:
+			mark = "not run"
+		}
+		fmt.Fprintf(w, "  %d. %s: %s\n", i+1, r.Description, mark)
+	}
+	if out.Err != nil {
+		return &exitError{code: exitFailed, err: fmt.Errorf("%s failed; fix the cause and run again (completed steps are not repeated)", what)}
+	}
+	fmt.Fprintf(w, "%s complete\n", what)
+	return nil
+}
+
+// renderSteps writes the plan: every step, the API calls under it, then
+// the plan's notes.
+func renderSteps(w io.Writer, pl *plan.Plan) {
+	if pl.Empty() {
+		fmt.Fprintln(w, "  nothing to change")
+	}
+	for i, a := range pl.Actions {
+		fmt.Fprintf(w, "  %d. %s\n", i+1, a.Description)
+		for _, c := range deploy.Calls(a.Description) {
+			fmt.Fprintf(w, "       %s\n", c)
+		}
+	}
+	for _, n := range pl.Notes {
+		fmt.Fprintf(w, "  note: %s\n", n)
+	}
+}
+
+// announced returns the plan with every step saying when it starts and
+// how long it took, so that a run of many minutes shows where it is.
+func announced(w io.Writer, pl *plan.Plan) *plan.Plan {
+	out := *pl
+	out.Actions = make([]plan.Action, len(pl.Actions))
+	for i, a := range pl.Actions {
+		do := a.Do
+		a.Do = func(ctx context.Context) error {
+			fmt.Fprintf(w, "[%d/%d] %s …\n", i+1, len(pl.Actions), a.Description)
+			start := time.Now()
+			err := do(ctx)
+			if err == nil {
+				fmt.Fprintf(w, "[%d/%d] done in %s\n", i+1, len(pl.Actions), time.Since(start).Round(time.Second))
+			}
+			return err
+		}
+		out.Actions[i] = a
+	}
+	return &out
 }

@@ -422,6 +422,22 @@ func TestEventTooLarge(t *testing.T) {
 // configured and no instance metadata service: exit 2 and one line that
 // says what to do, before any finding.
 func TestNoCredentials(t *testing.T) {
+	withoutCredentials(t)
+	code, out, stderr := cli(t, "", "remediate", "--event", events("imported-standard-5.3.json"), "--dry-run")
+	want := "cisguard: no AWS credentials found; set AWS_PROFILE to a configured profile, export AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or run `aws configure sso` then `aws sso login`\n"
+	if code != exitBadInput || stderr != want || out != "" {
+		t.Errorf("exit %d\nstdout %q\nstderr %q\nwant   %q", code, out, stderr, want)
+	}
+	// --from-hub has no event to take a region from.
+	code, _, stderr = cli(t, "", "remediate", "--from-hub", "--dry-run")
+	if code != exitBadInput || !strings.Contains(stderr, "no AWS region is configured; set AWS_REGION") {
+		t.Errorf("no region: exit %d %q", code, stderr)
+	}
+}
+
+// withoutCredentials leaves the SDK nothing to find: no variables, no
+// files, an instance metadata service that does not answer, no region.
+func withoutCredentials(t *testing.T) {
 	dir := t.TempDir()
 	for _, k := range []string{"AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN",
 		"AWS_WEB_IDENTITY_TOKEN_FILE", "AWS_ROLE_ARN", "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "AWS_CONTAINER_CREDENTIALS_FULL_URI", "AWS_ENDPOINT_URL"} {
@@ -434,15 +450,4 @@ func TestNoCredentials(t *testing.T) {
 	l.Close() // nothing answers there
 	t.Setenv("AWS_REGION", "")
 	t.Setenv("AWS_DEFAULT_REGION", "")
-
-	code, out, stderr := cli(t, "", "remediate", "--event", events("imported-standard-5.3.json"), "--dry-run")
-	want := "cisguard: no AWS credentials found; set AWS_PROFILE to a configured profile, export AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or run `aws configure sso` then `aws sso login`\n"
-	if code != exitBadInput || stderr != want || out != "" {
-		t.Errorf("exit %d\nstdout %q\nstderr %q\nwant   %q", code, out, stderr, want)
-	}
-	// --from-hub has no event to take a region from.
-	code, _, stderr = cli(t, "", "remediate", "--from-hub", "--dry-run")
-	if code != exitBadInput || !strings.Contains(stderr, "no AWS region is configured; set AWS_REGION") {
-		t.Errorf("no region: exit %d %q", code, stderr)
-	}
 }

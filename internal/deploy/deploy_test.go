@@ -55,11 +55,24 @@ func mustPlan(t *testing.T, p *Planner) *plan.Plan {
 	if err != nil {
 		t.Fatal(err)
 	}
+	knownCalls(t, pl)
 	return pl
+}
+
+// knownCalls fails a test whose plan has a step whose API calls Calls
+// does not know (so deploy --dry-run would show it without them).
+func knownCalls(t *testing.T, pl *plan.Plan) {
+	t.Helper()
+	for _, d := range descriptions(pl) {
+		if Calls(d) == nil {
+			t.Errorf("step %q: no API calls known for it (internal/deploy/calls.go)", d)
+		}
+	}
 }
 
 func mustApply(t *testing.T, pl *plan.Plan) {
 	t.Helper()
+	knownCalls(t, pl)
 	if o := plan.Apply(context.Background(), pl); o.Err != nil {
 		t.Fatalf("%v\nplan:\n%s", o.Err, pl)
 	}
