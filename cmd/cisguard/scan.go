@@ -24,6 +24,7 @@ type scanFlags struct {
 	parallel                  int
 	output, out               string
 	importFindings            bool
+	remediate, dryRun         bool
 }
 
 func newScanCmd(g *globals) *cobra.Command {
@@ -57,6 +58,8 @@ unusable input.`,
 	fl.IntVar(&f.parallel, "parallel", 32, "checks run at once, across all accounts and regions")
 	fl.StringVarP(&f.output, "output", "o", "", "table, json, csv, asff or html (default: table on a terminal, json otherwise)")
 	fl.StringVar(&f.out, "out", "", "write the output to this file instead of standard output")
+	fl.BoolVar(&f.remediate, "remediate", false, "then remediate the FAIL results of controls in mode auto, as remediate does (plan, apply, verify, notify), without Security Hub")
+	fl.BoolVar(&f.dryRun, "dry-run", false, "with --remediate: print the plans, change and send nothing")
 	fl.BoolVar(&f.importFindings, "import-findings", false, "send the results to each account's Security Hub (BatchImportFindings under the account's default product); ERROR results are not sent")
 	return c
 }
@@ -65,6 +68,9 @@ func runScan(cmd *cobra.Command, g *globals, f *scanFlags) error {
 	ctx := cmd.Context()
 	if !f.org && (f.role != "" || len(f.accounts) > 0 || len(f.excludeAccounts) > 0) {
 		return badInput("--role, --accounts and --exclude-accounts go with --org")
+	}
+	if f.dryRun && !f.remediate {
+		return badInput("--dry-run goes with --remediate (a scan alone changes nothing)")
 	}
 	if f.parallel < 1 {
 		return badInput("--parallel %d: want 1 or more", f.parallel)
@@ -161,6 +167,19 @@ func runScan(cmd *cobra.Command, g *globals, f *scanFlags) error {
 		if len(res.Failures) > 0 {
 			return &exitError{code: exitFailed, err: fmt.Errorf("importing findings failed in %d account/region(s)", len(res.Failures))}
 		}
+	}
+	if f.remediate {
+		log, _ := g.logger()
+		fixer := engine.New(cfg.Config, cfg.Settings, eng, engine.Options{DryRun: f.dryRun, NoAssumeRole: !f.org, Logger: log})
+		items := scan.Remediable(rep, cfg.Settings)
+		errw := cmd.ErrOrStderr()
+		fmt.Fprintf(errw, "\nRemediating %d FAIL result(s) of controls in mode auto%s:\n\n", len(items), map[bool]string{true: " (dry run: nothing is changed)"}[f.dryRun])
+		results := fixer.RunScan(ctx, items)
+		printResults(errw, results)
+		if n := engine.Failures(results); n > 0 {
+			return &exitError{code: exitFailed, err: fmt.Errorf("%d of %d remediation(s) failed", n, len(results))}
+		}
+		return nil
 	}
 	if n := rep.Summary.Fail + rep.Summary.Error; n > 0 {
 		return &exitError{code: exitFailed, err: fmt.Errorf("%d result(s) FAIL, %d ERROR", rep.Summary.Fail, rep.Summary.Error)}

@@ -20,6 +20,9 @@ const (
 	CustomAction Trigger = "custom-action"
 	// Direct: a bare ASFF array given on the command line.
 	Direct Trigger = "direct"
+	// Scan: a resource cisguard's own scan found failing (scan
+	// --remediate); there is no Security Hub finding behind it.
+	Scan Trigger = "scan"
 )
 
 // Finding is one Security Hub finding, reduced to what cisguard acts on.

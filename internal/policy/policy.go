@@ -78,6 +78,16 @@ func (p *Policy) Decide(f finding.Finding) Decision {
 			return skip("--no-assume-role: the finding is of account %s, the credentials are of account %s; nothing done", f.Account, caller)
 		}
 	}
+	return p.configured(f)
+}
+
+// configured decides from the configuration alone: excluded accounts,
+// the exemption tag the finding reports, the control's mode and the
+// management account. Findings and scan results (DecideScan) share it.
+func (p *Policy) configured(f finding.Finding) Decision {
+	skip := func(format string, args ...any) Decision {
+		return Decision{Action: Skip, Reason: fmt.Sprintf(format, args...)}
+	}
 	switch {
 	case p.Config.Excluded(f.Account):
 		return skip("account %s is excluded by configuration", f.Account)
