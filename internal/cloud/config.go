@@ -23,9 +23,10 @@ import (
 // IMDSAttempts bounds the attempts of each call to the EC2 instance
 // metadata service (IMDS) that looks for an instance role. Off EC2 the
 // probe fails at the IMDS client's own timeouts (250 ms to connect, 500 ms
-// for the response headers): a token request and a metadata request of
-// IMDSAttempts attempts each, about 2 s at worst instead of the SDK's
-// default of three attempts with backoff under a 5 s timeout per call.
+// for the response headers): one IMDSv2 token request of IMDSAttempts
+// attempts, 200 ms apart at most, so about 1.2 s at worst, instead of the
+// SDK's default of three attempts with up to 1 s of backoff, then the same
+// again for IMDSv1, each call under a 5 s timeout.
 // AWS_EC2_METADATA_DISABLED=true skips the probe entirely.
 const IMDSAttempts = 2
 
@@ -70,6 +71,10 @@ func imdsOptions(logger logging.Logger) imds.Options {
 			o.MaxAttempts = IMDSAttempts
 			o.MaxBackoff = 200 * time.Millisecond
 		}),
+		DisableDefaultMaxBackoff: true, // ours is shorter than the client's 1 s
+		// IMDSv2 only: no second probe with the insecure IMDSv1 flow (and
+		// no "falling back to IMDSv1" warning) when the token request fails.
+		EnableFallback: aws.FalseTernary,
 	}
 }
 

@@ -55,6 +55,9 @@ func TestIMDSProbeIsBounded(t *testing.T) {
 	if o.HTTPClient != nil || o.DisableDefaultTimeout {
 		t.Error("the IMDS client must keep its own short connect and response timeouts")
 	}
+	if o.EnableFallback != aws.FalseTernary || !o.DisableDefaultMaxBackoff {
+		t.Error("IMDSv1 fallback (a second probe) or the 1 s backoff is on")
+	}
 }
 
 // TestNoCredentials: with nothing configured and no instance metadata
@@ -81,8 +84,8 @@ func TestNoCredentials(t *testing.T) {
 	if err.Error() != want {
 		t.Errorf("error %q\nwant  %q", err, want)
 	}
-	if probes == 0 || probes > 2*IMDSAttempts {
-		t.Errorf("%d IMDS requests, want 1 to %d", probes, 2*IMDSAttempts)
+	if probes == 0 || probes > IMDSAttempts {
+		t.Errorf("%d IMDS requests, want 1 to %d (token requests only)", probes, IMDSAttempts)
 	}
 
 	// Unreachable IMDS, and IMDS switched off: the same answer.
