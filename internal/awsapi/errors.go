@@ -63,7 +63,16 @@ func Brief(err error) string {
 	s := err.Error()
 	var oe *smithy.OperationError
 	if errors.As(err, &oe) {
-		return strings.Replace(s, oe.Error(), briefOperation(oe), 1)
+		i := strings.Index(s, oe.Error())
+		if i < 0 {
+			return s
+		}
+		brief := briefOperation(oe)
+		// The caller's context named the action already: say it once.
+		if action := perms.Action(oe.ServiceID, oe.OperationName); strings.Contains(s[:i], action) {
+			brief = strings.TrimPrefix(brief, action+": ")
+		}
+		return s[:i] + brief + s[i+len(oe.Error()):]
 	}
 	var ae smithy.APIError
 	if errors.As(err, &ae) {

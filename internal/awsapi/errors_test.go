@@ -30,6 +30,8 @@ func TestBrief(t *testing.T) {
 		{network, `logs:PutMetricFilter: Post "https://logs.eu-west-1.amazonaws.com/": dial tcp: connection refused`},
 		{fmt.Errorf("x: %w", api), "x: UnauthorizedOperation: You are not authorized to perform this operation."},
 		{errors.New("plain"), "plain"},
+		{fmt.Errorf("securityhub:GetFindings in eu-west-1: %w", &smithy.OperationError{ServiceID: "SecurityHub", OperationName: "GetFindings", Err: api}),
+			"securityhub:GetFindings in eu-west-1: UnauthorizedOperation: You are not authorized to perform this operation."},
 	} {
 		if got := Brief(tt.err); got != tt.want {
 			t.Errorf("Brief(%q)\n = %q\nwant %q", tt.err, got, tt.want)
