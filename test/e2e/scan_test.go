@@ -1,0 +1,171 @@
+package e2e
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
+)
+
+// scanResult is one result of `cisguard scan --output json`.
+type scanResult struct {
+	CIS, Account, Region, Resource, Status, Reason string
+}
+
+// scan runs `cisguard scan` with args and returns its exit code, results
+// and standard error.
+func scan(t *testing.T, configYAML string, args ...string) (int, []scanResult, string) {
+	t.Helper()
+	conf := filepath.Join(t.TempDir(), "cisguard.yaml")
+	if err := os.WriteFile(conf, []byte(configYAML), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, binary, append([]string{"scan", "--config", conf, "--output", "json", "--log-level", "info"}, args...)...)
+	cmd.Env = env
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	err := cmd.Run()
+	code := 0
+	var ee *exec.ExitError
+	if errors.As(err, &ee) {
+		code = ee.ExitCode()
+	} else if err != nil {
+		t.Fatalf("run cisguard scan: %v", err)
+	}
+	var out struct {
+		Results []scanResult
+		Summary map[string]any
+	}
+	if err := json.Unmarshal(stdout.Bytes(), &out); err != nil {
+		t.Fatalf("scan output is not JSON (%v):\n%s\nstderr:\n%s", err, stdout.String(), stderr.String())
+	}
+	return code, out.Results, stderr.String()
+}
+
+// TestScanThenRemediate seeds known misconfigurations, scans, expects
+// exactly those FAILs among the seeded resources (and PASS for the
+// compliant ones), remediates with scan --remediate (no Security Hub
+// finding exists for them), and scans again: all PASS.
+func TestScanThenRemediate(t *testing.T) {
+	requireEndpoint(t)
+	ctx := context.Background()
+	s3api, ec2api := s3.NewFromConfig(cfg), ec2.NewFromConfig(cfg)
+
+	// A bucket that is fine: Block Public Access on, TLS-only policy.
+	good := newBucket(t)
+	if _, err := s3api.PutPublicAccessBlock(ctx, &s3.PutPublicAccessBlockInput{Bucket: aws.String(good), PublicAccessBlockConfiguration: &s3types.PublicAccessBlockConfiguration{
+		BlockPublicAcls: aws.Bool(true), IgnorePublicAcls: aws.Bool(true), BlockPublicPolicy: aws.Bool(true), RestrictPublicBuckets: aws.Bool(true)}}); err != nil {
+		t.Fatal(err)
+	}
+	policy := fmt.Sprintf(`{"Version":"2012-10-17","Statement":[{"Sid":"TLS","Effect":"Deny","Principal":"*","Action":"s3:*","Resource":["arn:aws:s3:::%s","arn:aws:s3:::%s/*"],"Condition":{"Bool":{"aws:SecureTransport":"false"}}}]}`, good, good)
+	if _, err := s3api.PutBucketPolicy(ctx, &s3.PutBucketPolicyInput{Bucket: aws.String(good), Policy: aws.String(policy)}); err != nil {
+		t.Fatal(err)
+	}
+	// A bucket with neither.
+	bad := newBucket(t)
+	// AWS encrypts every bucket with SSE-S3 by default since January 2023;
+	// moto leaves new buckets without a configuration, so the suite writes
+	// AWS's default.
+	for _, b := range []string{good, bad} {
+		if _, err := s3api.PutBucketEncryption(ctx, &s3.PutBucketEncryptionInput{Bucket: aws.String(b), ServerSideEncryptionConfiguration: &s3types.ServerSideEncryptionConfiguration{
+			Rules: []s3types.ServerSideEncryptionRule{{ApplyServerSideEncryptionByDefault: &s3types.ServerSideEncryptionByDefault{SSEAlgorithm: s3types.ServerSideEncryptionAes256}}}}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// A VPC: its default group allows traffic (5.3), its default ACL
+	// allows everything in (5.1); an extra ACL allows only HTTPS (fine).
+	vpc := newVPC(t, "10.47.0.0/16")
+	sgs, err := ec2api.DescribeSecurityGroups(ctx, &ec2.DescribeSecurityGroupsInput{Filters: []ec2types.Filter{
+		{Name: aws.String("vpc-id"), Values: []string{vpc}}, {Name: aws.String("group-name"), Values: []string{"default"}}}})
+	if err != nil || len(sgs.SecurityGroups) != 1 {
+		t.Fatalf("default group of %s: %v", vpc, err)
+	}
+	sg := aws.ToString(sgs.SecurityGroups[0].GroupId)
+	acls, err := ec2api.DescribeNetworkAcls(ctx, &ec2.DescribeNetworkAclsInput{Filters: []ec2types.Filter{{Name: aws.String("vpc-id"), Values: []string{vpc}}}})
+	if err != nil || len(acls.NetworkAcls) != 1 {
+		t.Fatalf("default ACL of %s: %v", vpc, err)
+	}
+	defACL := aws.ToString(acls.NetworkAcls[0].NetworkAclId)
+	web, err := ec2api.CreateNetworkAcl(ctx, &ec2.CreateNetworkAclInput{VpcId: aws.String(vpc)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	webACL := aws.ToString(web.NetworkAcl.NetworkAclId)
+	if _, err := ec2api.CreateNetworkAclEntry(ctx, &ec2.CreateNetworkAclEntryInput{NetworkAclId: aws.String(webACL), RuleNumber: aws.Int32(100), Protocol: aws.String("6"),
+		RuleAction: ec2types.RuleActionAllow, Egress: aws.Bool(false), CidrBlock: aws.String("0.0.0.0/0"), PortRange: &ec2types.PortRange{From: aws.Int32(443), To: aws.Int32(443)}}); err != nil {
+		t.Fatal(err)
+	}
+
+	arn := func(kind, id string) string { return fmt.Sprintf("arn:aws:ec2:%s:%s:%s/%s", region, account, kind, id) }
+	want := map[string]string{
+		"2.1.1 arn:aws:s3:::" + good:        "PASS",
+		"2.1.1 arn:aws:s3:::" + bad:         "PASS", // S3 encrypts every bucket (SSE-S3) by default
+		"2.1.2 arn:aws:s3:::" + good:        "PASS",
+		"2.1.2 arn:aws:s3:::" + bad:         "FAIL",
+		"2.1.5.2 arn:aws:s3:::" + good:      "PASS",
+		"2.1.5.2 arn:aws:s3:::" + bad:       "FAIL",
+		"5.1 " + arn("network-acl", defACL): "FAIL",
+		"5.1 " + arn("network-acl", webACL): "PASS",
+		"5.3 " + arn("security-group", sg):  "FAIL",
+	}
+	controls := "2.1.1,2.1.2,2.1.5.2,5.1,5.3"
+	check := func(results []scanResult, stage string, want map[string]string) {
+		t.Helper()
+		got := map[string]string{}
+		for _, r := range results {
+			if r.Account != account {
+				t.Errorf("%s: result of account %s", stage, r.Account)
+			}
+			key := r.CIS + " " + r.Resource
+			if _, ok := want[key]; ok {
+				got[key] = r.Status
+				if r.Status != want[key] {
+					t.Errorf("%s: %s is %s (%s), want %s", stage, key, r.Status, r.Reason, want[key])
+				}
+			}
+		}
+		for key := range want {
+			if _, ok := got[key]; !ok {
+				t.Errorf("%s: no result for %s", stage, key)
+			}
+		}
+	}
+
+	code, results, stderr := scan(t, quiet, "--regions", region, "--controls", controls)
+	if code != 1 {
+		t.Fatalf("exit %d with FAIL results, want 1\n%s", code, stderr)
+	}
+	check(results, "first scan", want)
+
+	// Remediate what the scan found, without any Security Hub finding.
+	rem := exec.Command(binary, "scan", "--regions", region, "--controls", controls, "--remediate", "--output", "json", "--config", writeConfig(t, quiet))
+	rem.Env = env
+	var out, errb bytes.Buffer
+	rem.Stdout, rem.Stderr = &out, &errb
+	if err := rem.Run(); err != nil {
+		t.Fatalf("scan --remediate: %v\n%s", err, errb.String())
+	}
+
+	_, results, stderr = scan(t, quiet, "--regions", region, "--controls", controls)
+	for key := range want {
+		want[key] = "PASS"
+	}
+	check(results, "after scan --remediate", want)
+	if t.Failed() {
+		t.Logf("remediation:\n%s\nsecond scan stderr:\n%s", errb.String(), stderr)
+	}
+}
