@@ -97,6 +97,9 @@ or traffic).
 		if c.Doc != "" {
 			b.WriteString(c.Doc + "\n\n")
 		}
+		if d := CheckDoc(c); d != "" {
+			fmt.Fprintf(&b, "- Checked by `cisguard scan` %s\n", d)
+		}
 		if v := Verifies(c.ID); v != "" && c.Plan != nil {
 			fmt.Fprintf(&b, "- Verified before RESOLVED: %s\n", v)
 		}
