@@ -22,6 +22,9 @@ type Clients interface {
 	KMS() KMS
 	Config() Config
 	RDS() RDS
+	AccessAnalyzer() AccessAnalyzer
+	AccountManagement() Account
+	Macie() Macie
 
 	// In returns the clients of the same account in another region (a
 	// bucket's or a trail's home region).

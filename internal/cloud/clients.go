@@ -7,6 +7,8 @@ import (
 	"sync"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/accessanalyzer"
+	acct "github.com/aws/aws-sdk-go-v2/service/account"
 	"github.com/aws/aws-sdk-go-v2/service/cloudtrail"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
@@ -14,6 +16,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
+	"github.com/aws/aws-sdk-go-v2/service/macie2"
 	"github.com/aws/aws-sdk-go-v2/service/rds"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3control"
@@ -96,6 +99,9 @@ type Clients struct {
 	kms                func() *kms.Client
 	config             func() *configservice.Client
 	rds                func() *rds.Client
+	accessanalyzer     func() *accessanalyzer.Client
+	accountMgmt        func() *acct.Client
+	macie              func() *macie2.Client
 }
 
 var _ awsapi.Clients = (*Clients)(nil)
@@ -137,6 +143,15 @@ func newClients(f *Factory, cfg aws.Config, partition, account string) *Clients 
 		rds: sync.OnceValue(func() *rds.Client {
 			return rds.NewFromConfig(cfg, func(o *rds.Options) { o.APIOptions = append(o.APIOptions, guard...) })
 		}),
+		accessanalyzer: sync.OnceValue(func() *accessanalyzer.Client {
+			return accessanalyzer.NewFromConfig(cfg, func(o *accessanalyzer.Options) { o.APIOptions = append(o.APIOptions, guard...) })
+		}),
+		accountMgmt: sync.OnceValue(func() *acct.Client {
+			return acct.NewFromConfig(cfg, func(o *acct.Options) { o.APIOptions = append(o.APIOptions, guard...) })
+		}),
+		macie: sync.OnceValue(func() *macie2.Client {
+			return macie2.NewFromConfig(cfg, func(o *macie2.Options) { o.APIOptions = append(o.APIOptions, guard...) })
+		}),
 	}
 }
 
@@ -155,6 +170,10 @@ func (c *Clients) SNS() awsapi.SNS               { return c.sns() }
 func (c *Clients) KMS() awsapi.KMS               { return c.kms() }
 func (c *Clients) Config() awsapi.Config         { return c.config() }
 func (c *Clients) RDS() awsapi.RDS               { return c.rds() }
+
+func (c *Clients) AccessAnalyzer() awsapi.AccessAnalyzer { return c.accessanalyzer() }
+func (c *Clients) AccountManagement() awsapi.Account     { return c.accountMgmt() }
+func (c *Clients) Macie() awsapi.Macie                   { return c.macie() }
 
 // In returns the clients of the same account in another region.
 func (c *Clients) In(region string) (awsapi.Clients, error) {

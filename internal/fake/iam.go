@@ -50,6 +50,9 @@ type User struct {
 	// MFA holds the serial numbers of the user's MFA devices.
 	MFA      []string
 	Attached []string // managed policy ARNs
+	// Inline maps the names of the user's inline policies to their
+	// documents.
+	Inline map[string]string
 }
 
 // AccessKey is the state of a fake access key.
@@ -221,6 +224,7 @@ func (u *User) clone() User {
 	c.AccessKeys = slices.Clone(u.AccessKeys)
 	c.MFA = slices.Clone(u.MFA)
 	c.Attached = slices.Clone(u.Attached)
+	c.Inline = maps.Clone(u.Inline)
 	return c
 }
 

@@ -7,6 +7,8 @@ package memo
 import (
 	"context"
 
+	"github.com/aws/aws-sdk-go-v2/service/accessanalyzer"
+	"github.com/aws/aws-sdk-go-v2/service/account"
 	"github.com/aws/aws-sdk-go-v2/service/cloudtrail"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
@@ -14,6 +16,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
+	"github.com/aws/aws-sdk-go-v2/service/macie2"
 	"github.com/aws/aws-sdk-go-v2/service/rds"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3control"
@@ -56,6 +59,18 @@ func (m ec2Memo) DescribeFlowLogs(ctx context.Context, in *ec2.DescribeFlowLogsI
 
 func (m ec2Memo) DescribeRegions(ctx context.Context, in *ec2.DescribeRegionsInput, o ...func(*ec2.Options)) (*ec2.DescribeRegionsOutput, error) {
 	return read(ctx, m.s, "DescribeRegions", in, o, m.EC2.DescribeRegions)
+}
+
+func (m ec2Memo) DescribeInstances(ctx context.Context, in *ec2.DescribeInstancesInput, o ...func(*ec2.Options)) (*ec2.DescribeInstancesOutput, error) {
+	return read(ctx, m.s, "DescribeInstances", in, o, m.EC2.DescribeInstances)
+}
+
+func (m ec2Memo) DescribeRouteTables(ctx context.Context, in *ec2.DescribeRouteTablesInput, o ...func(*ec2.Options)) (*ec2.DescribeRouteTablesOutput, error) {
+	return read(ctx, m.s, "DescribeRouteTables", in, o, m.EC2.DescribeRouteTables)
+}
+
+func (m ec2Memo) DescribeVpcPeeringConnections(ctx context.Context, in *ec2.DescribeVpcPeeringConnectionsInput, o ...func(*ec2.Options)) (*ec2.DescribeVpcPeeringConnectionsOutput, error) {
+	return read(ctx, m.s, "DescribeVpcPeeringConnections", in, o, m.EC2.DescribeVpcPeeringConnections)
 }
 
 type iamMemo struct {
@@ -124,6 +139,26 @@ func (m iamMemo) ListAttachedRolePolicies(ctx context.Context, in *iam.ListAttac
 
 func (m iamMemo) GetRolePolicy(ctx context.Context, in *iam.GetRolePolicyInput, o ...func(*iam.Options)) (*iam.GetRolePolicyOutput, error) {
 	return read(ctx, m.s, "GetRolePolicy", in, o, m.IAM.GetRolePolicy)
+}
+
+func (m iamMemo) GetAccountAuthorizationDetails(ctx context.Context, in *iam.GetAccountAuthorizationDetailsInput, o ...func(*iam.Options)) (*iam.GetAccountAuthorizationDetailsOutput, error) {
+	return read(ctx, m.s, "GetAccountAuthorizationDetails", in, o, m.IAM.GetAccountAuthorizationDetails)
+}
+
+func (m iamMemo) ListServerCertificates(ctx context.Context, in *iam.ListServerCertificatesInput, o ...func(*iam.Options)) (*iam.ListServerCertificatesOutput, error) {
+	return read(ctx, m.s, "ListServerCertificates", in, o, m.IAM.ListServerCertificates)
+}
+
+func (m iamMemo) ListServerCertificateTags(ctx context.Context, in *iam.ListServerCertificateTagsInput, o ...func(*iam.Options)) (*iam.ListServerCertificateTagsOutput, error) {
+	return read(ctx, m.s, "ListServerCertificateTags", in, o, m.IAM.ListServerCertificateTags)
+}
+
+func (m iamMemo) ListSAMLProviders(ctx context.Context, in *iam.ListSAMLProvidersInput, o ...func(*iam.Options)) (*iam.ListSAMLProvidersOutput, error) {
+	return read(ctx, m.s, "ListSAMLProviders", in, o, m.IAM.ListSAMLProviders)
+}
+
+func (m iamMemo) ListOpenIDConnectProviders(ctx context.Context, in *iam.ListOpenIDConnectProvidersInput, o ...func(*iam.Options)) (*iam.ListOpenIDConnectProvidersOutput, error) {
+	return read(ctx, m.s, "ListOpenIDConnectProviders", in, o, m.IAM.ListOpenIDConnectProviders)
 }
 
 type s3Memo struct {
@@ -320,4 +355,48 @@ func (c *Clients) RDS() awsapi.RDS { return rdsMemo{c.Clients.RDS(), c.svc("RDS"
 
 func (m rdsMemo) DescribeDBInstances(ctx context.Context, in *rds.DescribeDBInstancesInput, o ...func(*rds.Options)) (*rds.DescribeDBInstancesOutput, error) {
 	return read(ctx, m.s, "DescribeDBInstances", in, o, m.RDS.DescribeDBInstances)
+}
+
+type accessAnalyzerMemo struct {
+	awsapi.AccessAnalyzer
+	s svc
+}
+
+// AccessAnalyzer returns the memo Access Analyzer client.
+func (c *Clients) AccessAnalyzer() awsapi.AccessAnalyzer {
+	return accessAnalyzerMemo{c.Clients.AccessAnalyzer(), c.svc("AccessAnalyzer")}
+}
+
+func (m accessAnalyzerMemo) ListAnalyzers(ctx context.Context, in *accessanalyzer.ListAnalyzersInput, o ...func(*accessanalyzer.Options)) (*accessanalyzer.ListAnalyzersOutput, error) {
+	return read(ctx, m.s, "ListAnalyzers", in, o, m.AccessAnalyzer.ListAnalyzers)
+}
+
+type accountMemo struct {
+	awsapi.Account
+	s svc
+}
+
+// AccountManagement returns the memo Account Management client.
+func (c *Clients) AccountManagement() awsapi.Account {
+	return accountMemo{c.Clients.AccountManagement(), c.svc("Account")}
+}
+
+func (m accountMemo) GetContactInformation(ctx context.Context, in *account.GetContactInformationInput, o ...func(*account.Options)) (*account.GetContactInformationOutput, error) {
+	return read(ctx, m.s, "GetContactInformation", in, o, m.Account.GetContactInformation)
+}
+
+func (m accountMemo) GetAlternateContact(ctx context.Context, in *account.GetAlternateContactInput, o ...func(*account.Options)) (*account.GetAlternateContactOutput, error) {
+	return read(ctx, m.s, "GetAlternateContact", in, o, m.Account.GetAlternateContact)
+}
+
+type macieMemo struct {
+	awsapi.Macie
+	s svc
+}
+
+// Macie returns the memo Macie client.
+func (c *Clients) Macie() awsapi.Macie { return macieMemo{c.Clients.Macie(), c.svc("Macie2")} }
+
+func (m macieMemo) GetMacieSession(ctx context.Context, in *macie2.GetMacieSessionInput, o ...func(*macie2.Options)) (*macie2.GetMacieSessionOutput, error) {
+	return read(ctx, m.s, "GetMacieSession", in, o, m.Macie.GetMacieSession)
 }
