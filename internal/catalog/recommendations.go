@@ -5,7 +5,7 @@ package catalog
 var recommendations = []Recommendation{
 	// 1 Identity and Access Management
 	{ID: "1.1", Title: "Maintain current contact details", Section: IAM, Level: 1, Handling: Check, Impact: Safe},
-	{ID: "1.2", Title: "Ensure security contact information is registered", Section: IAM, Level: 1, Handling: Check, Impact: Safe},
+	{ID: "1.2", Title: "Ensure security contact information is registered", Section: IAM, Level: 1, Handling: Auto, Impact: Safe},
 	{ID: "1.3", Title: "Ensure security questions are registered in the AWS account", Section: IAM, Level: 1, Handling: Notify, Impact: Safe},
 	{ID: "1.4", Title: "Ensure no 'root' user account access key exists", Section: IAM, Level: 1, SecurityHub: []string{"IAM.4"}, Handling: Notify, Impact: Possible},
 	{ID: "1.5", Title: "Ensure MFA is enabled for the 'root' user account", Section: IAM, Level: 1, SecurityHub: []string{"IAM.9"}, Handling: Notify, Impact: Safe},
@@ -23,11 +23,11 @@ var recommendations = []Recommendation{
 	{ID: "1.17", Title: "Ensure a support role has been created to manage incidents with AWS Support", Section: IAM, Level: 1, SecurityHub: []string{"IAM.18"}, Handling: Auto, Impact: Safe},
 	{ID: "1.18", Title: "Ensure IAM instance roles are used for AWS resource access from instances", Section: IAM, Level: 2, Handling: Check, Impact: Possible},
 	{ID: "1.19", Title: "Ensure that all the expired SSL/TLS certificates stored in AWS IAM are removed", Section: IAM, Level: 1, Related: []string{"IAM.26"}, Handling: Check, Impact: Safe},
-	{ID: "1.20", Title: "Ensure that IAM Access analyzer is enabled for all regions", Section: IAM, Level: 1, Related: []string{"IAM.28"}, Handling: Check, Impact: Safe},
+	{ID: "1.20", Title: "Ensure that IAM Access analyzer is enabled for all regions", Section: IAM, Level: 1, Related: []string{"IAM.28"}, Handling: Auto, Impact: Safe},
 	{ID: "1.21", Title: "Ensure IAM users are managed centrally via identity federation or AWS Organizations for multi-account environments", Section: IAM, Level: 2, Handling: Check, Impact: Possible},
 
 	// 2 Storage
-	{ID: "2.1.1", Title: "Ensure all S3 buckets employ encryption-at-rest", Section: Storage, Level: 2, Handling: Check, Impact: Safe},
+	{ID: "2.1.1", Title: "Ensure all S3 buckets employ encryption-at-rest", Section: Storage, Level: 2, Handling: Auto, Impact: Safe},
 	{ID: "2.1.2", Title: "Ensure S3 Bucket Policy is set to deny HTTP requests", Section: Storage, Level: 2, SecurityHub: []string{"S3.5"}, Handling: Auto, Impact: Safe},
 	{ID: "2.1.3", Title: "Ensure MFA Delete is enabled on S3 buckets", Section: Storage, Level: 1, Related: []string{"S3.20"}, Handling: Check, Impact: Safe},
 	{ID: "2.1.4", Title: "Ensure all data in Amazon S3 has been discovered, classified and secured when required", Section: Storage, Level: 2, Related: []string{"Macie.1"}, Handling: Check, Impact: Safe},

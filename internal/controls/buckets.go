@@ -14,6 +14,8 @@ import (
 	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 
 	"github.com/cisguard/cisguard/internal/awsapi"
+	"github.com/cisguard/cisguard/internal/memo"
+	"github.com/cisguard/cisguard/internal/perms"
 	"github.com/cisguard/cisguard/internal/plan"
 )
 
@@ -141,6 +143,13 @@ func (o ownedS3) GetBucketVersioning(ctx context.Context, in *s3.GetBucketVersio
 // bucket's owner. gone is true when the bucket does not exist. A bucket
 // of another account is an error: cisguard never touches it.
 func bucketClients(ctx context.Context, t *Target, bucket string) (api awsapi.S3, region string, gone bool, err error) {
+	if region := listedRegion(ctx, t, bucket); region != "" {
+		c, err := t.Clients.In(region)
+		if err != nil {
+			return nil, "", false, err
+		}
+		return ownedBy(c, t.Account()), region, false, nil
+	}
 	out, err := ownedBy(t.Clients, t.Account()).GetBucketLocation(ctx, &s3.GetBucketLocationInput{Bucket: aws.String(bucket)})
 	switch {
 	case awsapi.IsNotFound(err):
@@ -162,6 +171,27 @@ func bucketClients(ctx context.Context, t *Target, bucket string) (api awsapi.S3
 		return nil, "", false, err
 	}
 	return ownedBy(c, t.Account()), region, false, nil
+}
+
+// listedRegion returns the region ListBuckets gave for a bucket of the
+// account during a scan, "" when unknown. ListBuckets lists only the
+// caller's own buckets, each with its region, so a scan locates every
+// bucket with that one call instead of a GetBucketLocation each. Outside
+// a scan (no memo), and for a control that does not list buckets, it
+// returns "" and the bucket is located as before.
+func listedRegion(ctx context.Context, t *Target, bucket string) string {
+	m, ok := t.Clients.(memo.Memoizer)
+	if !ok || perms.Check(ctx, "S3", "ListBuckets") != nil {
+		return ""
+	}
+	v, err := m.Value(ctx, "s3/bucket-regions", func() (any, error) {
+		_, regions, err := bucketList(ctx, t)
+		return regions, err
+	})
+	if err != nil {
+		return ""
+	}
+	return v.(map[string]string)[bucket]
 }
 
 // planOwnedBucket makes sure a bucket that cisguard names (the trail

@@ -26,7 +26,8 @@ func Markdown() string {
 The 58 recommendations of the CIS AWS Foundations Benchmark v1.4.0 and what
 cisguard does with each.
 **cisguard** says what the code does: an automatic fix (on by default, or
-opt-in with ` + "`mode: auto`" + `), resource-specific manual steps, or nothing yet.
+opt-in with ` + "`mode: auto`" + `), resource-specific manual steps, a check only
+(` + "`cisguard scan`" + ` reports it with what to do), or nothing yet.
 **Default mode** is what the engine does with a FAILED finding out of the
 box; every mode is set per control in the configuration
 (` + "`controls.<id>.mode`" + `: auto, notify or off). **Impact**: safe (cannot break
@@ -91,6 +92,8 @@ or traffic).
 			b.WriteString("Automatic fix and manual steps.\n\n")
 		case c.Plan != nil:
 			b.WriteString("Automatic fix (in notify mode its plan is sent as steps).\n\n")
+		case c.Guide == nil:
+			b.WriteString("Check only: `cisguard scan` reports it with what to do; cisguard never changes anything for it.\n\n")
 		default:
 			b.WriteString("Manual steps only: cisguard never changes anything for it.\n\n")
 		}
@@ -138,6 +141,7 @@ const (
 	DoesAutoFix   = "auto fix"     // remediated by default
 	DoesOptInFix  = "opt-in fix"   // an automatic fix exists; mode auto turns it on
 	DoesSteps     = "manual steps" // resource-specific steps, nothing changed
+	DoesCheckOnly = "check only"   // a scan's verdict with what to do; no steps sent, nothing changed
 	DoesNotHandle = "not handled"  // cisguard has nothing for it yet
 )
 
@@ -151,6 +155,8 @@ func Does(id string) string {
 		return DoesAutoFix
 	case c.Plan != nil:
 		return DoesOptInFix
+	case c.Guide == nil:
+		return DoesCheckOnly
 	}
 	return DoesSteps
 }

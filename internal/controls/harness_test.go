@@ -331,8 +331,9 @@ func TestMain(m *testing.M) {
 
 // uncalled are actions IAM checks without an API call of their own:
 // passing a role, tags given at creation (CreateRole, CreateKey,
-// CreateLogGroup, CreateTopic).
-var uncalled = []string{"iam:PassRole", "iam:TagRole", "kms:TagResource", "logs:TagResource", "sns:TagResource"}
+// CreateLogGroup, CreateTopic, CreateAnalyzer), the service-linked role
+// CreateAnalyzer makes.
+var uncalled = []string{"iam:PassRole", "iam:TagRole", "kms:TagResource", "logs:TagResource", "sns:TagResource", "access-analyzer:TagResource", "iam:CreateServiceLinkedRole"}
 
 // run is one remediation, from plan to apply, as one process does it.
 type run func() error

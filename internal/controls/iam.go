@@ -111,6 +111,93 @@ func iamControls() []*Control {
 			Doc: "Compliant when any role has the AWS managed policy AWSSupportAccess. Otherwise cisguard creates the role `roleName` (default SupportAccessRole), trusted by the account itself (`arn:<partition>:iam::<account>:root`, so only principals the account's own policies allow may assume it), and attaches AWSSupportAccess; " +
 				"an existing role of that name just gets the policy.",
 		},
+		{
+			ID:          "1.1",
+			Per:         PerAccount,
+			Evaluate:    checkContactDetails,
+			Permissions: []string{"account:GetContactInformation"},
+			Doc:         "Check only, MANUAL: no API can tell whether contact details are current. The scan shows the account's contact information (account:GetContactInformation) for a person to confirm, with the root user's email address, which only root can see.",
+		},
+		{
+			ID:          "1.2",
+			Per:         PerAccount,
+			Permissions: []string{"account:GetAlternateContact", "account:PutAlternateContact"},
+			Scopes:      securityContactScopes,
+			Params:      &SecurityContactParams{},
+			Plan:        planSecurityContact,
+			Calls:       Calls{Reads: 1, Writes: 1, Case: "no security contact, one configured"},
+			Doc: "Compliant when the account has a security alternate contact (account:GetAlternateContact SECURITY), whoever it is. " +
+				"With a contact configured (`name`, `title`, `emailAddress`, `phoneNumber`) cisguard registers it where none is (account:PutAlternateContact, allowed by the member policy only then) and never replaces an existing one; without one, the finding is NOTIFIED with the steps. " +
+				"In an organization, AWS Account Management may need trusted access enabled for a member account to set its contacts.",
+		},
+		{
+			ID:       "1.3",
+			Per:      PerAccount,
+			Evaluate: checkSecurityQuestions,
+			Doc:      "Check only, MANUAL: no API reads security questions; the scan says where the root user sees them.",
+		},
+		{
+			ID:          "1.11",
+			Per:         PerAccount,
+			Evaluate:    checkInitialKeys,
+			Permissions: []string{"iam:GenerateCredentialReport", "iam:GetCredentialReport"},
+			Doc: "Check only, from the credential report: a user with a console password fails while one of its active access keys has never been used (`access_key_N_last_used_date` N/A), as CIS's audit reads it, whenever the key was made. " +
+				"Users without a console password are not evaluated. 1.12 deactivates such keys once unused for 45 days.",
+		},
+		{
+			ID:          "1.13",
+			Per:         PerAccount,
+			Evaluate:    checkActiveKeys,
+			Permissions: []string{"iam:GenerateCredentialReport", "iam:GetCredentialReport"},
+			Doc:         "Check only, from the credential report: every IAM user, failing with two active access keys. Which one to keep only the user's owner knows, so nothing is deactivated.",
+		},
+		{
+			ID:          "1.15",
+			Per:         PerAccount,
+			Evaluate:    checkUserPolicies,
+			Permissions: []string{"iam:GetAccountAuthorizationDetails"},
+			Doc: "Check only: every IAM user, failing with an attached or inline policy of its own (one iam:GetAccountAuthorizationDetails page lists up to 1000 users with their policies). " +
+				"Security Hub's related IAM.2 checks attached and inline policies the same way.",
+		},
+		{
+			ID:          "1.18",
+			Per:         PerRegion,
+			Evaluate:    checkInstanceProfiles,
+			Permissions: []string{"ec2:DescribeInstances"},
+			Doc: "Check only: every instance of the region that is pending, running, stopping or stopped, failing without an IAM instance profile. " +
+				"CIS's audit lists every instance; terminated ones have no profile to fix and are left out, stopped ones count (they start again without a role).",
+		},
+		{
+			ID:          "1.19",
+			Per:         PerAccount,
+			Evaluate:    checkCertificates,
+			Permissions: []string{"iam:ListServerCertificates", "iam:ListServerCertificateTags", "iam:DeleteServerCertificate"},
+			Scopes:      certificateScopes,
+			Plan:        planExpiredCertificate,
+			Calls:       Calls{Reads: 2, Writes: 1, Case: "one expired server certificate"},
+			Doc: "Every server certificate stored in IAM; one past its expiration fails, and with `mode: auto` (opt-in) cisguard deletes it. " +
+				"Disruptive if still in use: a load balancer or CloudFront distribution serving an expired certificate fails its clients already, but deleting it cannot be undone (the private key is gone); replace it on the listener first. " +
+				"A certificate tagged with the exemption tag is left alone (the member policy allows the delete only on certificates without it).",
+		},
+		{
+			ID:          "1.20",
+			Per:         PerRegion,
+			Permissions: []string{"access-analyzer:ListAnalyzers", "access-analyzer:CreateAnalyzer", "access-analyzer:TagResource", "iam:CreateServiceLinkedRole"},
+			Scopes:      analyzerScopes,
+			Plan:        planAccessAnalyzer,
+			Calls:       Calls{Reads: 1, Writes: 1, Case: "no analyzer in the region"},
+			Doc: "One result per enabled region (regions not enabled are not scanned): compliant when an external access analyzer (zone of trust the account or the organization) is ACTIVE; unused- and internal-access analyzers do not count. " +
+				"Otherwise cisguard creates the account analyzer `" + analyzerName + "`, tagged `cisguard:managed`; the first one also creates Access Analyzer's service-linked role (iam:CreateServiceLinkedRole, allowed only for that role). " +
+				"An organization analyzer lives in the management or delegated administrator account, so a member account gets its own. A failed or disabled analyzer is NOTIFIED with its status reason.",
+		},
+		{
+			ID:          "1.21",
+			Per:         PerAccount,
+			Evaluate:    checkCentralUsers,
+			Permissions: []string{"iam:GenerateCredentialReport", "iam:GetCredentialReport", "iam:ListSAMLProviders", "iam:ListOpenIDConnectProviders"},
+			Doc: "Check only, one result per account: an account fails while IAM users sign in with a console password (cisguard takes them for people: machines use keys or roles), naming them and the account's SAML and OIDC identity providers; it passes without such users. " +
+				"CIS's audit asks a person to confirm that no IAM user represents an individual, so this is stricter about console users and cannot see a person behind an access key; Prowler passes any account with a SAML provider.",
+		},
 	}
 }
 

@@ -54,6 +54,15 @@ func networkingControls() []*Control {
 			Calls:       Calls{Reads: 2, Writes: 2, Case: "default group with ingress and egress rules"},
 			Doc:         "Every ingress and egress rule of the VPC's security group named `default` is revoked by rule id; a side without rules is left alone. Instances still using the default group lose that traffic: move them to their own groups first.",
 		},
+		{
+			ID:          "5.4",
+			Per:         PerRegion,
+			Evaluate:    checkPeeringRoutes,
+			Permissions: []string{"ec2:DescribeRouteTables", "ec2:DescribeVpcPeeringConnections"},
+			Doc: "Check only: every route table with a route to a VPC peering connection. A route fails when it sends 0.0.0.0/0 or ::/0 through the connection, or a CIDR that holds a whole CIDR block of the peer VPC (the peer's exact CIDR or a wider one, IPv4 or IPv6); " +
+				"routes to part of the peer pass, and a route to a prefix list or to a connection not visible in the region is MANUAL. Blackhole routes (deleted connections) are ignored. " +
+				"Prowler fails only 0.0.0.0/0 and a route equal to either VPC's CIDR; cisguard follows CIS's \"least access\" and fails any route covering the whole peer. Which narrower routes a peering needs only its owner knows, so nothing is changed.",
+		},
 	}
 }
 

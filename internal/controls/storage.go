@@ -19,6 +19,7 @@ import (
 	s3ctltypes "github.com/aws/aws-sdk-go-v2/service/s3control/types"
 
 	"github.com/cisguard/cisguard/internal/awsapi"
+	"github.com/cisguard/cisguard/internal/finding"
 	"github.com/cisguard/cisguard/internal/plan"
 )
 
@@ -43,6 +44,22 @@ func storageControls() []*Control {
 			Calls:       Calls{Reads: 3, Writes: 1, Case: "a bucket policy without a deny of insecure transport"},
 			Doc: "A statement `" + denyHTTPSid + "` denying every S3 action on the bucket and its objects when `aws:SecureTransport` is false is merged into the bucket policy; the other statements are kept, and a statement that already denies insecure transport for the whole bucket counts as compliant. " +
 				"Clients that still use plain HTTP are refused, the S3 static website endpoint (HTTP only) included.",
+		},
+		{
+			ID:          "2.1.3",
+			Per:         PerAccount,
+			Evaluate:    checkMFADelete,
+			Permissions: []string{"s3:ListAllMyBuckets", "s3:GetBucketLocation", "s3:GetBucketVersioning"},
+			Doc: "Check only: every bucket, failing unless versioning has MFA Delete enabled (GetBucketVersioning), as CIS's audit and Security Hub's related S3.20. " +
+				"Only the root user, with its MFA device and an access key, can turn MFA Delete on, so cisguard gives the command and changes nothing.",
+		},
+		{
+			ID:          "2.1.4",
+			Per:         PerAccount,
+			Evaluate:    checkMacie,
+			Permissions: []string{"s3:ListAllMyBuckets", "s3:GetBucketLocation", "macie2:GetMacieSession"},
+			Doc: "Check only, one result per region that holds buckets of the account: Amazon Macie must be enabled there (macie2:GetMacieSession ENABLED; paused or off fails), as Security Hub's related Macie.1. " +
+				"CIS also accepts another tool that discovers and classifies the data: then the FAIL is an exception to accept. Enabling Macie costs money, so cisguard does not.",
 		},
 		{
 			ID:          "2.1.5.1",
@@ -702,6 +719,13 @@ func (r rdsRecipe) replica() *Guidance {
 // read-only. The reads are the plan's own, so a scan's cache sends each
 // once per bucket however many bucket controls run.
 func checkBuckets(ctx context.Context, c *Control, t *Target) ([]Result, error) {
+	return eachBucket(ctx, t, func(res finding.Resource, _ awsapi.S3) Result { return Verdict(ctx, c, t.on(res)) })
+}
+
+// eachBucket returns check's result on every bucket of the account in a
+// region the scan covers (res names the bucket in its region, api is the
+// S3 client of that region), or NOT_APPLICABLE when there is none.
+func eachBucket(ctx context.Context, t *Target, check func(res finding.Resource, api awsapi.S3) Result) ([]Result, error) {
 	names, err := listBuckets(ctx, t)
 	if err != nil {
 		return nil, err
@@ -709,7 +733,7 @@ func checkBuckets(ctx context.Context, c *Control, t *Target) ([]Result, error) 
 	var out []Result
 	elsewhere := 0
 	for _, name := range names {
-		_, region, gone, err := bucketClients(ctx, t, name)
+		api, region, gone, err := bucketClients(ctx, t, name)
 		res := bucketResource(t, name)
 		switch {
 		case gone:
@@ -722,7 +746,7 @@ func checkBuckets(ctx context.Context, c *Control, t *Target) ([]Result, error) 
 			continue
 		}
 		res.Region = region
-		out = append(out, Verdict(ctx, c, t.on(res)))
+		out = append(out, check(res, api))
 	}
 	if len(out) == 0 {
 		out = append(out, notApplicable(t.Resource, "no S3 bucket of account %s in the regions scanned (%d elsewhere)", t.Account(), elsewhere))
@@ -732,18 +756,28 @@ func checkBuckets(ctx context.Context, c *Control, t *Target) ([]Result, error) 
 
 // listBuckets lists the account's buckets, every page.
 func listBuckets(ctx context.Context, t *Target) ([]string, error) {
-	var names []string
+	names, _, err := bucketList(ctx, t)
+	return names, err
+}
+
+// bucketList lists the account's buckets, every page, with the regions
+// ListBuckets gives (a bucket without one is left out of regions).
+func bucketList(ctx context.Context, t *Target) (names []string, regions map[string]string, err error) {
+	regions = map[string]string{}
 	in := &s3.ListBucketsInput{}
 	for {
 		out, err := t.Clients.S3().ListBuckets(ctx, in)
 		if err != nil {
-			return nil, fmt.Errorf("list the S3 buckets of account %s: %w", t.Account(), err)
+			return nil, nil, fmt.Errorf("list the S3 buckets of account %s: %w", t.Account(), err)
 		}
 		for _, b := range out.Buckets {
 			names = append(names, aws.ToString(b.Name))
+			if r := aws.ToString(b.BucketRegion); r != "" {
+				regions[aws.ToString(b.Name)] = r
+			}
 		}
 		if aws.ToString(out.ContinuationToken) == "" {
-			return names, nil
+			return names, regions, nil
 		}
 		in = &s3.ListBucketsInput{ContinuationToken: out.ContinuationToken}
 	}

@@ -15,6 +15,9 @@ import (
 var verifies = map[string]string{
 	"1.8":     "The password policy's MinimumPasswordLength is at least `minimumLength` (14 or more), what IAM.15 requires.",
 	"1.9":     "The password policy's PasswordReusePrevention is at least `reusePrevention`. IAM.16 requires 24: with a lower setting, once the policy holds it, the finding is SUPPRESSED as a configured exception, never RESOLVED.",
+	"1.2":     "The account has a security alternate contact (account:GetAlternateContact SECURITY); no Security Hub control in CIS v1.4.0 checks it.",
+	"1.19":    "No server certificate stored in IAM is past its expiration; the finding's certificate is gone or valid (no Security Hub control in CIS v1.4.0; related IAM.26).",
+	"1.20":    "An external access analyzer (zone of trust the account or the organization) is ACTIVE in the region, as the related IAM.28 checks; one still CREATING leaves the finding NOTIFIED until it is active.",
 	"1.12":    "No active access key unused for `unusedDays` (at most 45; a key never used counts from its creation) and no console password unused as long, as IAM.22 checks. A password kept because it was reset after a sign-in older than the limit is NOTIFIED: IAM.22 counts from the last sign-in.",
 	"1.14":    "No active access key older than `maxKeyAgeDays` (at most 90), as IAM.3 checks active keys.",
 	"1.17":    "At least one IAM role has the AWS managed policy AWSSupportAccess attached (IAM.18).",

@@ -118,4 +118,3 @@ func (f *AccessAnalyzer) CreateAnalyzer(ctx context.Context, in *accessanalyzer.
 	}
 	return &accessanalyzer.CreateAnalyzerOutput{Arn: aws.String(f.add(name, in.Type, types.AnalyzerStatusActive, in.Tags))}, nil
 }
-

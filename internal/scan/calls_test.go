@@ -11,6 +11,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	cttypes "github.com/aws/aws-sdk-go-v2/service/cloudtrail/types"
+	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 
 	"github.com/cisguard/cisguard/internal/fake"
 	"github.com/cisguard/cisguard/internal/scan"
@@ -30,11 +31,20 @@ func seedAccount(a *fake.Account, n int) {
 		CloudWatchLogsLogGroupArn: aws.String("arn:aws:logs:" + home + ":" + a.ID + ":log-group:trail-events:*")}, Logging: true})
 	old := now.Add(-200 * 24 * time.Hour)
 	for i := range n {
-		a.AddUser(fake.User{Name: fmt.Sprintf("user-%d", i), Password: &old, AccessKeys: []fake.AccessKey{{Created: old}}})
+		a.AddUser(fake.User{Name: fmt.Sprintf("user-%d", i), Password: &old, AccessKeys: []fake.AccessKey{{Created: old}}, Attached: []string{"arn:aws:iam::aws:policy/ReadOnlyAccess"}})
+		a.AddServerCertificate(fake.ServerCertificate{Name: fmt.Sprintf("cert-%d", i), Expiration: now.AddDate(0, 0, 30-60*(i%2))})
 		for j, r := range callRegions {
 			a.AddBucket(fmt.Sprintf("bucket-%d-%d", i, j), r)
-			a.EC2(r).AddVPC(fmt.Sprintf("10.%d.0.0/16", i))
+			vpc, _, _ := a.EC2(r).AddVPC(fmt.Sprintf("10.%d.0.0/16", i))
 			a.KMS(r).AddKey(fake.Key{Description: "data", Rotation: i%2 == 0})
+			profile := ""
+			if i%2 == 0 {
+				profile = "app"
+			}
+			a.EC2(r).AddInstance("", profile)
+			pcx := a.EC2(r).AddPeering(ec2types.VpcPeeringConnectionVpcInfo{VpcId: aws.String(vpc), CidrBlock: aws.String(fmt.Sprintf("10.%d.0.0/16", i))},
+				ec2types.VpcPeeringConnectionVpcInfo{VpcId: aws.String(fmt.Sprintf("vpc-peer%d", i)), CidrBlock: aws.String("172.16.0.0/16")})
+			a.EC2(r).AddRouteTable(vpc, ec2types.Route{DestinationCidrBlock: aws.String(fmt.Sprintf("172.16.%d.0/24", i*(i%2))), VpcPeeringConnectionId: aws.String(pcx)})
 		}
 	}
 }
@@ -92,10 +102,12 @@ func TestScanCallCount(t *testing.T) {
 			s3 += k
 		}
 	}
-	// Five per bucket at most (location, policy, encryption, Block Public
-	// Access, tags); the trail's bucket one more, its access logging, and
-	// 3.6's plan locates the access-log bucket it would create (absent).
-	if s3 > 5*buckets+5+2 {
+	// Five per bucket at most (policy, encryption, Block Public Access,
+	// tags, versioning: ListBuckets gives each bucket's region); the
+	// trail's bucket three more: the trail checks locate it, its access
+	// logging, and 3.6's plan locates the access-log bucket it would
+	// create (absent).
+	if s3 > 5*buckets+5+3 {
 		t.Errorf("%d S3 calls for %d buckets and the trail's: more than 5 per bucket", s3, buckets)
 	}
 	for op, want := range map[string]int{
@@ -107,6 +119,19 @@ func TestScanCallCount(t *testing.T) {
 		"IAM/GetAccountPasswordPolicy":          1,         // 1.8 and 1.9
 		"EC2/DescribeNetworkAcls":               r + 3*n*r, // the listing, and the plan of each failing ACL
 		"CloudWatch Logs/DescribeMetricFilters": 1,         // fifteen section-4 checks, one log group
+		// 1.11, 1.13, 1.15, 1.19, 1.21, 1.1, 1.2: one listing per account.
+		"IAM/GetAccountAuthorizationDetails": 1,
+		"IAM/ListServerCertificates":         1,
+		"IAM/ListSAMLProviders":              1,
+		"IAM/ListOpenIDConnectProviders":     1,
+		"Account/GetContactInformation":      1,
+		"Account/GetAlternateContact":        1,
+		// 1.18, 5.4, 1.20, 2.1.4: one per region.
+		"EC2/DescribeInstances":             r,
+		"EC2/DescribeRouteTables":           r,
+		"EC2/DescribeVpcPeeringConnections": r,
+		"AccessAnalyzer/ListAnalyzers":      r,
+		"Macie2/GetMacieSession":            r,
 	} {
 		if got := c2[op]; got != want {
 			t.Errorf("%s: %d calls, want %d", op, got, want)
@@ -118,5 +143,5 @@ func TestScanCallCount(t *testing.T) {
 	for _, op := range slices.Sorted(maps.Keys(c2)) {
 		t.Logf("%-45s N=%d: %4d  N=%d: %4d  N=%d: %4d", op, n, c0[op], 2*n, c1[op], 3*n, c2[op])
 	}
-	t.Logf("total: N=%d: %d, N=%d: %d, N=%d: %d; each further N (one user, and per region a bucket, a VPC, a key): %d calls", n, total(c0), 2*n, total(c1), 3*n, total(c2), (total(c2)-total(c1))/n)
+	t.Logf("total: N=%d: %d, N=%d: %d, N=%d: %d; each further N (one user and server certificate, and per region a bucket, a VPC, a key, an instance, a peered route table): %d calls", n, total(c0), 2*n, total(c1), 3*n, total(c2), (total(c2)-total(c1))/n)
 }
