@@ -30,14 +30,11 @@ func (p *Proxy) assumeRole(w http.ResponseWriter, r *request) {
 	}
 	if !exists {
 		writeError(w, r, http.StatusForbidden, "AccessDenied",
-			fmt.Sprintf("User: arn:aws:sts::%s:assumed-role/caller is not authorized to perform: sts:AssumeRole on resource: %s", callerAccount, arn))
+			fmt.Sprintf("not authorized to perform: sts:AssumeRole on resource: %s (test bridge: no role %s in account %s)", arn, name, account))
 		return
 	}
 	p.forward(w, r)
 }
-
-// callerAccount is moto's default account, the suite's own.
-const callerAccount = "123456789012"
 
 // roleExists asks moto's IAM, as account, for a role.
 func (p *Proxy) roleExists(account, name string) (bool, error) {
