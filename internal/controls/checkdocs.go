@@ -25,7 +25,7 @@ var checkDocs = map[string]string{
 	"1.18":    "Every instance of the region not terminated (DescribeInstances, 1000 a page).",
 	"1.19":    "Every server certificate stored in IAM (ListServerCertificates, once); an expired one is planned read-only (its tags read for the exemption).",
 	"1.20":    "The region's analyzers (ListAnalyzers, once per region); opt-in regions the account has not enabled are not scanned.",
-	"1.21":    "The credential report (users with a console password) and the account's SAML and OIDC providers.",
+	"1.21":    "The credential report (users with a console password, users with access keys only) and the account's SAML and OIDC providers.",
 	"2.1.1":   "Every bucket of the account (ListBuckets, once, gives each bucket's region; the bucket reads are shared with 2.1.2, 2.1.3 and 2.1.5.2: at most five calls per bucket). Since January 2023 S3 encrypts every bucket by default, so in AWS this passes.",
 	"2.1.2":   "Every bucket: a statement denying every S3 action to everyone when `aws:SecureTransport` is false, on the bucket and all its objects, with no other condition.",
 	"2.1.5.1": "The account's S3 Block Public Access: all four settings on.",

@@ -238,12 +238,21 @@ func TestAccessAnalyzerStates(t *testing.T) {
 
 func TestCheckCentralUsers(t *testing.T) {
 	h := newHarness(t)
-	h.acct.AddUser(fake.User{Name: "machine", AccessKeys: []fake.AccessKey{{Created: days(3), LastUsed: agoPtr(1)}}})
+	h.acct.AddUser(fake.User{Name: "no-credentials"})
 	rs := h.scan("1.21", "")
 	want(t, rs, map[string]Status{testAccount: Pass})
 	if !strings.Contains(rs[0].Reason, "no SAML or OIDC identity provider") {
 		t.Errorf("1.21 PASS: %q", rs[0].Reason)
 	}
+	// Keys only: a machine, or a person's command line: MANUAL.
+	h.acct.AddUser(fake.User{Name: "deployer", AccessKeys: []fake.AccessKey{{Created: days(3), LastUsed: agoPtr(1)}}})
+	h.acct.ExpireCredentialReport()
+	rs = h.scan("1.21", "")
+	want(t, rs, map[string]Status{testAccount: Manual})
+	if !strings.Contains(rs[0].Reason, "(deployer)") {
+		t.Errorf("1.21 MANUAL: %q", rs[0].Reason)
+	}
+	// A console password: a person's IAM user.
 	h.acct.AddIdentityProvider("saml", "Okta")
 	h.acct.AddIdentityProvider("oidc", "token.actions.githubusercontent.com")
 	h.acct.AddUser(fake.User{Name: "alice", Password: agoPtr(30)})

@@ -195,8 +195,9 @@ func iamControls() []*Control {
 			Per:         PerAccount,
 			Evaluate:    checkCentralUsers,
 			Permissions: []string{"iam:GenerateCredentialReport", "iam:GetCredentialReport", "iam:ListSAMLProviders", "iam:ListOpenIDConnectProviders"},
-			Doc: "Check only, one result per account: an account fails while IAM users sign in with a console password (cisguard takes them for people: machines use keys or roles), naming them and the account's SAML and OIDC identity providers; it passes without such users. " +
-				"CIS's audit asks a person to confirm that no IAM user represents an individual, so this is stricter about console users and cannot see a person behind an access key; Prowler passes any account with a SAML provider.",
+			Doc: "Check only, one result per account: it fails while IAM users sign in with a console password (cisguard takes them for people), naming them and the account's SAML and OIDC identity providers; " +
+				"users with access keys only are MANUAL (a machine's, or a person's command line: no API tells); no such user passes. " +
+				"CIS's audit asks a person to confirm that no IAM user represents an individual: cisguard decides for console users and asks about the others; Prowler passes any account with a SAML provider.",
 		},
 	}
 }

@@ -122,9 +122,9 @@ func checkUserPolicies(ctx context.Context, _ *Control, t *Target) ([]Result, er
 }
 
 // 1.21: people sign in through a central identity store, not as IAM
-// users of each account. cisguard takes an IAM user with a console
-// password for a person (machines use keys or roles): the account fails
-// while it has such users, and passes without them.
+// users of each account. An IAM user with a console password is taken for
+// a person (FAIL); one with access keys only may be a machine or a
+// person's command line, which no API tells apart (MANUAL).
 func checkCentralUsers(ctx context.Context, _ *Control, t *Target) ([]Result, error) {
 	users, at, err := reportUsers(ctx, t)
 	if err != nil {
@@ -134,26 +134,37 @@ func checkCentralUsers(ctx context.Context, _ *Control, t *Target) ([]Result, er
 	if err != nil {
 		return nil, err
 	}
-	var people []string
+	var people, keyed []string
 	for _, u := range users {
-		if u.password {
+		switch {
+		case u.password:
 			people = append(people, u.user)
+		case len(u.keys) > 0:
+			keyed = append(keyed, u.user)
 		}
 	}
-	federation := "no SAML or OIDC identity provider in the account (AWS IAM Identity Center of the organization needs none)"
+	federation := "no SAML or OIDC identity provider in the account (IAM Identity Center of the organization needs none)"
 	if len(providers) > 0 {
 		federation = "identity providers " + strings.Join(providers, ", ")
 	}
-	if len(people) == 0 {
-		return []Result{pass(t.Resource, "no IAM user of account %s has a console password; %s (credential report of %s)", t.Account(), federation, at)}, nil
+	switch {
+	case len(people) > 0:
+		return []Result{fail(t.Resource, "%d IAM user(s) of account %s sign in with a console password (%s): give people access through IAM Identity Center or your identity provider (%s), then delete these users' console passwords (credential report of %s)",
+			len(people), t.Account(), names(people), federation, at)}, nil
+	case len(keyed) > 0:
+		return []Result{{Resource: t.Resource, Status: Manual, Reason: fmt.Sprintf("%d IAM user(s) of account %s have access keys and no console password (%s): confirm each is a machine's, not a person's; people should get temporary credentials through IAM Identity Center or your identity provider (%s) (credential report of %s)",
+			len(keyed), t.Account(), names(keyed), federation, at)}}, nil
 	}
-	slices.Sort(people)
-	shown := people
-	if len(shown) > 10 {
-		shown = append(slices.Clone(shown[:10]), fmt.Sprintf("and %d more", len(people)-10))
+	return []Result{pass(t.Resource, "no IAM user of account %s has a console password or an access key; %s (credential report of %s)", t.Account(), federation, at)}, nil
+}
+
+// names lists user names, at most ten.
+func names(users []string) string {
+	slices.Sort(users)
+	if len(users) > 10 {
+		return strings.Join(users[:10], ", ") + fmt.Sprintf(" and %d more", len(users)-10)
 	}
-	return []Result{fail(t.Resource, "%d IAM user(s) of account %s sign in with a console password (%s): give people access through IAM Identity Center or your identity provider (%s), then delete these users' console passwords (credential report of %s)",
-		len(people), t.Account(), strings.Join(shown, ", "), federation, at)}, nil
+	return strings.Join(users, ", ")
 }
 
 // identityProviders lists the account's SAML and OIDC providers by name.
