@@ -69,7 +69,7 @@ func setup(ctx context.Context, log *slog.Logger) (*handler, error) {
 	if err != nil {
 		return nil, fmt.Errorf("configuration: %w", err)
 	}
-	factory, err := cloud.Load(ctx, cloud.Options{RoleName: cfg.RoleName, ExternalID: cfg.ExternalID})
+	factory, err := cloud.Load(ctx, cloud.Options{RoleName: cfg.RoleName, ExternalID: cfg.ExternalID, Logger: log})
 	if err != nil {
 		return nil, err
 	}

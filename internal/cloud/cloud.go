@@ -31,7 +31,7 @@ type Options struct {
 	MaxAttempts int
 	// SessionName names the assumed-role sessions in CloudTrail (default "cisguard").
 	SessionName string
-	// Logger receives the SDK's warnings and logs (Load); none when nil.
+	// Logger receives the SDK's warnings and logs (Load); slog.Default() when nil.
 	Logger *slog.Logger
 	// Region overrides the configured region (Load).
 	Region string

@@ -34,10 +34,10 @@ const IMDSAttempts = 2
 // resolves it (credentials, region, AWS_ENDPOINT_URL), with the SDK's own
 // warnings and logs sent to logger (debug adds retries), and the instance
 // role lookup bounded (IMDSAttempts). region, when set, overrides the
-// configured region.
+// configured region. A nil logger is slog.Default().
 func LoadConfig(ctx context.Context, logger *slog.Logger, region string) (aws.Config, error) {
 	if logger == nil {
-		logger = slog.New(slog.DiscardHandler)
+		logger = slog.Default()
 	}
 	sdkLog := SDKLogger(logger)
 	opts := []func(*config.LoadOptions) error{
