@@ -177,7 +177,7 @@ func runRemediate(cmd *cobra.Command, g *globals, f *remediateFlags) error {
 		if err != nil {
 			return err
 		}
-		if len(findings) == 0 {
+		if len(findings) == 0 && f.output == "text" {
 			fmt.Fprintln(cmd.OutOrStdout(), "Security Hub holds no ACTIVE, FAILED, NEW finding of CIS v1.4.0 for this selection: nothing to do")
 			return nil
 		}

@@ -256,6 +256,11 @@ func TestFromHubNothingToDo(t *testing.T) {
 	if code != exitOK || !strings.Contains(out, "Security Hub holds no ACTIVE, FAILED, NEW finding of CIS v1.4.0") {
 		t.Errorf("exit %d: %s", code, out)
 	}
+	if code, out, _ := cli(t, "", "remediate", "--from-hub", "-o", "json"); code != exitOK || strings.TrimSpace(out) != `{
+  "findings": []
+}` {
+		t.Errorf("json: exit %d: %s", code, out)
+	}
 }
 
 func TestFromHubUnusableFlags(t *testing.T) {
