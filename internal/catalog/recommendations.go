@@ -53,8 +53,8 @@ var recommendations = []Recommendation{
 	{ID: "3.11", Title: "Ensure that Object-level logging for read events is enabled for S3 bucket", Section: Logging, Level: 2, Related: []string{"S3.23"}, Handling: Check, Impact: Safe},
 
 	// 4 Monitoring
-	{ID: "4.1", Title: "Ensure a log metric filter and alarm exist for unauthorized API calls", Section: Monitoring, Level: 2, Handling: Check, Impact: Safe},
-	{ID: "4.2", Title: "Ensure a log metric filter and alarm exist for Management Console sign-in without MFA", Section: Monitoring, Level: 1, Handling: Check, Impact: Safe},
+	{ID: "4.1", Title: "Ensure a log metric filter and alarm exist for unauthorized API calls", Section: Monitoring, Level: 2, Handling: Auto, Impact: Safe},
+	{ID: "4.2", Title: "Ensure a log metric filter and alarm exist for Management Console sign-in without MFA", Section: Monitoring, Level: 1, Handling: Auto, Impact: Safe},
 	{ID: "4.3", Title: "Ensure a log metric filter and alarm exist for usage of 'root' account", Section: Monitoring, Level: 1, SecurityHub: []string{"CloudWatch.1"}, Handling: Auto, Impact: Safe},
 	{ID: "4.4", Title: "Ensure a log metric filter and alarm exist for IAM policy changes", Section: Monitoring, Level: 1, SecurityHub: []string{"CloudWatch.4"}, Handling: Auto, Impact: Safe},
 	{ID: "4.5", Title: "Ensure a log metric filter and alarm exist for CloudTrail configuration changes", Section: Monitoring, Level: 1, SecurityHub: []string{"CloudWatch.5"}, Handling: Auto, Impact: Safe},
@@ -67,7 +67,7 @@ var recommendations = []Recommendation{
 	{ID: "4.12", Title: "Ensure a log metric filter and alarm exist for changes to network gateways", Section: Monitoring, Level: 1, SecurityHub: []string{"CloudWatch.12"}, Handling: Auto, Impact: Safe},
 	{ID: "4.13", Title: "Ensure a log metric filter and alarm exist for route table changes", Section: Monitoring, Level: 1, SecurityHub: []string{"CloudWatch.13"}, Handling: Auto, Impact: Safe},
 	{ID: "4.14", Title: "Ensure a log metric filter and alarm exist for VPC changes", Section: Monitoring, Level: 1, SecurityHub: []string{"CloudWatch.14"}, Handling: Auto, Impact: Safe},
-	{ID: "4.15", Title: "Ensure a log metric filter and alarm exists for AWS Organizations changes", Section: Monitoring, Level: 1, Handling: Check, Impact: Safe},
+	{ID: "4.15", Title: "Ensure a log metric filter and alarm exists for AWS Organizations changes", Section: Monitoring, Level: 1, Handling: Auto, Impact: Safe},
 
 	// 5 Networking
 	{ID: "5.1", Title: "Ensure no Network ACLs allow ingress from 0.0.0.0/0 to remote server administration ports", Section: Networking, Level: 1, SecurityHub: []string{"EC2.21"}, Handling: Auto, Impact: Disruptive},
