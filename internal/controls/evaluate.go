@@ -195,3 +195,10 @@ func fail(res finding.Resource, format string, args ...any) Result {
 func notApplicable(res finding.Resource, format string, args ...any) Result {
 	return Result{Resource: res, Status: NotApplicable, Reason: fmt.Sprintf(format, args...)}
 }
+
+// manual builds a MANUAL result: no API can decide; the reason says what
+// a person must look at.
+func manual(res finding.Resource, format string, args ...any) Result {
+	return Result{Resource: res, Status: Manual, Reason: fmt.Sprintf(format, args...)}
+}
+

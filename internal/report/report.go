@@ -176,3 +176,4 @@ func (r *Report) Failing() []Result {
 	}
 	return out
 }
+
