@@ -176,4 +176,3 @@ func (r *Report) Failing() []Result {
 	}
 	return out
 }
-
