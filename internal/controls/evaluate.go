@@ -201,4 +201,3 @@ func notApplicable(res finding.Resource, format string, args ...any) Result {
 func manual(res finding.Resource, format string, args ...any) Result {
 	return Result{Resource: res, Status: Manual, Reason: fmt.Sprintf(format, args...)}
 }
-
