@@ -45,6 +45,9 @@ needed; a second run plans nothing):
   - the Lambda zip (built from this source tree, or --lambda-zip) in a bucket
     of its own, the admin stack (Lambda, SQS queue and DLQ with an alarm,
     EventBridge rules, SNS topic) and the Security Hub custom action;
+  - with --scan-schedule, the organization scan on that schedule (off by
+    default; a run without it removes it): one Lambda invocation per
+    account, results imported into each account's Security Hub;
   - the member role StackSet (every member account, automatic deployment);
   - AWS Config where no recorder exists;
   - optionally, member topics and CloudTrail KMS keys.
@@ -84,6 +87,7 @@ unusable flags or environment (credentials, regions, organization).`,
 	f.BoolVar(&o.SkipConfig, "skip-config", false, "do not check or enable AWS Config")
 	f.BoolVar(&o.ReplaceOriginal, "replace-original", false, "delete the original solution's member role and disable its Security Hub rules, so cisguard's take their place")
 	f.BoolVar(&o.AcceptUnknownStandards, "accept-unknown-standards", false, "let accounts whose enabled standards cannot be read take the root policy's standards")
+	f.StringVar(&o.ScanSchedule, "scan-schedule", "", `scan the organization on this EventBridge schedule ("rate(1 day)", "cron(0 3 * * ? *)"); default none`)
 	f.BoolVar(&dryRun, "dry-run", false, "print the plan and change nothing")
 	f.BoolVar(&del, "delete", false, "remove what deploy created")
 	return c

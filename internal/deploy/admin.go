@@ -83,6 +83,8 @@ func (p *Planner) adminStack(ctx context.Context, pl *plan.Plan, admin Services)
 		"CodeKey":           key,
 		"MemberRoleName":    o.Data.RoleName,
 		"NotificationEmail": o.NotifyEmail,
+		"ScanSchedule":      o.ScanSchedule,
+		"ScanRegions":       strings.Join(o.Regions, ","),
 	}
 	st := &stack{cfn: admin.CloudFormation, name: AdminStack, where: fmt.Sprintf("admin account %s, %s", o.AdminAccount, o.home()),
 		body: string(o.Templates[templates.Admin]), params: params, progress: o.Progress, poll: o.Poll}

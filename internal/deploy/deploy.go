@@ -7,6 +7,7 @@ import (
 	"io"
 	"regexp"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -65,6 +66,10 @@ type Options struct {
 	// AcceptUnknownStandards lets accounts whose enabled standards cannot
 	// be read take the root policy's standards; without it, deploy stops.
 	AcceptUnknownStandards bool
+	// ScanSchedule is the schedule expression of the organization scan
+	// ("rate(1 day)", "cron(0 3 * * ? *)"); empty: none. Each deployment
+	// states it: a run without it removes the schedule.
+	ScanSchedule string
 	// Progress receives one line per state change while waiting.
 	Progress io.Writer
 	// Poll is how often asynchronous operations are polled.
@@ -83,7 +88,23 @@ func (o *Options) keyRegion() string {
 var (
 	accountRE = regexp.MustCompile(`^\d{12}$`)
 	regionRE  = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-\d$`)
+	rateRE    = regexp.MustCompile(`^rate\((\d+) (minute|hour|day)s?\)$`)
+	cronRE    = regexp.MustCompile(`^cron\(\S+( \S+){5}\)$`)
 )
+
+// validSchedule checks a schedule expression as EventBridge does: a rate
+// of a positive whole number of minutes, hours or days (singular for 1,
+// plural otherwise), or a cron expression of six fields.
+func validSchedule(s string) bool {
+	if cronRE.MatchString(s) {
+		return true
+	}
+	m := rateRE.FindStringSubmatch(s)
+	if m == nil || m[1] == "0" || strings.HasPrefix(m[1], "0") {
+		return false
+	}
+	return (m[1] == "1") == !strings.HasSuffix(s, "s)")
+}
 
 // Validate reports unusable options.
 func (o *Options) Validate() error {
@@ -106,6 +127,9 @@ func (o *Options) Validate() error {
 	}
 	if r := o.CloudTrailKeyRegion; r != "" && !regionRE.MatchString(r) {
 		errs = append(errs, fmt.Errorf("--cloudtrail-key-region: %q is not a region name", r))
+	}
+	if s := o.ScanSchedule; s != "" && !validSchedule(s) {
+		errs = append(errs, fmt.Errorf(`--scan-schedule %q: want an EventBridge schedule expression, "rate(1 day)", "rate(12 hours)" or "cron(0 3 * * ? *)"`, s))
 	}
 	return errors.Join(errs...)
 }
@@ -159,7 +183,7 @@ func (p *Planner) Plan(ctx context.Context) (*plan.Plan, error) {
 		return nil, err
 	}
 	p.replacements = plan.Plan{}
-	p.Report = Report{Accounts: len(p.org.accounts), Regions: o.Regions, Partition: p.org.partition}
+	p.Report = Report{Accounts: len(p.org.accounts), Regions: o.Regions, Partition: p.org.partition, ScanSchedule: o.ScanSchedule}
 	var pl plan.Plan
 	mgmt := p.Env.Management(o.home())
 	if err := p.stackSetsAccess(ctx, &pl, mgmt.CloudFormation); err != nil {

@@ -26,6 +26,8 @@ type Report struct {
 	Minutes int
 	// DeleteKeeps is what a later --delete would leave in place.
 	DeleteKeeps []string
+	// ScanSchedule is the organization scan's schedule, "" for none.
+	ScanSchedule string
 }
 
 // Write prints the report.
@@ -55,6 +57,12 @@ func (r *Report) Write(w io.Writer) {
 		for _, o := range r.Original {
 			fmt.Fprintf(w, "  %s\n", o)
 		}
+	}
+	if r.ScanSchedule == "" {
+		fmt.Fprintln(w, "scheduled scan: none (--scan-schedule \"rate(1 day)\" scans every account on a schedule)")
+	} else {
+		fmt.Fprintf(w, "scheduled scan: %s, of the organization's accounts in %s, one account per invocation; results imported into each account's Security Hub\n",
+			r.ScanSchedule, strings.Join(r.Regions, ", "))
 	}
 	fmt.Fprintf(w, "expected duration: about %d minutes of StackSet operations (a quarter of the accounts at a time, soft failure tolerance %d%%, regions in parallel), plus a few minutes for the admin stack and Security Hub\n",
 		r.Minutes, failureTolerancePercent)
