@@ -7,7 +7,9 @@
 // CISGUARD_ROLE_NAME and CISGUARD_ALARM_QUEUE_ARN override the file. Logs
 // are JSON (CISGUARD_LOG_LEVEL, default info). SQS batches of the alarm
 // queue carry section 4's member alarms, which are forwarded to the
-// central topic (package alarms).
+// central topic (package alarms). With a scan schedule, EventBridge's
+// scheduled event and the scan queue's batches run the organization scan
+// (package schedule).
 package main
 
 import (
@@ -28,6 +30,7 @@ import (
 	"github.com/cisguard/cisguard/internal/engine"
 	"github.com/cisguard/cisguard/internal/finding"
 	"github.com/cisguard/cisguard/internal/lambdazip"
+	"github.com/cisguard/cisguard/internal/schedule"
 )
 
 func main() {
@@ -58,6 +61,8 @@ type handler struct {
 	// alarms forwards what arrives in the alarm queue (section 4's member
 	// alarms) to the central topic; nil without an alarm queue.
 	alarms *alarms.Forwarder
+	// scans is the scheduled organization scan; nil without a schedule.
+	scans *schedule.Scans
 }
 
 func setup(ctx context.Context, log *slog.Logger) (*handler, error) {
@@ -80,6 +85,7 @@ func setup(ctx context.Context, log *slog.Logger) (*handler, error) {
 	if q := cfg.Notifications.AlarmQueueARN; q != "" {
 		h.alarms = alarms.New(q, cfg.Notifications.TopicARN, own.SNS, log)
 	}
+	h.scans = setupScans(cfg, settings, factory, own, log)
 	return h, nil
 }
 
@@ -117,6 +123,9 @@ func loadConfig() (*config.Config, error) {
 func (h *handler) handle(ctx context.Context, raw json.RawMessage) (any, error) {
 	if h.alarms != nil && h.alarms.Owns(raw) {
 		return h.alarms.Forward(ctx, raw), nil
+	}
+	if h.scans != nil && h.scans.Owns(raw) {
+		return h.scans.Handle(ctx, raw)
 	}
 	findings, err := finding.Decode(raw)
 	sqs := isSQS(raw)

@@ -92,6 +92,10 @@ var (
 	cronRE    = regexp.MustCompile(`^cron\(\S+( \S+){5}\)$`)
 )
 
+// importAction is what the member role needs for the scheduled scan's
+// import (granted with securityHub.importFindings).
+const importAction = "securityhub:BatchImportFindings"
+
 // validSchedule checks a schedule expression as EventBridge does: a rate
 // of a positive whole number of minutes, hours or days (singular for 1,
 // plural otherwise), or a cron expression of six fields.
@@ -179,6 +183,9 @@ type Planner struct {
 // state. Steps run in order: each may depend on the ones before.
 func (p *Planner) Plan(ctx context.Context) (*plan.Plan, error) {
 	o := &p.Opts
+	if o.ScanSchedule != "" && !slices.Contains(o.Data.MemberPolicy.Actions(), importAction) {
+		return nil, fmt.Errorf("--scan-schedule imports each account's results into its Security Hub, which the member role may do only when the configuration says so: set securityHub.importFindings: true in the file given with --config")
+	}
 	if err := p.discover(ctx); err != nil {
 		return nil, err
 	}

@@ -2,20 +2,38 @@ package deploy
 
 import (
 	"bytes"
+	"context"
 	"regexp"
 	"strings"
 	"testing"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/cisguard/cisguard/internal/config"
+	"github.com/cisguard/cisguard/internal/deploy/templates"
+	"github.com/cisguard/cisguard/internal/perms"
 )
 
-// The organization scan's schedule: none by default; --scan-schedule puts
-// it on the admin stack (with the deployment's regions), a run with the
-// same changes nothing, and a run without it removes it.
+// The organization scan's schedule: refused while the member role may not
+// import findings; none by default; --scan-schedule puts it on the admin
+// stack (with the deployment's regions), a run with the same changes
+// nothing, and a run without it removes it.
 func TestScanSchedule(t *testing.T) {
 	w := newWorld()
 	w.withFSBP("eu-west-1", "us-east-1")
 	o := options(t, "code")
+	o.ScanSchedule = "rate(1 day)"
+	if _, err := (&Planner{Env: w, Opts: o}).Plan(context.Background()); err == nil || !strings.Contains(err.Error(), "securityHub.importFindings: true") {
+		t.Errorf("a schedule with a member role that may not import: %v", err)
+	}
+
+	// The member role may import (securityHub.importFindings).
+	o.Data = templates.For(config.Default(), []string{"5.3"}, perms.Policy(perms.Grant{Owner: "t", Actions: []string{"ec2:DescribeSecurityGroups", importAction}}))
+	files, err := templates.Render(o.Data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	o.Templates, o.ScanSchedule = files, ""
 	p := &Planner{Env: w, Opts: o}
 	mustApply(t, mustPlan(t, p))
 	if got := adminParams(t, w); got["ScanSchedule"] != "" || got["ScanRegions"] != "eu-west-1,us-east-1" {
