@@ -21,7 +21,7 @@ var checkDocs = map[string]string{
 	"1.14":    "Every IAM user, screened with the credential report (active keys older than `maxKeyAgeDays`), confirmed by the plan on live state.",
 	"1.13":    "Every IAM user, from the credential report: both access keys active fails.",
 	"1.15":    "Every IAM user with its attached and inline policies, from iam:GetAccountAuthorizationDetails (up to 1000 users a call).",
-	"1.16":    "Every customer managed policy that is attached (ListPolicies, OnlyAttached): CIS audits attached policies; Security Hub's IAM.1 also fails unattached ones, cisguard follows CIS. Like IAM.1 it does not yet report AWS managed policies (AdministratorAccess) attached to principals, which CIS's audit lists too.",
+	"1.16":    "Every policy attached to a user, group or role, customer or AWS managed (ListPolicies, OnlyAttached): CIS audits every attached policy, so AdministratorAccess on a principal fails, with the steps to detach it. Security Hub's IAM.1 judges customer managed policies only, attached or not; cisguard follows CIS.",
 	"1.18":    "Every instance of the region not terminated (DescribeInstances, 1000 a page).",
 	"1.19":    "Every server certificate stored in IAM (ListServerCertificates, once); an expired one is planned read-only (its tags read for the exemption).",
 	"1.20":    "The region's analyzers (ListAnalyzers, once per region); opt-in regions the account has not enabled are not scanned.",

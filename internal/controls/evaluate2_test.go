@@ -82,6 +82,22 @@ func TestCheckAdminPolicies(t *testing.T) {
 	h.acct.AddPolicy("unattached-admin", `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*:*","Resource":"*"}]}`)
 	h.acct.AddUser(fake.User{Name: "bob", Attached: []string{admin, narrow}})
 	want(t, h.scan("1.16", ""), map[string]Status{"admin": Fail, "narrow": Pass})
+	// AWS managed AdministratorAccess attached to a role fails too (CIS
+	// audits every attached policy), with steps to detach it, since AWS
+	// managed policies cannot be changed.
+	full := h.acct.AddAWSManagedPolicy("AdministratorAccess", `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}`)
+	h.acct.AddAWSManagedPolicy("ReadOnlyAccess", `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["s3:Get*","ec2:Describe*"],"Resource":"*"}]}`)
+	h.acct.AddRole("ops", `{"Version":"2012-10-17","Statement":[]}`, full)
+	rs := h.scan("1.16", "")
+	want(t, rs, map[string]Status{"admin": Fail, "narrow": Pass, "AdministratorAccess": Fail})
+	r := result(t, rs, "AdministratorAccess")
+	if !strings.Contains(r.Reason, "role ops") {
+		t.Errorf("reason %q", r.Reason)
+	}
+	g, err := h.guide("1.16", r.Resource, "")
+	if err != nil || !strings.Contains(strings.Join(g.Steps, "\n"), "managed by AWS and cannot be changed") || strings.Contains(strings.Join(g.Steps, "\n"), "create-policy-version") {
+		t.Errorf("steps for an AWS managed policy: %v %v", g, err)
+	}
 }
 
 func TestCheckRootAccount(t *testing.T) {

@@ -886,10 +886,16 @@ func guideAdminPolicy(ctx context.Context, t *Target) (*Guidance, error) {
 		}
 		return g, nil
 	}
-	g.Steps = append(g.Steps,
-		fmt.Sprintf("Find what its principals really use: IAM > Policies > %s > Entities attached, and each principal's Last accessed tab.", name),
-		fmt.Sprintf("Either replace its default version with a least-privilege document: aws iam create-policy-version --policy-arn %s --policy-document file://least-privilege.json --set-as-default (a policy keeps at most 5 versions: delete an old one first with aws iam delete-policy-version --policy-arn %s --version-id <id>).", arn, arn),
-		"Or detach it from each principal that must not have full administrative access, after giving it the narrower permissions it needs:")
+	if strings.Contains(arn, ":iam::aws:policy/") {
+		g.Steps = append(g.Steps,
+			fmt.Sprintf("Find what its principals really use: IAM > Policies > %s > Entities attached, and each principal's Last accessed tab.", name),
+			fmt.Sprintf("%s is managed by AWS and cannot be changed: give each principal that must not have full administrative access the narrower permissions it needs, then detach it:", name))
+	} else {
+		g.Steps = append(g.Steps,
+			fmt.Sprintf("Find what its principals really use: IAM > Policies > %s > Entities attached, and each principal's Last accessed tab.", name),
+			fmt.Sprintf("Either replace its default version with a least-privilege document: aws iam create-policy-version --policy-arn %s --policy-document file://least-privilege.json --set-as-default (a policy keeps at most 5 versions: delete an old one first with aws iam delete-policy-version --policy-arn %s --version-id <id>).", arn, arn),
+			"Or detach it from each principal that must not have full administrative access, after giving it the narrower permissions it needs:")
+	}
 	for _, n := range att.groups {
 		g.Steps = append(g.Steps, fmt.Sprintf("group %s: aws iam detach-group-policy --group-name %s --policy-arn %s", n, n, arn))
 	}
@@ -1029,16 +1035,17 @@ func checkKeyRotation(ctx context.Context, c *Control, t *Target) ([]Result, err
 	})
 }
 
-// checkAdminPolicies is 1.16's check: every customer managed policy that
-// is attached (CIS audits attached policies; Security Hub's IAM.1 also
-// fails unattached ones), guided read-only.
+// checkAdminPolicies is 1.16's check: every attached policy, customer or
+// AWS managed (CIS audits every attached policy: AdministratorAccess on a
+// principal fails; Security Hub's IAM.1 judges customer managed policies
+// only, attached or not), guided read-only.
 func checkAdminPolicies(ctx context.Context, c *Control, t *Target) ([]Result, error) {
 	var out []Result
-	pages := iam.NewListPoliciesPaginator(t.Clients.IAM(), &iam.ListPoliciesInput{Scope: types.PolicyScopeTypeLocal, OnlyAttached: true})
+	pages := iam.NewListPoliciesPaginator(t.Clients.IAM(), &iam.ListPoliciesInput{Scope: types.PolicyScopeTypeAll, OnlyAttached: true})
 	for pages.HasMorePages() {
 		pg, err := pages.NextPage(ctx)
 		if err != nil {
-			return nil, fmt.Errorf("list the attached customer managed policies of account %s: %w", t.Account(), err)
+			return nil, fmt.Errorf("list the attached policies of account %s: %w", t.Account(), err)
 		}
 		for _, p := range pg.Policies {
 			res := arnResource(t, "AwsIamPolicy", t.Region(), aws.ToString(p.Arn))
@@ -1050,7 +1057,7 @@ func checkAdminPolicies(ctx context.Context, c *Control, t *Target) ([]Result, e
 		}
 	}
 	if len(out) == 0 {
-		out = append(out, notApplicable(t.Resource, "no attached customer managed policy in account %s", t.Account()))
+		out = append(out, notApplicable(t.Resource, "no policy is attached to a user, group or role of account %s", t.Account()))
 	}
 	return out, nil
 }

@@ -200,21 +200,38 @@ func (f *IAM) report() []byte {
 	return buf.Bytes()
 }
 
-// ListPolicies lists the customer managed policies (Scope Local; the fake
-// holds no AWS managed ones, so other scopes are refused), attached ones
-// only with OnlyAttached, in pages.
+// AddAWSManagedPolicy seeds an AWS managed policy (AdministratorAccess)
+// as IAM holds it, so that GetPolicy and GetPolicyVersion answer for it
+// and ListPolicies lists it under Scope AWS; returns its ARN. In AWS they
+// all exist; the fake holds those a test seeds.
+func (a *Account) AddAWSManagedPolicy(name, document string) string {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	p := &Policy{Name: name, ARN: "arn:" + a.Partition + ":iam::aws:policy/" + name, Versions: map[string]string{}}
+	p.addVersion(document, true)
+	iamOf(a).policies = append(iamOf(a).policies, p)
+	return p.ARN
+}
+
+// ListPolicies lists managed policies by Scope (Local: the account's own,
+// AWS: AWS managed ones seeded with AddAWSManagedPolicy, All: both),
+// attached ones only with OnlyAttached, in pages.
 func (f *IAM) ListPolicies(ctx context.Context, in *iam.ListPoliciesInput, _ ...func(*iam.Options)) (*iam.ListPoliciesOutput, error) {
 	unlock, err := f.call(ctx, "ListPolicies")
 	defer unlock()
 	if err != nil {
 		return nil, err
 	}
-	if in.Scope != iamtypes.PolicyScopeTypeLocal {
-		return nil, APIError("ValidationError", "the fake lists only Scope Local")
+	scope := in.Scope
+	if scope == "" {
+		scope = iamtypes.PolicyScopeTypeAll
 	}
 	st := f.st()
 	var all []iamtypes.Policy
 	for _, p := range st.policies {
+		if managed := awsManagedPolicy(p.ARN); managed && scope == iamtypes.PolicyScopeTypeLocal || !managed && scope == iamtypes.PolicyScopeTypeAws {
+			continue
+		}
 		g, u, r := st.attachments(p.ARN)
 		n := len(g) + len(u) + len(r)
 		if in.OnlyAttached && n == 0 {
