@@ -14,6 +14,9 @@ type Config interface {
 	PutConfigurationRecorder(context.Context, *configservice.PutConfigurationRecorderInput, ...func(*configservice.Options)) (*configservice.PutConfigurationRecorderOutput, error)
 	PutDeliveryChannel(context.Context, *configservice.PutDeliveryChannelInput, ...func(*configservice.Options)) (*configservice.PutDeliveryChannelOutput, error)
 	StartConfigurationRecorder(context.Context, *configservice.StartConfigurationRecorderInput, ...func(*configservice.Options)) (*configservice.StartConfigurationRecorderOutput, error)
+	StopConfigurationRecorder(context.Context, *configservice.StopConfigurationRecorderInput, ...func(*configservice.Options)) (*configservice.StopConfigurationRecorderOutput, error)
+	DeleteConfigurationRecorder(context.Context, *configservice.DeleteConfigurationRecorderInput, ...func(*configservice.Options)) (*configservice.DeleteConfigurationRecorderOutput, error)
+	DeleteDeliveryChannel(context.Context, *configservice.DeleteDeliveryChannelInput, ...func(*configservice.Options)) (*configservice.DeleteDeliveryChannelOutput, error)
 }
 
 var _ Config = (*configservice.Client)(nil)

@@ -46,8 +46,7 @@ func (c *CloudWatch) Alarm(name string) *types.MetricAlarm {
 	defer c.a.mu.Unlock()
 	for _, a := range c.st().alarms {
 		if aws.ToString(a.AlarmName) == name {
-			x := *a
-			x.AlarmActions = slices.Clone(a.AlarmActions)
+			x := copyAlarm(a)
 			return &x
 		}
 	}
@@ -68,9 +67,7 @@ func (c *CloudWatch) DescribeAlarmsForMetric(ctx context.Context, in *cloudwatch
 	out := &cloudwatch.DescribeAlarmsForMetricOutput{}
 	for _, a := range c.st().alarms {
 		if aws.ToString(a.MetricName) == *in.MetricName && aws.ToString(a.Namespace) == *in.Namespace {
-			x := *a
-			x.AlarmActions = slices.Clone(a.AlarmActions)
-			out.MetricAlarms = append(out.MetricAlarms, x)
+			out.MetricAlarms = append(out.MetricAlarms, copyAlarm(a))
 		}
 	}
 	return out, nil
@@ -118,7 +115,8 @@ func (c *CloudWatch) PutMetricAlarm(ctx context.Context, in *cloudwatch.PutMetri
 		Period: in.Period, EvaluationPeriods: in.EvaluationPeriods, Threshold: in.Threshold, ComparisonOperator: in.ComparisonOperator,
 		TreatMissingData: in.TreatMissingData, AlarmActions: slices.Clone(in.AlarmActions), OKActions: slices.Clone(in.OKActions),
 		InsufficientDataActions: slices.Clone(in.InsufficientDataActions), ActionsEnabled: aws.Bool(in.ActionsEnabled == nil || *in.ActionsEnabled),
-		StateValue: types.StateValueInsufficientData,
+		StateValue: types.StateValueInsufficientData, Dimensions: slices.Clone(in.Dimensions), Unit: in.Unit, DatapointsToAlarm: in.DatapointsToAlarm,
+		EvaluateLowSampleCountPercentile: in.EvaluateLowSampleCountPercentile,
 	}
 	st := c.st()
 	if i := slices.IndexFunc(st.alarms, func(x *types.MetricAlarm) bool { return aws.ToString(x.AlarmName) == name }); i >= 0 {
@@ -127,4 +125,12 @@ func (c *CloudWatch) PutMetricAlarm(ctx context.Context, in *cloudwatch.PutMetri
 		st.alarms = append(st.alarms, a)
 	}
 	return &cloudwatch.PutMetricAlarmOutput{}, nil
+}
+
+// copyAlarm copies an alarm with its lists.
+func copyAlarm(a *types.MetricAlarm) types.MetricAlarm {
+	x := *a
+	x.AlarmActions, x.OKActions, x.InsufficientDataActions = slices.Clone(a.AlarmActions), slices.Clone(a.OKActions), slices.Clone(a.InsufficientDataActions)
+	x.Dimensions = slices.Clone(a.Dimensions)
+	return x
 }

@@ -176,7 +176,22 @@ func (e *EC2) EBSEncryptionByDefault() bool {
 func (e *EC2) FlowLogs() []types.FlowLog {
 	e.a.mu.Lock()
 	defer e.a.mu.Unlock()
-	return slices.Clone(e.st().flowLogs)
+	out := slices.Clone(e.st().flowLogs)
+	for i := range out {
+		out[i].Tags = slices.Clone(out[i].Tags)
+	}
+	return out
+}
+
+// SetFlowLogTags replaces a flow log's tags, as its owner would.
+func (e *EC2) SetFlowLogTags(id string, tags []types.Tag) {
+	e.a.mu.Lock()
+	defer e.a.mu.Unlock()
+	for i, f := range e.st().flowLogs {
+		if aws.ToString(f.FlowLogId) == id {
+			e.st().flowLogs[i].Tags = slices.Clone(tags)
+		}
+	}
 }
 
 func (s *ec2State) addGroup(owner, vpcID, name string, tags map[string]string) string {
@@ -686,7 +701,8 @@ func (e *EC2) DescribeFlowLogs(ctx context.Context, in *ec2.DescribeFlowLogsInpu
 	}
 	var out []types.FlowLog
 	for _, f := range e.st().flowLogs {
-		if matches(in.Filter, "resource-id", aws.ToString(f.ResourceId)) {
+		if matches(in.Filter, "resource-id", aws.ToString(f.ResourceId)) && (len(in.FlowLogIds) == 0 || slices.Contains(in.FlowLogIds, aws.ToString(f.FlowLogId))) {
+			f.Tags = slices.Clone(f.Tags)
 			out = append(out, f)
 		}
 	}
@@ -716,6 +732,19 @@ func (e *EC2) CreateFlowLogs(ctx context.Context, in *ec2.CreateFlowLogsInput, _
 	if in.ResourceType != types.FlowLogsResourceTypeVpc || len(in.ResourceIds) == 0 {
 		return nil, APIError("InvalidParameter", "the fake creates flow logs for VPCs only")
 	}
+	var tags []types.Tag
+	for _, ts := range in.TagSpecifications {
+		if ts.ResourceType != types.ResourceTypeVpcFlowLog {
+			return nil, APIError("InvalidParameterValue", "'%s' is not a valid taggable resource type for this operation.", ts.ResourceType)
+		}
+		tags = append(tags, ts.Tags...)
+	}
+	if len(tags) > 0 {
+		// Tags at creation need ec2:CreateTags as well.
+		if err := e.implied(ctx, "CreateTags"); err != nil {
+			return nil, err
+		}
+	}
 	out := &ec2.CreateFlowLogsOutput{}
 	for _, id := range in.ResourceIds {
 		if !slices.ContainsFunc(s.vpcs, func(v types.Vpc) bool { return aws.ToString(v.VpcId) == id }) {
@@ -731,7 +760,7 @@ func (e *EC2) CreateFlowLogs(ctx context.Context, in *ec2.CreateFlowLogsInput, _
 		}
 		fid := s.id("fl")
 		s.flowLogs = append(s.flowLogs, types.FlowLog{FlowLogId: &fid, ResourceId: aws.String(id), TrafficType: in.TrafficType, LogGroupName: in.LogGroupName,
-			LogDestination: in.LogDestination, LogDestinationType: dest, DeliverLogsPermissionArn: in.DeliverLogsPermissionArn, FlowLogStatus: aws.String("ACTIVE")})
+			LogDestination: in.LogDestination, LogDestinationType: dest, DeliverLogsPermissionArn: in.DeliverLogsPermissionArn, FlowLogStatus: aws.String("ACTIVE"), Tags: slices.Clone(tags)})
 		out.FlowLogIds = append(out.FlowLogIds, fid)
 	}
 	return out, nil

@@ -93,6 +93,16 @@ func (k *KMS) AddKey(x Key) string {
 	return k.newKey(x).ARN
 }
 
+// SetKeyState changes a key's state, as its owner would (DisableKey,
+// ScheduleKeyDeletion).
+func (k *KMS) SetKeyState(id string, state types.KeyState) {
+	k.a.mu.Lock()
+	defer k.a.mu.Unlock()
+	if x, err := k.key(&id); err == nil {
+		x.State = state
+	}
+}
+
 // Key returns a copy of a key's state (by id, ARN or alias), or nil.
 func (k *KMS) Key(id string) *Key {
 	k.a.mu.Lock()

@@ -1,19 +1,28 @@
 package fake
 
-// The calls a revert makes: deletes and the egress side of security
-// groups, with AWS's rules.
+// The calls a revert makes: deletes, stops and the egress side of
+// security groups, with AWS's rules.
 
 import (
 	"context"
 	"slices"
+	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudtrail"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
+	cwtypes "github.com/aws/aws-sdk-go-v2/service/cloudwatch/types"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
+	cwltypes "github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs/types"
+	"github.com/aws/aws-sdk-go-v2/service/configservice"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	"github.com/aws/aws-sdk-go-v2/service/ec2/types"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
+	"github.com/aws/aws-sdk-go-v2/service/kms"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3control"
+	"github.com/aws/aws-sdk-go-v2/service/sns"
+	snstypes "github.com/aws/aws-sdk-go-v2/service/sns/types"
 )
 
 // AuthorizeSecurityGroupEgress adds egress rules as
@@ -234,4 +243,234 @@ func (c *CloudTrail) StopLogging(ctx context.Context, in *cloudtrail.StopLogging
 	}
 	t.Logging = false
 	return &cloudtrail.StopLoggingOutput{}, nil
+}
+
+// DescribeAlarms lists the region's metric alarms, by name when
+// AlarmNames is given (at most 100), in pages of MaxRecords (at most
+// 100, the default).
+func (c *CloudWatch) DescribeAlarms(ctx context.Context, in *cloudwatch.DescribeAlarmsInput, _ ...func(*cloudwatch.Options)) (*cloudwatch.DescribeAlarmsOutput, error) {
+	unlock, err := c.call(ctx, "DescribeAlarms")
+	defer unlock()
+	if err != nil {
+		return nil, err
+	}
+	if n := aws.ToInt32(in.MaxRecords); n < 0 || n > 100 || len(in.AlarmNames) > 100 {
+		return nil, APIError("ValidationError", "MaxRecords and AlarmNames take at most 100")
+	}
+	if in.AlarmNamePrefix != nil && len(in.AlarmNames) > 0 {
+		return nil, APIError("InvalidParameterCombination", "AlarmNamePrefix and AlarmNames cannot be given together")
+	}
+	var all []cwtypes.MetricAlarm
+	for _, a := range c.st().alarms {
+		name := aws.ToString(a.AlarmName)
+		if len(in.AlarmNames) > 0 && !slices.Contains(in.AlarmNames, name) || !strings.HasPrefix(name, aws.ToString(in.AlarmNamePrefix)) {
+			continue
+		}
+		all = append(all, copyAlarm(a))
+	}
+	items, next, err := page(all, in.NextToken, aws.ToInt32(in.MaxRecords), 100)
+	if err != nil {
+		return nil, err
+	}
+	return &cloudwatch.DescribeAlarmsOutput{MetricAlarms: items, NextToken: next}, nil
+}
+
+// DeleteAlarms deletes alarms by name (at most 100); a name that does
+// not exist fails the call and deletes nothing, as CloudWatch does.
+func (c *CloudWatch) DeleteAlarms(ctx context.Context, in *cloudwatch.DeleteAlarmsInput, _ ...func(*cloudwatch.Options)) (*cloudwatch.DeleteAlarmsOutput, error) {
+	unlock, err := c.call(ctx, "DeleteAlarms")
+	defer unlock()
+	if err != nil {
+		return nil, err
+	}
+	if len(in.AlarmNames) == 0 || len(in.AlarmNames) > 100 {
+		return nil, APIError("ValidationError", "AlarmNames takes 1 to 100 names")
+	}
+	st := c.st()
+	for _, n := range in.AlarmNames {
+		if !slices.ContainsFunc(st.alarms, func(a *cwtypes.MetricAlarm) bool { return aws.ToString(a.AlarmName) == n }) {
+			return nil, APIError("ResourceNotFound", "Alarm %s does not exist", n)
+		}
+	}
+	st.alarms = slices.DeleteFunc(st.alarms, func(a *cwtypes.MetricAlarm) bool { return slices.Contains(in.AlarmNames, aws.ToString(a.AlarmName)) })
+	return &cloudwatch.DeleteAlarmsOutput{}, nil
+}
+
+// DeleteMetricFilter deletes a filter of a log group; the group and the
+// filter must exist.
+func (l *Logs) DeleteMetricFilter(ctx context.Context, in *cloudwatchlogs.DeleteMetricFilterInput, _ ...func(*cloudwatchlogs.Options)) (*cloudwatchlogs.DeleteMetricFilterOutput, error) {
+	unlock, err := l.call(ctx, "DeleteMetricFilter")
+	defer unlock()
+	if err != nil {
+		return nil, err
+	}
+	g := l.st().find(aws.ToString(in.LogGroupName))
+	if g == nil {
+		return nil, noLogGroup(aws.ToString(in.LogGroupName))
+	}
+	name := aws.ToString(in.FilterName)
+	i := slices.IndexFunc(g.Filters, func(f cwltypes.MetricFilter) bool { return aws.ToString(f.FilterName) == name })
+	if i < 0 {
+		return nil, APIError("ResourceNotFoundException", "The specified metric filter does not exist.")
+	}
+	g.Filters = slices.Delete(g.Filters, i, i+1)
+	return &cloudwatchlogs.DeleteMetricFilterOutput{}, nil
+}
+
+// Unsubscribe deletes a confirmed subscription by its ARN; the topic's
+// owner or the subscription's may. A subscription awaiting confirmation
+// has no ARN to name.
+func (s *SNS) Unsubscribe(ctx context.Context, in *sns.UnsubscribeInput, _ ...func(*sns.Options)) (*sns.UnsubscribeOutput, error) {
+	unlock, err := s.call(ctx, "Unsubscribe")
+	defer unlock()
+	if err != nil {
+		return nil, err
+	}
+	arn := aws.ToString(in.SubscriptionArn)
+	i := strings.LastIndex(arn, ":")
+	if i < 0 || arn == pendingConfirmation {
+		return nil, APIError("InvalidParameter", "Invalid parameter: SubscriptionArn")
+	}
+	topicARN := arn[:i]
+	st := s.st()
+	if parts := strings.Split(topicARN, ":"); len(parts) != 6 || parts[3] != s.region {
+		return nil, APIError("InvalidParameter", "Invalid parameter: SubscriptionArn")
+	} else if parts[4] != s.a.ID {
+		var other *Account
+		if s.a.peer != nil {
+			other = s.a.peer(parts[4])
+		}
+		if other == nil {
+			return nil, APIError("NotFound", "Subscription does not exist")
+		}
+		other.mu.Lock()
+		defer other.mu.Unlock()
+		st = other.SNS(s.region).st()
+	}
+	t := st.find(topicARN)
+	if t == nil {
+		return nil, APIError("NotFound", "Subscription does not exist")
+	}
+	j := slices.IndexFunc(t.subs, func(x snstypes.Subscription) bool { return aws.ToString(x.SubscriptionArn) == arn })
+	if j < 0 {
+		return nil, APIError("NotFound", "Subscription does not exist")
+	}
+	if t.owner != s.a.ID && aws.ToString(t.subs[j].Owner) != s.a.ID {
+		return nil, APIError("AuthorizationError", "User: arn:%s:iam::%s:root is not authorized to perform: SNS:Unsubscribe on resource: %s", s.a.Partition, s.a.ID, arn)
+	}
+	t.subs = slices.Delete(t.subs, j, j+1)
+	return &sns.UnsubscribeOutput{}, nil
+}
+
+// DisableKeyRotation turns rotation off, with the same refusals as
+// EnableKeyRotation.
+func (k *KMS) DisableKeyRotation(ctx context.Context, in *kms.DisableKeyRotationInput, _ ...func(*kms.Options)) (*kms.DisableKeyRotationOutput, error) {
+	unlock, err := k.call(ctx, "DisableKeyRotation")
+	defer unlock()
+	if err != nil {
+		return nil, err
+	}
+	x, err := k.key(in.KeyId)
+	if err != nil {
+		return nil, err
+	}
+	if err := x.rotatable(true); err != nil {
+		return nil, err
+	}
+	x.Rotation = false
+	return &kms.DisableKeyRotationOutput{}, nil
+}
+
+// DeleteRolePolicy deletes an inline policy; NoSuchEntity when the role
+// or the policy does not exist.
+func (f *IAM) DeleteRolePolicy(ctx context.Context, in *iam.DeleteRolePolicyInput, _ ...func(*iam.Options)) (*iam.DeleteRolePolicyOutput, error) {
+	unlock, err := f.call(ctx, "DeleteRolePolicy")
+	defer unlock()
+	if err != nil {
+		return nil, err
+	}
+	r := f.st().role(aws.ToString(in.RoleName))
+	if r == nil {
+		return nil, noSuchRole(aws.ToString(in.RoleName))
+	}
+	name := aws.ToString(in.PolicyName)
+	if _, ok := r.Inline[name]; !ok {
+		return nil, APIError("NoSuchEntity", "The role policy with name %s cannot be found.", name)
+	}
+	delete(r.Inline, name)
+	return &iam.DeleteRolePolicyOutput{}, nil
+}
+
+// StopConfigurationRecorder stops the region's recorder.
+func (c *Config) StopConfigurationRecorder(ctx context.Context, in *configservice.StopConfigurationRecorderInput, _ ...func(*configservice.Options)) (*configservice.StopConfigurationRecorderOutput, error) {
+	unlock, err := c.call(ctx, "StopConfigurationRecorder")
+	defer unlock()
+	if err != nil {
+		return nil, err
+	}
+	st := c.st()
+	if st.Recorder == nil || aws.ToString(st.Recorder.Name) != aws.ToString(in.ConfigurationRecorderName) {
+		return nil, APIError("NoSuchConfigurationRecorderException", "Cannot find configuration recorder with the specified name '%s'.", aws.ToString(in.ConfigurationRecorderName))
+	}
+	st.Recording = false
+	return &configservice.StopConfigurationRecorderOutput{}, nil
+}
+
+// DeleteConfigurationRecorder deletes the region's recorder (recording
+// stops with it).
+func (c *Config) DeleteConfigurationRecorder(ctx context.Context, in *configservice.DeleteConfigurationRecorderInput, _ ...func(*configservice.Options)) (*configservice.DeleteConfigurationRecorderOutput, error) {
+	unlock, err := c.call(ctx, "DeleteConfigurationRecorder")
+	defer unlock()
+	if err != nil {
+		return nil, err
+	}
+	st := c.st()
+	if st.Recorder == nil || aws.ToString(st.Recorder.Name) != aws.ToString(in.ConfigurationRecorderName) {
+		return nil, APIError("NoSuchConfigurationRecorderException", "Cannot find configuration recorder with the specified name '%s'.", aws.ToString(in.ConfigurationRecorderName))
+	}
+	st.Recorder, st.Recording = nil, false
+	return &configservice.DeleteConfigurationRecorderOutput{}, nil
+}
+
+// DeleteDeliveryChannel refuses while the recorder records, as AWS Config
+// does (LastDeliveryChannelDeleteFailedException).
+func (c *Config) DeleteDeliveryChannel(ctx context.Context, in *configservice.DeleteDeliveryChannelInput, _ ...func(*configservice.Options)) (*configservice.DeleteDeliveryChannelOutput, error) {
+	unlock, err := c.call(ctx, "DeleteDeliveryChannel")
+	defer unlock()
+	if err != nil {
+		return nil, err
+	}
+	st := c.st()
+	if st.Channel == nil || aws.ToString(st.Channel.Name) != aws.ToString(in.DeliveryChannelName) {
+		return nil, APIError("NoSuchDeliveryChannelException", "Cannot find delivery channel with specified name '%s'.", aws.ToString(in.DeliveryChannelName))
+	}
+	if st.Recording {
+		return nil, APIError("LastDeliveryChannelDeleteFailedException", "Failed to delete last specified delivery channel with name '%s', because there, because there is a running configuration recorder.", aws.ToString(in.DeliveryChannelName))
+	}
+	st.Channel = nil
+	return &configservice.DeleteDeliveryChannelOutput{}, nil
+}
+
+// DeleteFlowLogs deletes flow logs by id; an unknown id is reported in
+// Unsuccessful, as EC2 does, and the others are deleted.
+func (e *EC2) DeleteFlowLogs(ctx context.Context, in *ec2.DeleteFlowLogsInput, _ ...func(*ec2.Options)) (*ec2.DeleteFlowLogsOutput, error) {
+	unlock, err := e.call(ctx, "DeleteFlowLogs")
+	defer unlock()
+	if err != nil {
+		return nil, err
+	}
+	if len(in.FlowLogIds) == 0 {
+		return nil, APIError("MissingParameter", "The request must contain the parameter FlowLogIds")
+	}
+	s := e.st()
+	out := &ec2.DeleteFlowLogsOutput{}
+	for _, id := range in.FlowLogIds {
+		i := slices.IndexFunc(s.flowLogs, func(f types.FlowLog) bool { return aws.ToString(f.FlowLogId) == id })
+		if i < 0 {
+			out.Unsuccessful = append(out.Unsuccessful, types.UnsuccessfulItem{ResourceId: aws.String(id), Error: &types.UnsuccessfulItemError{Code: aws.String("InvalidFlowLogId.NotFound"), Message: aws.String("flow log " + id + " does not exist")}})
+			continue
+		}
+		s.flowLogs = slices.Delete(s.flowLogs, i, i+1)
+	}
+	return out, nil
 }

@@ -267,6 +267,10 @@ func (c *Clients) CloudWatch() awsapi.CloudWatch {
 	return cloudwatchMemo{c.Clients.CloudWatch(), c.svc("CloudWatch")}
 }
 
+func (m cloudwatchMemo) DescribeAlarms(ctx context.Context, in *cloudwatch.DescribeAlarmsInput, o ...func(*cloudwatch.Options)) (*cloudwatch.DescribeAlarmsOutput, error) {
+	return read(ctx, m.s, "DescribeAlarms", in, o, m.CloudWatch.DescribeAlarms)
+}
+
 func (m cloudwatchMemo) DescribeAlarmsForMetric(ctx context.Context, in *cloudwatch.DescribeAlarmsForMetricInput, o ...func(*cloudwatch.Options)) (*cloudwatch.DescribeAlarmsForMetricOutput, error) {
 	return read(ctx, m.s, "DescribeAlarmsForMetric", in, o, m.CloudWatch.DescribeAlarmsForMetric)
 }

@@ -58,8 +58,18 @@ func Lose(kind, resource, why string, was any) *Prior {
 // resource again just before it writes. was and set are marshalled now.
 func (p *Prior) Update(was, set any) { p.Was, p.Set = mustJSON(was), mustJSON(set) }
 
-// Drop marks the record empty: the action found nothing to change.
-func (p *Prior) Drop() { *p = Prior{} }
+// Unchanged is the kind of the record of an action that found its change
+// made already (by another process) and changed nothing: a revert has
+// nothing to restore.
+const Unchanged = "unchanged"
+
+// Drop marks the record as changing nothing: the action found its change
+// made already.
+func (p *Prior) Drop() { *p = Prior{Kind: Unchanged, Resource: p.Resource, Was: mustJSON(nil)} }
+
+// Decided reports whether the record alone decides its revert, without
+// reading the resource: kept, lost, or nothing changed.
+func (p *Prior) Decided() bool { return p.Kept != "" || p.Lost != "" || p.Kind == Unchanged }
 
 // Decode reads the recorded states into was and set (either may be nil).
 func (p *Prior) Decode(was, set any) error {
@@ -83,6 +93,8 @@ func None(raw json.RawMessage) bool { return len(raw) == 0 || string(raw) == "nu
 // Brief is the record in a few words, for the Security Hub note.
 func (p *Prior) Brief() string {
 	switch {
+	case p.Kind == Unchanged:
+		return ""
 	case p.Lost != "":
 		return p.Kind + " " + p.Resource + " (not restorable)"
 	case p.Kept != "":
@@ -93,6 +105,9 @@ func (p *Prior) Brief() string {
 
 // String renders the record in one line: the replaced state in full.
 func (p *Prior) String() string {
+	if p.Kind == Unchanged {
+		return p.Resource + ": changed nothing (found done already)"
+	}
 	s := fmt.Sprintf("%s %s: was %s", p.Kind, p.Resource, p.Was)
 	switch {
 	case p.Lost != "":
@@ -132,6 +147,9 @@ type Undoers[T any] map[string]Undoer[T]
 func (u Undoers[T]) Plan(ctx context.Context, target T, p *Prior) (*Plan, error) {
 	q := &Plan{}
 	switch {
+	case p.Kind == Unchanged:
+		q.Note("%s: the action changed nothing (it found its change made already)", p.Resource)
+		return q, nil
 	case p.Lost != "":
 		q.Leave(fmt.Sprintf("%s of %s cannot be restored: %s", p.Kind, p.Resource, p.Lost))
 		return q, nil
@@ -174,8 +192,10 @@ func Briefs(rs []Result) string {
 	var order []string
 	count := map[string]int{}
 	for _, r := range rs {
-		if r.Done && r.Prior != nil && r.Prior.Kind != "" {
-			b := r.Prior.Brief()
+		if !r.Done || r.Prior == nil || r.Prior.Kind == "" {
+			continue
+		}
+		if b := r.Prior.Brief(); b != "" {
 			if count[b] == 0 {
 				order = append(order, b)
 			}
