@@ -45,7 +45,8 @@ func newRevertCmd(g *globals) *cobra.Command {
 		Use:   "revert --result FILE|-",
 		Short: "Put back what remediations replaced, from a remediate result",
 		Long: `Read the result of 'cisguard remediate --output json' (or a cisguard notification
-saved as a file: it carries the same record) and restore, for every applied
+saved as a file, or the SNS envelope a queue subscribed to the topic
+received: it carries the same record) and restore, for every applied
 action, the state it recorded as replaced: newest first, in the finding's
 account and region through the member role.
 
@@ -101,7 +102,8 @@ func runRevert(cmd *cobra.Command, g *globals, f *revertFlags) error {
 			}
 		}
 		if len(one) == 0 {
-			return badInput("--finding %s: no such finding in %s", f.finding, f.result)
+			return badInput("--finding %s: no such finding in %s. The Security Hub note names what was replaced but has no room for the record (512 characters): "+
+				"revert from the notification of that finding (its message ends with the record and names the finding), or from the JSON result of the run that changed it", f.finding, f.result)
 		}
 		results = one
 	}
@@ -149,8 +151,17 @@ func runRevert(cmd *cobra.Command, g *globals, f *revertFlags) error {
 }
 
 // decodeResults reads remediate's JSON result, or the record a saved
-// notification carries after notify.RevertMarker.
+// notification carries after notify.RevertMarker: its text, or the SNS
+// envelope in which SNS delivers it to a queue or an HTTP endpoint
+// ({"Type": "Notification", "Message": "..."}).
 func decodeResults(data []byte) ([]engine.Result, error) {
+	var envelope struct {
+		Type    string `json:"Type"`
+		Message string `json:"Message"`
+	}
+	if json.Unmarshal(data, &envelope) == nil && envelope.Type == "Notification" && envelope.Message != "" {
+		data = []byte(envelope.Message)
+	}
 	if _, rest, ok := bytes.Cut(data, []byte(notify.RevertMarker)); ok {
 		data = rest
 	}

@@ -180,6 +180,33 @@ func TestRevertFromSavedNotification(t *testing.T) {
 	}
 }
 
+// What SNS delivers to a queue subscribed to the notification topic (the
+// Lambda writes no result file) is a JSON envelope around the message.
+func TestRevertFromNotificationEnvelope(t *testing.T) {
+	w, _, rs := remediated(t)
+	b, _ := json.MarshalIndent(struct {
+		Findings []engine.Result `json:"findings"`
+	}{rs}, "", "  ")
+	msg := "CIS AWS Foundations Benchmark v1.4.0 5.3: ...\n\nTo undo: ...\n--- cisguard revert record ---\n" + string(b) + "\n"
+	env, _ := json.Marshal(map[string]string{"Type": "Notification", "MessageId": "m-1", "TopicArn": "arn:aws:sns:eu-central-1:777788889999:cisguard-notifications",
+		"Subject": "[cisguard] CIS 5.3 remediated", "Message": msg})
+	file := filepath.Join(t.TempDir(), "message.json")
+	if err := os.WriteFile(file, env, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, out, stderr := cli(t, "", "revert", "--result", file, "--finding", rs[0].ID, "--dry-run")
+	if code != exitOK || !strings.Contains(out, "PLANNED 5.3") {
+		t.Fatalf("exit %d\n%s\n%s", code, out, stderr)
+	}
+	code, _, stderr = cli(t, "", "revert", "--result", file, "--finding", "arn:aws:securityhub:eu-central-1:444455556666:subscription/x/finding/unknown")
+	if code != exitBadInput || !strings.Contains(stderr, "revert from the notification of that finding") {
+		t.Fatalf("exit %d\n%s", code, stderr)
+	}
+	if len(w.Account(member).EC2("eu-central-1").Rules(group)) != 0 {
+		t.Error("a dry run changed the group")
+	}
+}
+
 func createEntry(id string) *ec2sdk.CreateNetworkAclEntryInput {
 	return &ec2sdk.CreateNetworkAclEntryInput{NetworkAclId: aws.String(id), RuleNumber: aws.Int32(100), Egress: aws.Bool(false), Protocol: aws.String("6"),
 		RuleAction: types.RuleActionAllow, CidrBlock: aws.String("10.0.0.0/8"), PortRange: &types.PortRange{From: aws.Int32(443), To: aws.Int32(443)}}

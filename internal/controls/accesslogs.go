@@ -64,7 +64,7 @@ func planTrailBucketLogging(ctx context.Context, t *Target) (*plan.Plan, error) 
 	if logBucket == name {
 		return nil, fmt.Errorf("bucket %s cannot log its own accesses: set logBucket to another bucket", name)
 	}
-	return p, planAccessLogging(ctx, t, api, name, region, logBucket, p)
+	return p, planAccessLogging(ctx, t, api, name, region, logBucket, false, p)
 }
 
 // logBucketName is the bucket that receives the access logs of buckets in
@@ -86,11 +86,12 @@ func accessLogParams(t *Target) *AccessLoggingParams {
 }
 
 // planAccessLogging plans server access logging of bucket (in region,
-// reached through api) into logBucket, which is made when missing. The
+// reached through api; created: by the same plan) into logBucket, which is
+// made when missing. The
 // statement that lets S3 log delivery write is the same for every bucket
 // of the account, so remediations of several buckets sharing logBucket at
 // the same time converge on one policy.
-func planAccessLogging(ctx context.Context, t *Target, api awsapi.S3, bucket, region, logBucket string, p *plan.Plan) error {
+func planAccessLogging(ctx context.Context, t *Target, api awsapi.S3, bucket, region, logBucket string, created bool, p *plan.Plan) error {
 	part := t.Clients.Partition()
 	stmt := map[string]any{"Sid": "S3ServerAccessLogs", "Effect": "Allow", "Principal": map[string]any{"Service": "logging.s3.amazonaws.com"},
 		"Action": "s3:PutObject", "Resource": "arn:" + part + ":s3:::" + logBucket + "/*",
@@ -103,6 +104,6 @@ func planAccessLogging(ctx context.Context, t *Target, api awsapi.S3, bucket, re
 		_, err := api.PutBucketLogging(ctx, &s3.PutBucketLoggingInput{Bucket: aws.String(bucket), BucketLoggingStatus: &s3types.BucketLoggingStatus{
 			LoggingEnabled: &s3types.LoggingEnabled{TargetBucket: aws.String(logBucket), TargetPrefix: aws.String(prefix)}}})
 		return err
-	}, "turn on server access logging of bucket %s into %s/%s", bucket, logBucket, prefix)
+	}, "turn on server access logging of bucket %s into %s/%s", bucket, logBucket, prefix).Prior = recordBucketLogging(bucket, created, loggingRecord{logBucket, prefix})
 	return nil
 }

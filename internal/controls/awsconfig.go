@@ -78,7 +78,7 @@ func planConfigRecorder(ctx context.Context, t *Target) (*plan.Plan, error) {
 		} else {
 			rec := r
 			rec.RecordingGroup = &configtypes.RecordingGroup{AllSupported: true, IncludeGlobalResourceTypes: global || g != nil && g.IncludeGlobalResourceTypes}
-			p.Addf(putRecorder(api, rec), "record all supported resource types with configuration recorder %s in %s (global IAM types: %v)", name, region, rec.RecordingGroup.IncludeGlobalResourceTypes)
+			p.Addf(putRecorder(api, rec), "record all supported resource types with configuration recorder %s in %s (global IAM types: %v)", name, region, rec.RecordingGroup.IncludeGlobalResourceTypes).Prior = recordRecorder(&r, rec)
 		}
 	} else {
 		role, err := configRole(ctx, t, cfg)
@@ -86,7 +86,7 @@ func planConfigRecorder(ctx context.Context, t *Target) (*plan.Plan, error) {
 			return nil, err
 		}
 		rec := configtypes.ConfigurationRecorder{Name: aws.String(name), RoleARN: aws.String(role), RecordingGroup: &configtypes.RecordingGroup{AllSupported: true, IncludeGlobalResourceTypes: global}}
-		p.Addf(putRecorder(api, rec), "create configuration recorder %s in %s recording all supported resource types (global IAM types: %v) as %s", name, region, global, role)
+		p.Addf(putRecorder(api, rec), "create configuration recorder %s in %s recording all supported resource types (global IAM types: %v) as %s", name, region, global, role).Prior = recordRecorder(nil, rec)
 	}
 	chans, err := api.DescribeDeliveryChannels(ctx, &configservice.DescribeDeliveryChannelsInput{})
 	if err != nil {
@@ -101,7 +101,7 @@ func planConfigRecorder(ctx context.Context, t *Target) (*plan.Plan, error) {
 		p.Addf(func(ctx context.Context) error {
 			_, err := api.StartConfigurationRecorder(ctx, &configservice.StartConfigurationRecorderInput{ConfigurationRecorderName: aws.String(name)})
 			return err
-		}, "start configuration recorder %s in %s", name, region)
+		}, "start configuration recorder %s in %s", name, region).Prior = plan.Replaced(kindConfigRecording, name, false, true)
 	}
 	return p, nil
 }
@@ -150,9 +150,10 @@ func planConfigChannel(ctx context.Context, t *Target, cfg *ConfigParams, p *pla
 		return err
 	}
 	api := t.Clients.Config()
+	ch := &configtypes.DeliveryChannel{Name: aws.String("default"), S3BucketName: aws.String(bucket)}
 	p.Addf(func(ctx context.Context) error {
-		_, err := api.PutDeliveryChannel(ctx, &configservice.PutDeliveryChannelInput{DeliveryChannel: &configtypes.DeliveryChannel{Name: aws.String("default"), S3BucketName: aws.String(bucket)}})
+		_, err := api.PutDeliveryChannel(ctx, &configservice.PutDeliveryChannelInput{DeliveryChannel: ch})
 		return err
-	}, "create AWS Config delivery channel default in %s delivering to bucket %s", region, bucket)
+	}, "create AWS Config delivery channel default in %s delivering to bucket %s", region, bucket).Prior = plan.Replaced(kindConfigChannel, "default", nil, channelOf(ch))
 	return nil
 }

@@ -214,6 +214,7 @@ func planOwnedBucket(ctx context.Context, t *Target, bucket, region string, same
 		return false, err
 	}
 	doc := &policyDocument{Version: "2012-10-17"}
+	var was *string // the policy before: nil for none
 	if gone {
 		c, err := t.Clients.In(region)
 		if err != nil {
@@ -235,6 +236,7 @@ func planOwnedBucket(ctx context.Context, t *Target, bucket, region string, same
 			if doc, err = parsePolicy(aws.ToString(out.Policy)); err != nil {
 				return false, fmt.Errorf("policy of bucket %s: %w", bucket, err)
 			}
+			was = out.Policy
 		}
 	}
 	var sids []string
@@ -250,7 +252,7 @@ func planOwnedBucket(ctx context.Context, t *Target, bucket, region string, same
 	p.Addf(func(ctx context.Context) error {
 		_, err := api.PutBucketPolicy(ctx, &s3.PutBucketPolicyInput{Bucket: aws.String(bucket), Policy: aws.String(text)})
 		return err
-	}, "merge statements %s into the policy of bucket %s (%d statement(s) in all)", strings.Join(sids, ", "), bucket, len(doc.Statement))
+	}, "merge statements %s into the policy of bucket %s (%d statement(s) in all)", strings.Join(sids, ", "), bucket, len(doc.Statement)).Prior = recordOwnedBucketPolicy(bucket, gone, was, text)
 	return gone, nil
 }
 
@@ -280,10 +282,10 @@ func planCreateBucket(api awsapi.S3, t *Target, bucket, region string, p *plan.P
 	p.Addf(func(ctx context.Context) error {
 		_, err := api.PutBucketTagging(ctx, &s3.PutBucketTaggingInput{Bucket: aws.String(bucket), Tagging: &s3types.Tagging{TagSet: tags}})
 		return err
-	}, "tag bucket %s cisguard:managed=true", bucket)
+	}, "tag bucket %s cisguard:managed=true", bucket).Prior = partOfCreated(kindBucketTags, bucket, "bucket", managedTag)
 	p.Addf(func(ctx context.Context) error {
 		_, err := api.PutPublicAccessBlock(ctx, &s3.PutPublicAccessBlockInput{Bucket: aws.String(bucket), PublicAccessBlockConfiguration: &s3types.PublicAccessBlockConfiguration{
 			BlockPublicAcls: aws.Bool(true), IgnorePublicAcls: aws.Bool(true), BlockPublicPolicy: aws.Bool(true), RestrictPublicBuckets: aws.Bool(true)}})
 		return err
-	}, "turn on all four Block Public Access settings of bucket %s", bucket)
+	}, "turn on all four Block Public Access settings of bucket %s", bucket).Prior = partOfCreated(kindBucketPAB, bucket, "bucket", pabAllOn)
 }

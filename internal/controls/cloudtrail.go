@@ -111,7 +111,7 @@ func planCloudTrail(ctx context.Context, t *Target) (*plan.Plan, error) {
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", tr, err)
 		}
-		p.Addf(s.put(tr), "put event selectors on %s: %s (%d selector(s), data event selectors kept)", tr, change, s.count())
+		p.Addf(s.put(tr), "put event selectors on %s: %s (%d selector(s), data event selectors kept)", tr, change, s.count()).Prior = s.record(tr)
 	}
 	if !tr.logging {
 		api := tr.home.CloudTrail()
@@ -152,7 +152,7 @@ func planNewTrail(ctx context.Context, t *Target, cfg *CloudTrailParams, name st
 		}
 		if created {
 			logBucket := logBucketName(t, accessLogParams(t), region)
-			if err := planAccessLogging(ctx, t, ownedBy(home, t.Account()), bucket, region, logBucket, p); err != nil {
+			if err := planAccessLogging(ctx, t, ownedBy(home, t.Account()), bucket, region, logBucket, true, p); err != nil {
 				return err
 			}
 		}

@@ -77,13 +77,22 @@ func planFlowLogs(ctx context.Context, t *Target) (*plan.Plan, error) {
 	write := map[string]any{"Sid": sid("VPCFlowLogsWriteTo", cfg.LogGroup), "Effect": "Allow",
 		"Action":   []string{"logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogGroups", "logs:DescribeLogStreams"},
 		"Resource": []string{groupARN, groupARN + ":log-stream:*"}}
-	role, created, err := planServiceRole(ctx, t, cfg.RoleName, "vpc-flow-logs.amazonaws.com", write, p)
+	role, created, err := planServiceRole(ctx, t, cfg.RoleName, "vpc-flow-logs.amazonaws.com", write, p, func(created bool, _ *string, doc string) *plan.Prior {
+		if created {
+			return partOfCreated(kindInlinePolicy, cfg.RoleName, "IAM role", doc)
+		}
+		return plan.Keep(kindInlinePolicy, cfg.RoleName, fmt.Sprintf("every flow log of the account that delivers to log group %s, in any region, delivers through it, and a delivery role is harmless once nothing uses it: "+
+			"delete it by hand once no flow log uses the group (aws iam delete-role-policy --role-name %s --policy-name %s)", cfg.LogGroup, cfg.RoleName, inlinePolicyName(write["Sid"].(string))), doc)
+	})
 	if err != nil {
 		return nil, err
 	}
+	// The flow log is tagged cisguard:managed, and its record names it by
+	// id: a revert deletes only that flow log, and only while it is tagged.
+	record := plan.Replaced(kindFlowLog, id, nil, flowLogRecord{LogGroup: cfg.LogGroup, Traffic: string(ec2types.TrafficTypeReject)})
 	create := func(ctx context.Context) error {
 		out, err := api.CreateFlowLogs(ctx, &ec2.CreateFlowLogsInput{ResourceIds: []string{id}, ResourceType: ec2types.FlowLogsResourceTypeVpc, TrafficType: ec2types.TrafficTypeReject,
-			LogDestinationType: ec2types.LogDestinationTypeCloudWatchLogs, LogGroupName: aws.String(cfg.LogGroup), DeliverLogsPermissionArn: aws.String(role)})
+			LogDestinationType: ec2types.LogDestinationTypeCloudWatchLogs, LogGroupName: aws.String(cfg.LogGroup), DeliverLogsPermissionArn: aws.String(role), TagSpecifications: flowLogTags})
 		if err != nil {
 			return err
 		}
@@ -92,12 +101,16 @@ func planFlowLogs(ctx context.Context, t *Target) (*plan.Plan, error) {
 				return fmt.Errorf("%s: %s", aws.ToString(e.Code), aws.ToString(e.Message))
 			}
 		}
+		if len(out.FlowLogIds) == 0 {
+			record.Drop() // made meanwhile by another remediation
+			return nil
+		}
+		record.Update(nil, flowLogRecord{IDs: out.FlowLogIds, LogGroup: cfg.LogGroup, Traffic: string(ec2types.TrafficTypeReject)})
 		return nil
 	}
 	p.Addf(func(ctx context.Context) error {
 		return retryNewRole(ctx, created, create, "InvalidParameter")
-	}, "create a flow log of VPC %s for REJECT traffic into log group %s through role %s", id, cfg.LogGroup, cfg.RoleName).Prior = plan.Keep(kindCreated, id,
-		"revert does not delete flow logs yet: find it with aws ec2 describe-flow-logs --filter Name=resource-id,Values="+id+" and delete it with aws ec2 delete-flow-logs --flow-log-ids <id>", "flow log")
+	}, "create a flow log of VPC %s for REJECT traffic into log group %s through role %s, tagged cisguard:managed", id, cfg.LogGroup, cfg.RoleName).Prior = record
 	if len(acceptOnly) > 0 {
 		p.Note("flow log(s) %s of VPC %s record only ACCEPT traffic, which EC2.6 does not count; they are kept", strings.Join(acceptOnly, ", "), id)
 	}

@@ -82,10 +82,16 @@ func deliveryRoleScopes(name, service, sid string) []perms.Scope {
 			Condition: perms.Condition{"StringEquals": {"iam:PassedToService": {service}}}})
 }
 
+// revertRolePolicyScope lets a revert delete an inline policy cisguard
+// put on an existing delivery role (3.4), under the same terms as the put.
+func revertRolePolicyScope(name string) perms.Scope {
+	return perms.Scope{Sid: "WriteRolesUnderBoundary", Actions: []string{"iam:DeleteRolePolicy"}, Resources: perms.RoleARNs(name), Condition: underBoundary}
+}
+
 // bucketScopes are creating and writing the policy of the buckets
 // cisguard names (cisguard-*) or is configured to use.
 func bucketScopes(names ...string) []perms.Scope {
-	return []perms.Scope{{Sid: "CreatedBuckets", Actions: []string{"s3:CreateBucket", "s3:PutBucketPolicy"}, Resources: perms.BucketARNs(names...)}}
+	return []perms.Scope{{Sid: "CreatedBuckets", Actions: []string{"s3:CreateBucket", "s3:PutBucketPolicy", "s3:DeleteBucketPolicy"}, Resources: perms.BucketARNs(names...)}}
 }
 
 // 1.12, 1.14: the credential writes actions only on users without the
@@ -117,7 +123,8 @@ func cloudTrailScopes(p any, _ config.Tag) []perms.Scope {
 
 // 3.4: CloudTrail's delivery role.
 func trailLogsScopes(p any, _ config.Tag) []perms.Scope {
-	return deliveryRoleScopes(p.(*CloudWatchLogsParams).RoleName, "cloudtrail.amazonaws.com", "CloudTrail")
+	name := p.(*CloudWatchLogsParams).RoleName
+	return append(deliveryRoleScopes(name, "cloudtrail.amazonaws.com", "CloudTrail"), revertRolePolicyScope(name))
 }
 
 // 3.5: the configuration bucket, and the role AWS Config records with.
@@ -154,19 +161,31 @@ func trailKeyScopes(p any, _ config.Tag) []perms.Scope {
 	}
 }
 
-// 3.9: VPC Flow Logs' delivery role.
+// 3.9: VPC Flow Logs' delivery role; flow logs are tagged cisguard:managed
+// as they are created (and only then), and a revert deletes only flow logs
+// so tagged.
 func flowLogScopes(p any, _ config.Tag) []perms.Scope {
-	return deliveryRoleScopes(p.(*FlowLogParams).RoleName, "vpc-flow-logs.amazonaws.com", "FlowLogs")
+	flowLogs := []string{perms.ARN("ec2", "*", "vpc-flow-log/*")}
+	return append(deliveryRoleScopes(p.(*FlowLogParams).RoleName, "vpc-flow-logs.amazonaws.com", "FlowLogs"),
+		perms.Scope{Sid: "TagFlowLogsAtCreation", Actions: []string{"ec2:CreateTags"}, Resources: flowLogs, Condition: perms.Condition{
+			"StringEquals":              {"ec2:CreateAction": {"CreateFlowLogs"}, "aws:RequestTag/" + perms.ManagedTagKey: {perms.ManagedTagValue}},
+			"ForAllValues:StringEquals": {"aws:TagKeys": {perms.ManagedTagKey}},
+		}},
+		perms.Scope{Sid: "DeleteCreatedFlowLogs", Actions: []string{"ec2:DeleteFlowLogs"}, Resources: flowLogs,
+			Condition: perms.Condition{"StringEquals": {"aws:ResourceTag/" + perms.ManagedTagKey: {perms.ManagedTagValue}}}})
 }
 
 // Section 4 (and 1.7): 3.4's delivery role, and the alarm topic: created
 // tagged as cisguard's, subscribed, and its access policy written (the
-// statement that lets the administrator account subscribe its alarm queue).
+// statement that lets the administrator account subscribe its alarm queue);
+// a revert deletes cisguard's alarms only.
 func monitoringScopes(p any, _ config.Tag) []perms.Scope {
 	m := p.(*MonitoringParams)
 	topic := []string{perms.ARN("sns", "*", m.Topic)}
-	return append(deliveryRoleScopes(m.RoleName, "cloudtrail.amazonaws.com", "CloudTrail"),
+	return append(deliveryRoleScopes(m.RoleName, "cloudtrail.amazonaws.com", "CloudTrail"), revertRolePolicyScope(m.RoleName),
 		perms.Scope{Sid: "AlarmTopic", Actions: []string{"sns:CreateTopic", "sns:Subscribe", "sns:SetTopicAttributes"}, Resources: topic},
+		// A revert deletes only the alarms cisguard names (CIS-<id>-<metric>).
+		perms.Scope{Sid: "DeleteCISAlarms", Actions: []string{"cloudwatch:DeleteAlarms"}, Resources: []string{perms.ARN("cloudwatch", "*", "alarm:CIS-*")}},
 		perms.Scope{Sid: "TagAlarmTopic", Actions: []string{"sns:TagResource"}, Resources: topic, Condition: onlyManagedTag})
 }
 

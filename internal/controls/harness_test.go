@@ -141,9 +141,11 @@ func (h *harness) remediate(id string, res finding.Resource, settings string) *p
 	if err != nil {
 		h.t.Fatalf("%s plan: %v", id, err)
 	}
-	if o := plan.Apply(h.ctx(c), p); o.Err != nil {
+	o := plan.Apply(h.ctx(c), p)
+	if o.Err != nil {
 		h.t.Fatalf("%s apply: %v\nplan:\n%s", id, o.Err, p)
 	}
+	h.recorded(id, o)
 	again, err := h.plan(c, t)
 	if err != nil {
 		h.t.Fatalf("%s plan after apply: %v", id, err)
@@ -164,9 +166,11 @@ func (h *harness) measure(id string, res finding.Resource, settings string) *pla
 	if err != nil {
 		h.t.Fatalf("%s plan: %v", id, err)
 	}
-	if o := plan.Apply(h.ctx(c), p); o.Err != nil {
+	o := plan.Apply(h.ctx(c), p)
+	if o.Err != nil {
 		h.t.Fatalf("%s apply: %v", id, o.Err)
 	}
+	h.recorded(id, o)
 	reads, writes := h.acct.Log.Counts()
 	if reads != c.Calls.Reads || writes != c.Calls.Writes {
 		h.t.Errorf("%s (%s) made %d reads + %d writes, declares %d + %d; calls: %v", id, c.Calls.Case, reads, writes, c.Calls.Reads, c.Calls.Writes, h.acct.Log.Calls())
@@ -241,7 +245,20 @@ func (h *harness) planErr(id string, res finding.Resource, settings string) erro
 
 // applyPlan applies a plan under the control's declaration and returns its error.
 func applyPlan(h *harness, c *Control, p *plan.Plan) error {
-	return plan.Apply(h.ctx(c), p).Err
+	o := plan.Apply(h.ctx(c), p)
+	h.recorded(c.ID, o)
+	return o.Err
+}
+
+// recorded fails the test for a done action that recorded nothing for
+// `cisguard revert`: every change is restorable, kept by design (and
+// why), lost (and why), or marked as having changed nothing.
+func (h *harness) recorded(id string, o plan.Outcome) {
+	for _, r := range o.Results {
+		if r.Done && (r.Prior == nil || r.Prior.Kind == "") {
+			h.t.Errorf("%s: the action %q recorded nothing for a revert (attach a plan.Prior)", id, r.Description)
+		}
+	}
 }
 
 // decodeYAML decodes settings text strictly into parameters.
@@ -331,9 +348,9 @@ func TestMain(m *testing.M) {
 
 // uncalled are actions IAM checks without an API call of their own:
 // passing a role, tags given at creation (CreateRole, CreateKey,
-// CreateLogGroup, CreateTopic, CreateAnalyzer), the service-linked role
-// CreateAnalyzer makes.
-var uncalled = []string{"iam:PassRole", "iam:TagRole", "kms:TagResource", "logs:TagResource", "sns:TagResource", "access-analyzer:TagResource", "iam:CreateServiceLinkedRole"}
+// CreateLogGroup, CreateTopic, CreateAnalyzer, CreateFlowLogs), the
+// service-linked role CreateAnalyzer makes.
+var uncalled = []string{"iam:PassRole", "iam:TagRole", "kms:TagResource", "logs:TagResource", "sns:TagResource", "access-analyzer:TagResource", "iam:CreateServiceLinkedRole", "ec2:CreateTags"}
 
 // run is one remediation, from plan to apply, as one process does it.
 type run func() error

@@ -109,9 +109,12 @@ func (k *trailKey) plan(ctx context.Context, p *plan.Plan) error {
 			return err
 		}
 	}
+	// A key this plan creates has its ARN only once it exists.
+	record := k.tr.record(cloudtrail.UpdateTrailInput{KmsKeyId: aws.String(k.arn)})
 	p.Addf(func(ctx context.Context) error {
+		*record = *k.tr.record(cloudtrail.UpdateTrailInput{KmsKeyId: aws.String(k.arn)})
 		return k.tr.update(cloudtrail.UpdateTrailInput{KmsKeyId: aws.String(k.arn)})(ctx)
-	}, "encrypt the log files of %s with KMS key %s (%s)", k.tr, k.ref, k.region).Prior = k.tr.record(cloudtrail.UpdateTrailInput{KmsKeyId: aws.String(k.arn)})
+	}, "encrypt the log files of %s with KMS key %s (%s)", k.tr, k.ref, k.region).Prior = record
 	return nil
 }
 
@@ -152,10 +155,11 @@ func (k *trailKey) planCreate(ctx context.Context, p *plan.Plan) error {
 	}
 	if orphan != "" {
 		k.arn = orphan
+		earlier := "a KMS key cisguard created earlier (tagged " + perms.ManagedTagKey + ", named by its description), which a revert keeps like the key it creates"
 		if !rotating {
-			p.Addf(k.enableRotation, "turn on yearly rotation of KMS key %s, made by cisguard for %s earlier (CIS 3.8)", orphan, k.ref)
+			p.Addf(k.enableRotation, "turn on yearly rotation of KMS key %s, made by cisguard for %s earlier (CIS 3.8)", orphan, k.ref).Prior = plan.Keep(kindKeyRotation, orphan, "rotation of "+earlier, true)
 		}
-		p.Addf(k.createAlias, "name KMS key %s %s, which cisguard made for it earlier", orphan, k.ref)
+		p.Addf(k.createAlias, "name KMS key %s %s, which cisguard made for it earlier", orphan, k.ref).Prior = plan.Keep(kindKeyAlias, k.ref, "names "+earlier+aliasKept(k), orphan)
 		return nil
 	}
 	doc := &policyDocument{Version: "2012-10-17", Statement: []map[string]any{{"Sid": "EnableIAMUserPermissions", "Effect": "Allow",
@@ -172,9 +176,14 @@ func (k *trailKey) planCreate(ctx context.Context, p *plan.Plan) error {
 		return nil
 	}, "create a symmetric KMS key in %s, tagged cisguard:managed, whose policy lets the account's trails encrypt and the account decrypt", k.region).Prior = plan.Keep(kindCreated, k.ref,
 		"a KMS key cisguard created is never deleted: the log files encrypted with it would become unreadable; schedule its deletion by hand once nothing needs it", "kms key")
-	p.Addf(k.enableRotation, "turn on yearly rotation of the new key (CIS 3.8)")
-	p.Addf(k.createAlias, "name the new key %s", k.ref)
+	p.Addf(k.enableRotation, "turn on yearly rotation of the new key (CIS 3.8)").Prior = partOfCreated(kindKeyRotation, k.ref, "KMS key", true)
+	p.Addf(k.createAlias, "name the new key %s", k.ref).Prior = plan.Keep(kindKeyAlias, k.ref, "names the KMS key cisguard created, which a revert keeps"+aliasKept(k), "new key")
 	return nil
+}
+
+// aliasKept says why a revert keeps the alias of a key cisguard made.
+func aliasKept(k *trailKey) string {
+	return fmt.Sprintf(": without it the key is nameless, and the next 3.7 fix would find it by tag and name it again; delete both by hand once nothing needs the log files (aws kms delete-alias --region %s --alias-name %s; aws kms schedule-key-deletion)", k.region, k.ref)
 }
 
 func (k *trailKey) enableRotation(ctx context.Context) error {
@@ -299,7 +308,7 @@ func (k *trailKey) planPolicy(ctx context.Context, p *plan.Plan) (ok bool, err e
 	p.Addf(func(ctx context.Context) error {
 		_, err := k.api.PutKeyPolicy(ctx, &kms.PutKeyPolicyInput{KeyId: aws.String(k.arn), PolicyName: aws.String("default"), Policy: aws.String(text)})
 		return err
-	}, "merge statements %s into the policy of KMS key %s (made by cisguard) so that the account's trails may encrypt with it", strings.Join(sids, ", "), k.ref)
+	}, "merge statements %s into the policy of KMS key %s (made by cisguard) so that the account's trails may encrypt with it", strings.Join(sids, ", "), k.ref).Prior = recordKeyPolicy(k.arn, aws.ToString(out.Policy), text)
 	return true, nil
 }
 
@@ -416,7 +425,7 @@ func planKMSRotation(ctx context.Context, t *Target) (*plan.Plan, error) {
 	p.Addf(func(ctx context.Context) error {
 		_, err := api.EnableKeyRotation(ctx, &kms.EnableKeyRotationInput{KeyId: m.Arn})
 		return err
-	}, "turn on yearly automatic rotation of KMS key %s (%s) (off -> on)", aws.ToString(m.Arn), aws.ToString(m.Description))
+	}, "turn on yearly automatic rotation of KMS key %s (%s) (off -> on)", aws.ToString(m.Arn), aws.ToString(m.Description)).Prior = recordKeyRotation(aws.ToString(m.Arn))
 	return p, nil
 }
 

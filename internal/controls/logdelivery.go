@@ -117,7 +117,14 @@ func planLogDelivery(ctx context.Context, t *Target, tr *trail, cfg *CloudWatchL
 	groupARN := "arn:" + t.Clients.Partition() + ":logs:" + tr.region() + ":" + t.Account() + ":log-group:" + group + ":*"
 	write := map[string]any{"Sid": sid("CloudTrailWriteTo", group), "Effect": "Allow", "Action": []string{"logs:CreateLogStream", "logs:PutLogEvents"},
 		"Resource": strings.TrimSuffix(groupARN, "*") + "log-stream:*"}
-	role, created, err := planServiceRole(ctx, t, cfg.RoleName, "cloudtrail.amazonaws.com", write, p)
+	role, created, err := planServiceRole(ctx, t, cfg.RoleName, "cloudtrail.amazonaws.com", write, p, func(created bool, was *string, doc string) *plan.Prior {
+		if created {
+			return partOfCreated(kindInlinePolicy, cfg.RoleName, "IAM role", doc)
+		}
+		name := inlinePolicyName(write["Sid"].(string))
+		return plan.Replaced(kindInlinePolicy, cfg.RoleName, inlinePolicyRecord{Policy: name, Document: was, Group: groupARN, Trail: tr.arn()},
+			inlinePolicyRecord{Policy: name, Document: &doc, Group: groupARN, Trail: tr.arn()})
+	})
 	if err != nil {
 		return "", false, err
 	}
@@ -154,7 +161,7 @@ func planLogGroup(ctx context.Context, logs awsapi.Logs, region, name string, re
 		p.Addf(func(ctx context.Context) error {
 			_, err := logs.PutRetentionPolicy(ctx, &cloudwatchlogs.PutRetentionPolicyInput{LogGroupName: aws.String(name), RetentionInDays: aws.Int32(retention)})
 			return err
-		}, "keep the events of log group %s for %d days", name, retention)
+		}, "keep the events of log group %s for %d days", name, retention).Prior = partOfCreated(kindRetention, name, "log group", retention)
 	}
 	return false, nil
 }
@@ -166,12 +173,15 @@ func planLogGroup(ctx context.Context, logs awsapi.Logs, region, name string, re
 // statements to one role at the same time (3.4 for two trails) cannot
 // overwrite each other; those adding the same one write the same policy.
 // An existing role that does not trust the service is an error: cisguard
-// does not rewrite the trust of someone's role.
-func planServiceRole(ctx context.Context, t *Target, name, service string, stmt map[string]any, p *plan.Plan) (arn string, created bool, err error) {
+// does not rewrite the trust of someone's role. record makes the record
+// of the policy written: on a role the plan creates, or replacing was (nil:
+// none) on an existing one.
+func planServiceRole(ctx context.Context, t *Target, name, service string, stmt map[string]any, p *plan.Plan, record func(created bool, was *string, doc string) *plan.Prior) (arn string, created bool, err error) {
 	api := t.Clients.IAM()
 	policyName := inlinePolicyName(stmt["Sid"].(string))
 	doc := (&policyDocument{Version: "2012-10-17", Statement: []map[string]any{stmt}}).String()
 	out, err := api.GetRole(ctx, &iam.GetRoleInput{RoleName: aws.String(name)})
+	var was *string
 	switch {
 	case awsapi.IsNotFound(err):
 		arn, created = t.ARN("iam", "", "role/"+name), true
@@ -204,12 +214,13 @@ func planServiceRole(ctx context.Context, t *Target, name, service string, stmt 
 			if !have.upsert(stmt) && len(have.Statement) == 1 {
 				return arn, false, nil
 			}
+			was = aws.String(decodedPolicy(aws.ToString(pol.PolicyDocument)))
 		}
 	}
 	p.Addf(func(ctx context.Context) error {
 		_, err := api.PutRolePolicy(ctx, &iam.PutRolePolicyInput{RoleName: aws.String(name), PolicyName: aws.String(policyName), PolicyDocument: aws.String(doc)})
 		return err
-	}, "put inline policy %s (%s on %s) on role %s", policyName, strings.Join(stringList(stmt["Action"]), ", "), strings.Join(stringList(stmt["Resource"]), ", "), name)
+	}, "put inline policy %s (%s on %s) on role %s", policyName, strings.Join(stringList(stmt["Action"]), ", "), strings.Join(stringList(stmt["Resource"]), ", "), name).Prior = record(created, was, doc)
 	return arn, created, nil
 }
 

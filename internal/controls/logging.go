@@ -22,11 +22,14 @@ var logDeliveryPermissions = []string{
 	"logs:DescribeLogGroups", "logs:CreateLogGroup", "logs:TagResource", "logs:PutRetentionPolicy",
 	"iam:GetRole", "iam:CreateRole", "iam:TagRole", "iam:GetRolePolicy", "iam:PutRolePolicy", "iam:PassRole",
 	"cloudtrail:UpdateTrail",
+	// A revert deletes an inline policy cisguard added to an existing role.
+	"iam:DeleteRolePolicy",
 }
 
-// ownedBucketPermissions are what planOwnedBucket calls.
+// ownedBucketPermissions are what planOwnedBucket calls, and its revert
+// (the policy of an existing bucket that had none is deleted).
 var ownedBucketPermissions = []string{
-	"s3:GetBucketLocation", "s3:CreateBucket", "s3:PutBucketTagging", "s3:PutBucketPublicAccessBlock", "s3:GetBucketPolicy", "s3:PutBucketPolicy",
+	"s3:GetBucketLocation", "s3:CreateBucket", "s3:PutBucketTagging", "s3:PutBucketPublicAccessBlock", "s3:GetBucketPolicy", "s3:PutBucketPolicy", "s3:DeleteBucketPolicy",
 }
 
 // actions joins lists of IAM actions without repeats.
@@ -94,7 +97,8 @@ func loggingControls() []*Control {
 			ID:  "3.5",
 			Per: PerRegion,
 			Permissions: actions([]string{"config:DescribeConfigurationRecorders", "config:DescribeConfigurationRecorderStatus", "config:DescribeDeliveryChannels",
-				"config:PutConfigurationRecorder", "config:PutDeliveryChannel", "config:StartConfigurationRecorder", "iam:GetRole", "iam:PassRole"}, ownedBucketPermissions),
+				"config:PutConfigurationRecorder", "config:PutDeliveryChannel", "config:StartConfigurationRecorder", "iam:GetRole", "iam:PassRole",
+				"config:StopConfigurationRecorder", "config:DeleteDeliveryChannel", "config:DeleteConfigurationRecorder"}, ownedBucketPermissions),
 			Scopes: configScopes,
 			Params: &ConfigParams{GlobalRegion: "us-east-1"},
 			Plan:   planConfigRecorder,
@@ -135,7 +139,7 @@ func loggingControls() []*Control {
 			ID:          "3.8",
 			Per:         PerRegion,
 			Evaluate:    checkKeys,
-			Permissions: []string{"kms:ListKeys", "kms:DescribeKey", "kms:GetKeyRotationStatus", "kms:ListResourceTags", "kms:EnableKeyRotation"},
+			Permissions: []string{"kms:ListKeys", "kms:DescribeKey", "kms:GetKeyRotationStatus", "kms:ListResourceTags", "kms:EnableKeyRotation", "kms:DisableKeyRotation"},
 			Params:      &KMSRotationParams{},
 			Plan:        planKMSRotation,
 			Calls:       Calls{Reads: 3, Writes: 1, Case: "an enabled customer managed symmetric key without rotation"},
@@ -146,7 +150,7 @@ func loggingControls() []*Control {
 			ID:          "3.9",
 			Per:         PerRegion,
 			Evaluate:    checkVPCs,
-			Permissions: []string{"ec2:DescribeVpcs", "ec2:DescribeFlowLogs", "ec2:CreateFlowLogs", "logs:DescribeLogGroups", "logs:CreateLogGroup", "logs:TagResource", "logs:PutRetentionPolicy", "iam:GetRole", "iam:CreateRole", "iam:TagRole", "iam:GetRolePolicy", "iam:PutRolePolicy", "iam:PassRole"},
+			Permissions: []string{"ec2:DescribeVpcs", "ec2:DescribeFlowLogs", "ec2:CreateFlowLogs", "ec2:CreateTags", "ec2:DeleteFlowLogs", "logs:DescribeLogGroups", "logs:CreateLogGroup", "logs:TagResource", "logs:PutRetentionPolicy", "iam:GetRole", "iam:CreateRole", "iam:TagRole", "iam:GetRolePolicy", "iam:PutRolePolicy", "iam:PassRole"},
 			Scopes:      flowLogScopes,
 			Params:      &FlowLogParams{LogGroup: "/cisguard/vpc-flow-logs", RetentionDays: 365, RoleName: "cisguard-vpc-flow-logs"},
 			Plan:        planFlowLogs,

@@ -79,6 +79,8 @@ var monitoringPermissions = actions(trailReads, logDeliveryPermissions, []string
 	"cloudwatch:DescribeAlarmsForMetric", "cloudwatch:PutMetricAlarm",
 	"sns:ListTopics", "sns:CreateTopic", "sns:TagResource", "sns:ListSubscriptionsByTopic", "sns:Subscribe",
 	"sns:GetTopicAttributes", "sns:SetTopicAttributes",
+	// A revert's: the filter and alarm cisguard made, and its subscriptions.
+	"logs:DeleteMetricFilter", "cloudwatch:DescribeAlarms", "cloudwatch:DeleteAlarms", "sns:Unsubscribe",
 })
 
 func monitoringControls() []*Control {
@@ -215,11 +217,12 @@ func planMetricAlarm(ctx context.Context, t *Target, m metricCheck) (*plan.Plan,
 		if named != nil {
 			what = fmt.Sprintf("replace the pattern %s of", aws.ToString(named.FilterPattern))
 		}
+		in := &cloudwatchlogs.PutMetricFilterInput{LogGroupName: aws.String(group), FilterName: aws.String(metric), FilterPattern: aws.String(m.pattern),
+			MetricTransformations: []cwltypes.MetricTransformation{{MetricName: aws.String(metric), MetricNamespace: aws.String(ns), MetricValue: aws.String("1")}}}
 		p.Addf(func(ctx context.Context) error {
-			_, err := logs.PutMetricFilter(ctx, &cloudwatchlogs.PutMetricFilterInput{LogGroupName: aws.String(group), FilterName: aws.String(metric), FilterPattern: aws.String(m.pattern),
-				MetricTransformations: []cwltypes.MetricTransformation{{MetricName: aws.String(metric), MetricNamespace: aws.String(ns), MetricValue: aws.String("1")}}})
+			_, err := logs.PutMetricFilter(ctx, in)
 			return err
-		}, "%s metric filter %s on log group %s (%s): CIS %s pattern for %s -> metric %s/%s", what, metric, group, tr.region(), m.id, m.events, ns, metric)
+		}, "%s metric filter %s on log group %s (%s): CIS %s pattern for %s -> metric %s/%s", what, metric, group, tr.region(), m.id, m.events, ns, metric).Prior = recordFilter(t.ARN("logs", tr.region(), "log-group:"+group), named, in)
 	}
 	a := &alarmPlanner{t: t, home: home, region: tr.region(), cfg: cfg, subs: map[string]subscriptions{}}
 	if err := a.plan(ctx, m, metric, ns, p); err != nil {
@@ -349,8 +352,9 @@ func (a *alarmPlanner) plan(ctx context.Context, m metricCheck, metric, ns strin
 		MetricName: aws.String(metric), Namespace: aws.String(ns), Statistic: cwtypes.StatisticSum, Period: aws.Int32(300), EvaluationPeriods: aws.Int32(1),
 		Threshold: aws.Float64(1), ComparisonOperator: cwtypes.ComparisonOperatorGreaterThanOrEqualToThreshold, TreatMissingData: aws.String("notBreaching"),
 		AlarmActions: []string{topicARN}, ActionsEnabled: aws.Bool(true)}
-	what := "create"
+	what, was := "create", (*cwtypes.MetricAlarm)(nil)
 	if own != nil {
+		was = own
 		// Keep what the existing alarm of that name does besides.
 		what = "add the topic to"
 		in.AlarmActions = append(slices.DeleteFunc(slices.Clone(own.AlarmActions), func(s string) bool { return s == topicARN }), topicARN)
@@ -362,7 +366,8 @@ func (a *alarmPlanner) plan(ctx context.Context, m metricCheck, metric, ns strin
 	p.Addf(func(ctx context.Context) error {
 		_, err := cw.PutMetricAlarm(ctx, in)
 		return err
-	}, "%s alarm %s in %s: metric %s/%s >= 1 in 5 minutes notifies SNS topic %s", what, m.alarm(), a.region, ns, metric, a.cfg.Topic)
+	}, "%s alarm %s in %s: metric %s/%s >= 1 in 5 minutes notifies SNS topic %s", what, m.alarm(), a.region, ns, metric, a.cfg.Topic).Prior =
+		plan.Replaced(kindMetricAlarm, a.t.ARN("cloudwatch", a.region, "alarm:"+m.alarm()), alarmOf(was), alarmOfInput(in))
 	return nil
 }
 
@@ -435,7 +440,7 @@ func (a *alarmPlanner) planTopic(ctx context.Context, topicARN string, p *plan.P
 		p.Addf(func(ctx context.Context) error {
 			_, err := api.CreateTopic(ctx, &sns.CreateTopicInput{Name: aws.String(c.Topic), Tags: []snstypes.Tag{{Key: aws.String("cisguard:managed"), Value: aws.String("true")}}})
 			return err
-		}, "create SNS topic %s in %s", c.Topic, a.region)
+		}, "create SNS topic %s in %s", c.Topic, a.region).Prior = recordTopic(topicARN)
 	}
 	delivered := s.confirmed() > 0
 	if q := a.t.Alarms; q != nil {
@@ -452,7 +457,7 @@ func (a *alarmPlanner) planTopic(ctx context.Context, topicARN string, p *plan.P
 			p.Addf(func(ctx context.Context) error {
 				_, err := api.Subscribe(ctx, &sns.SubscribeInput{TopicArn: aws.String(topicARN), Protocol: aws.String(c.Protocol), Endpoint: aws.String(c.Endpoint)})
 				return err
-			}, "subscribe %s %s to SNS topic %s", c.Protocol, c.Endpoint, c.Topic)
+			}, "subscribe %s %s to SNS topic %s", c.Protocol, c.Endpoint, c.Topic).Prior = recordSubscription(topicARN, c.Protocol, c.Endpoint)
 			confirmed = confirmedAtOnce(c.Protocol, c.Endpoint, a.t.Account())
 		}
 		pending = !confirmed
@@ -503,17 +508,24 @@ func (a *alarmPlanner) planQueue(ctx context.Context, api awsapi.SNS, topicARN s
 		granted = !doc.upsert(stmt)
 	}
 	if !granted {
+		record := recordStatement(topicARN, stmt)
 		p.Addf(func(ctx context.Context) error {
 			doc, err := topicPolicy(ctx, api, topicARN)
-			if err != nil || !doc.upsert(stmt) {
+			if err != nil {
 				return err
 			}
+			was := statementOf(doc, alarmQueueSid)
+			if !doc.upsert(stmt) {
+				record.Drop() // merged meanwhile
+				return nil
+			}
+			record.Update(was, stmt)
 			_, err = api.SetTopicAttributes(ctx, &sns.SetTopicAttributesInput{TopicArn: aws.String(topicARN), AttributeName: aws.String("Policy"), AttributeValue: aws.String(doc.String())})
 			return err
-		}, "let account %s subscribe its alarm queue %s to SNS topic %s (statement %s merged into the topic's access policy)", admin, q.ARN, a.cfg.Topic, alarmQueueSid)
+		}, "let account %s subscribe its alarm queue %s to SNS topic %s (statement %s merged into the topic's access policy)", admin, q.ARN, a.cfg.Topic, alarmQueueSid).Prior = record
 	}
 	p.Addf(func(ctx context.Context) error { return q.subscribe(ctx, topicARN) },
-		"subscribe the alarm queue %s of account %s to SNS topic %s, as the queue's owner (SNS confirms it at once); the queue forwards the alarms to the central topic", q.ARN, admin, a.cfg.Topic)
+		"subscribe the alarm queue %s of account %s to SNS topic %s, as the queue's owner (SNS confirms it at once); the queue forwards the alarms to the central topic", q.ARN, admin, a.cfg.Topic).Prior = recordSubscription(topicARN, "sqs", q.ARN)
 	return true, nil
 }
 

@@ -215,6 +215,6 @@ func planS3DataEvents(ctx context.Context, t *Target, write bool) (*plan.Plan, e
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", tr, err)
 	}
-	p.Addf(s.put(tr), "put event selectors on %s: %s (%d selector(s), others kept)", tr, change, s.count())
+	p.Addf(s.put(tr), "put event selectors on %s: %s (%d selector(s), others kept)", tr, change, s.count()).Prior = s.record(tr)
 	return p, nil
 }

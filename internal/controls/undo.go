@@ -64,6 +64,19 @@ var undoers = plan.Undoers[*Target]{
 	kindRolePolicy:      undoRolePolicy,
 	kindTrailSettings:   undoTrailSettings,
 	kindTrailLogging:    undoTrailLogging,
+	kindEventSelectors:  undoEventSelectors,
+	kindBucketLogging:   undoBucketLogging,
+	kindInlinePolicy:    undoInlinePolicy,
+	kindConfigRecorder:  undoConfigRecorder,
+	kindConfigChannel:   undoConfigChannel,
+	kindConfigRecording: undoConfigRecording,
+	kindKeyPolicy:       undoKeyPolicy,
+	kindKeyRotation:     undoKeyRotation,
+	kindFlowLog:         undoFlowLog,
+	kindMetricFilter:    undoMetricFilter,
+	kindMetricAlarm:     undoMetricAlarm,
+	kindTopicStatement:  undoTopicStatement,
+	kindSubscription:    undoSubscription,
 }
 
 // revertDocs say per control what an applied action records, what a
@@ -83,12 +96,32 @@ var revertDocs = map[string]string{
 	"2.1.5.1": "records the account's previous Block Public Access (the four flags, or none) from the plan's read; revert puts it back, or deletes the configuration, while all four are still on.",
 	"2.1.5.2": "records the bucket's previous Block Public Access (the four flags, or none) from the plan's read; revert puts it back, or deletes the configuration, while all four are still on.",
 	"2.2.1":   "records that it was off; revert turns EBS encryption by default off again while it is on (volumes encrypted meanwhile stay encrypted). Revert's extra write: `ec2:DisableEbsEncryptionByDefault`.",
-	"3.1": "records the trail's previous multi-region settings and that it was not logging, from the plan's read; revert puts the settings back and stops logging while they are still as cisguard left them. " +
-		"A trail and buckets it created are kept (their log files are the account's audit record): revert stops the new trail's logging and says how to delete it. Event selectors it put are not recorded yet: revert names that action as not restored. Revert's extra write: `cloudtrail:StopLogging`.",
+	"3.1": "records the trail's previous multi-region settings, its previous event selectors in full (classic or advanced) and that it was not logging, from the plan's read; revert puts them back and stops logging while they are still as cisguard left them. " +
+		"A trail it created, and the buckets it created with their tags, Block Public Access, policy and access logging, are kept (their log files are the account's audit record): revert stops the new trail's logging and says how to delete it. " +
+		"Statements merged into the policy of an existing bucket of the account are recorded with the previous policy (or none), which revert puts back while the policy is still cisguard's. " +
+		"Revert's extra writes: `cloudtrail:StopLogging`, `s3:DeleteBucketPolicy` (cisguard-* and configured buckets only).",
 	"3.2": "records that log file validation was off, from the plan's read; revert turns it off again while it is on.",
-	"3.4": "records the trail's previous CloudWatch Logs group and role (or none); revert puts them back (none stops the delivery) while the trail still sends to cisguard's group. The log group and delivery role it created are kept (they hold or deliver logs; delete them by hand); the retention it set and the role's inline policy are not recorded yet.",
-	"3.7": "records the trail's previous KMS key (or none); revert puts it back (none: SSE-S3 again) while the trail still uses cisguard's key. A key cisguard created is kept, never deleted (log files encrypted with it would become unreadable); its policy merges and alias are not recorded yet.",
-	"3.9": "the flow log it creates is kept on revert (not deleted yet): revert names it with the commands that delete it.",
+	"3.3": "as 2.1.5.2 on the trail bucket: records its previous Block Public Access (the four flags, or none); revert puts it back, or deletes the configuration, while all four are still on.",
+	"3.4": "records the trail's previous CloudWatch Logs group and role (or none) and the previous inline policy (or none) of an existing delivery role. Revert puts the trail's settings back (none stops the delivery) while the trail still sends to cisguard's group, " +
+		"then the role's policy (deleted when it had none) while it is still cisguard's and no trail of the region delivers through the role to that group any more. " +
+		"The log group and its retention, and a delivery role it created with its policy, are kept: the group holds the events delivered, and a role only CloudTrail may assume, under the permissions boundary, is harmless once nothing uses it; delete them by hand. " +
+		"Revert's extra write: `iam:DeleteRolePolicy` (roles cisguard-* or `roleName`, under the permissions boundary).",
+	"3.5": "records the previous configuration recorder (name, role, recording group and mode; or none), the delivery channel it created and that recording was off. Revert, newest first, stops recording, deletes the channel and puts the recorder back or deletes it, each only while it is as cisguard left it; " +
+		"AWS Config keeps the channel of a recorder that records, so the channel stays while recording goes on. A previous recorder that recorded as another role than AWS Config's service-linked role is not put back (the member role passes no other role): revert gives the command. " +
+		"The configuration bucket it created is kept (it holds the configuration history); statements merged into an existing bucket's policy are reverted as in 3.1. " +
+		"Revert's extra writes: `config:StopConfigurationRecorder`, `config:DeleteDeliveryChannel`, `config:DeleteConfigurationRecorder`, `s3:DeleteBucketPolicy`.",
+	"3.6": "records that server access logging of the trail bucket was off and where it now logs; revert turns it off while it still logs there (the log files delivered stay). " +
+		"A log bucket it created is kept: it holds the access logs, and S3 deletes only an empty bucket. Statements merged into an existing log bucket's policy are reverted as in 3.1. Revert's extra write: `s3:DeleteBucketPolicy`.",
+	"3.7": "records the trail's previous KMS key (or none) and, for a key cisguard made whose policy lacked CloudTrail's statements, the previous key policy. Revert puts the trail's key back (none: SSE-S3 again) while the trail still uses cisguard's key, " +
+		"then the key policy while it is still the one cisguard wrote, the key still carries cisguard:managed and no trail visible in the key's region encrypts with it. " +
+		"A key cisguard created, its rotation and its alias are kept, never deleted: log files encrypted with it would become unreadable, and a nameless key would be named again by the next fix; schedule its deletion by hand once nothing needs them.",
+	"3.8": "records that rotation was off; revert turns it off again while it is on and the key is enabled (a key deleted or pending deletion has nothing to restore; a disabled one is reported). Key material rotated meanwhile stays and still decrypts. " +
+		"Revert's extra write: `kms:DisableKeyRotation`.",
+	"3.9": "records the flow log it creates by id; the flow log is tagged cisguard:managed at creation, and revert deletes it while it still is, for the same VPC, log group and traffic (the member role deletes only flow logs so tagged). " +
+		"The log group and its retention, the delivery role and its inline policy are kept: the group holds the flow logs delivered, and the role and its policy serve every flow log of the account that delivers to the group, in any region; delete them by hand once none does. " +
+		"Revert's extra write: `ec2:DeleteFlowLogs`.",
+	"3.10": "records the trail's previous event selectors in full (classic or advanced); revert puts them back while the trail's selectors are still the ones cisguard put.",
+	"3.11": "as 3.10.",
 	"5.1": "records every entry replaced, added or deleted, in full with its rule number (protocol, action, CIDR or IPv6 CIDR, ports, ICMP type and code), from the plan's read. " +
 		"Revert, newest first: the original entry comes back at its number before the added pieces are deleted, so what was allowed is never interrupted; a rule number that no longer holds what cisguard left is not touched, and revert says so.",
 	"5.2": "records the revoked rules in full and the rules authorized to keep the rest. Revert authorizes the revoked rules again, then revokes the added ones; an added rule whose description was changed since is someone else's and stays.",
@@ -96,11 +129,22 @@ var revertDocs = map[string]string{
 		"Revert authorizes them again (with new rule ids); a rule that is back already is not added twice. Revert's extra writes: `ec2:AuthorizeSecurityGroupIngress`, `ec2:AuthorizeSecurityGroupEgress`.",
 }
 
+// monitoringRevertDoc is what section 4 (and 1.7) record.
+const monitoringRevertDoc = "records the metric filter it created or replaced (pattern and metric in full, or none), the alarm it created or changed (every field PutMetricAlarm takes, or none), " +
+	"the statement it merged into the alarm topic's policy and the subscriptions it made (the administrator account's alarm queue, `endpoint`), and 3.4's records when it set up the trail's log delivery. " +
+	"Revert, newest first: the alarm is deleted (or put back as it was) while it is as cisguard left it; the subscriptions are unsubscribed and the statement removed unless another alarm still notifies the topic " +
+	"(they are kept for it, and revert names it: revert that alarm's result, then this one again); a subscription awaiting confirmation lapses by itself (SNS has no call that removes it); the filter is deleted (or put back). " +
+	"The topic it created is kept: every section 4 alarm of the account and region notifies it, including alarms not reverted, which would lose their subscribers silently; delete it by hand once no alarm uses it. " +
+	"Revert's extra calls: `cloudwatch:DescribeAlarms`, `cloudwatch:DeleteAlarms` (alarms named CIS-* only), `logs:DeleteMetricFilter`, `sns:Unsubscribe`, `iam:DeleteRolePolicy`."
+
 // RevertDoc says what a control's applied actions record for `cisguard
 // revert`; "" for a control that changes nothing.
 func RevertDoc(c *Control) string {
 	if d, ok := revertDocs[c.ID]; ok {
 		return d
+	}
+	if c.Plan != nil && slices.ContainsFunc(monitoringControls(), func(m *Control) bool { return m.ID == c.ID }) {
+		return monitoringRevertDoc
 	}
 	if c.Plan != nil {
 		return "not recorded yet: revert names these actions as not restored; undo them by hand."

@@ -38,6 +38,7 @@ func (h *harness) applyRecorded(id string, res finding.Resource, settings string
 	if o.Err != nil {
 		h.t.Fatalf("%s apply: %v", id, o.Err)
 	}
+	h.recorded(id, o)
 	b, err := json.Marshal(o.Results)
 	if err != nil {
 		h.t.Fatal(err)
@@ -114,12 +115,26 @@ type undoCase struct {
 	// must then leave that change alone (and say so, when refused).
 	meddle  func(h *harness)
 	refused string // what a refusal says, "" when the revert only skips the changed part
+	// changed snapshots what meddle changed, which the revert must leave
+	// as meddle left it; nil: the whole snapshot.
+	changed func(h *harness) any
+	// org runs the case in an organization whose administrator account
+	// owns the alarm queue (section 4, newOrgHarness).
+	org bool
+}
+
+func (c undoCase) harness(t *testing.T) *harness {
+	if c.org {
+		h, _ := newOrgHarness(t)
+		return h
+	}
+	return newHarness(t)
 }
 
 func TestRevertRestoresEachControl(t *testing.T) {
 	for _, c := range undoCases() {
 		t.Run(c.id+" "+c.name, func(t *testing.T) {
-			h := newHarness(t)
+			h := c.harness(t)
 			res, snap := c.seed(h)
 			before := snap()
 			rs := h.applyRecorded(c.id, res, c.settings)
@@ -155,10 +170,13 @@ func TestRevertLeavesChangesMadeSince(t *testing.T) {
 			continue
 		}
 		t.Run(c.id+" "+c.name, func(t *testing.T) {
-			h := newHarness(t)
+			h := c.harness(t)
 			res, snap := c.seed(h)
 			rs := h.applyRecorded(c.id, res, c.settings)
 			c.meddle(h)
+			if c.changed != nil {
+				snap = func() any { return c.changed(h) }
+			}
 			meddled := snap()
 			plans, errs := h.revert(c.id, res, rs)
 			if c.refused != "" && !strings.Contains(left(plans), c.refused) {
@@ -183,7 +201,7 @@ var bg = context.Background()
 func undoCases() []undoCase {
 	ownTestPolicy := `{"Version":"2012-10-17","Statement":[` + allowRead + `]}`
 	otherPolicy := `{"Version":"2012-10-17","Statement":[{"Sid":"Theirs","Effect":"Deny","Principal":"*","Action":"s3:DeleteBucket","Resource":"arn:aws:s3:::x"}]}`
-	return []undoCase{
+	return append([]undoCase{
 		{name: "narrow allow-all entry", id: "5.1",
 			seed: func(h *harness) (finding.Resource, func() any) {
 				_, _, acl := h.acct.EC2(testRegion).AddVPC("10.0.0.0/16")
@@ -369,7 +387,7 @@ func undoCases() []undoCase {
 				return accountResource(), func() any { return h.acct.Role("SupportAccessRole") }
 			},
 		},
-	}
+	}, append(loggingUndoCases(), monitoringUndoCases()...)...)
 }
 
 func firstACL(h *harness) *string {

@@ -102,15 +102,23 @@ func Revert(ctx context.Context, m Members, results []Result, opts RevertOptions
 		return cmp.Compare(b.order, a.order)
 	})
 	out := make([]Reverted, 0, len(recs))
+	// A dry run applies nothing, so a record whose revert depends on
+	// another resource (a role a trail delivers through, a topic an alarm
+	// notifies) reads that resource as the newer records it would have
+	// restored leave it (controls.Restoring).
+	var restored []*plan.Prior
 	for _, rc := range recs {
-		rv := revertOne(ctx, m, rc, opts)
+		rv := revertOne(ctx, m, rc, opts, restored)
+		if opts.DryRun && rv.Outcome == WouldDo {
+			restored = append(restored, rc.action.Prior)
+		}
 		opts.Logger.Info("revert", "finding", rv.Finding, "account", rv.Account, "region", rv.Region, "action", rv.Action, "outcome", rv.Outcome, "reason", rv.Reason)
 		out = append(out, rv)
 	}
 	return out
 }
 
-func revertOne(ctx context.Context, m Members, rc record, opts RevertOptions) Reverted {
+func revertOne(ctx context.Context, m Members, rc record, opts RevertOptions, restored []*plan.Prior) Reverted {
 	r, pr := rc.result, rc.action.Prior
 	rv := Reverted{Finding: r.ID, Account: r.Account, Region: r.Region, CIS: r.CIS, Action: rc.action.Description, Record: pr}
 	fail := func(format string, args ...any) Reverted {
@@ -121,7 +129,7 @@ func revertOne(ctx context.Context, m Members, rc record, opts RevertOptions) Re
 		rv.Record = nil
 		return fail("the action recorded nothing to restore (%s changes are not recorded by this version of cisguard): undo it by hand", r.CIS)
 	}
-	if pr.Kept != "" || pr.Lost != "" {
+	if pr.Decided() {
 		// Decided by the record alone: no account is asked.
 		p, err := controls.Undo(ctx, nil, pr)
 		if err != nil {
@@ -141,6 +149,7 @@ func revertOne(ctx context.Context, m Members, rc record, opts RevertOptions) Re
 	declared := c.Permissions
 	if opts.DryRun {
 		declared = perms.Reads(declared)
+		ctx = controls.Restoring(ctx, restored)
 	}
 	cctx := perms.Declare(ctx, c.ID, declared)
 	p, err := controls.Undo(cctx, t, pr)

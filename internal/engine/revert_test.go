@@ -139,3 +139,51 @@ func containsEntry(es []types.NetworkAclEntry, num int32, proto string, port int
 	}
 	return false
 }
+
+// Section 4 from start to end: the alarm, filter, topic statement and
+// subscription cisguard made are reverted (the topic is kept), and a dry
+// run says so beforehand: the subscription it would remove serves only
+// the alarm the same revert deletes first.
+func TestRevertOfSectionFour(t *testing.T) {
+	w := fake.NewOrg(admin)
+	loggedTrail(w)
+	r, _ := runOne(t, w, "notifications: {alarmQueueArn: "+alarmQueue+"}", findingOn(t, w, "4.3", "CloudWatch.1", "AwsAccount", "AWS::::Account:"+member))
+	if r.Decision != Remediated {
+		t.Fatalf("result %+v", r)
+	}
+	topic := "arn:aws:sns:" + region + ":" + member + ":cisguard-cis-alarms"
+	a := w.Account(member)
+	file := throughJSON(t, []Result{r})
+	outcomes := func(out []Reverted) map[string]string {
+		m := map[string]string{}
+		for _, x := range out {
+			if x.Record == nil {
+				t.Fatalf("unrecorded: %+v", x)
+			}
+			m[x.Record.Kind] = x.Outcome
+		}
+		return m
+	}
+	dry := outcomes(Revert(context.Background(), w, file, RevertOptions{DryRun: true}))
+	want := map[string]string{"cloudwatch:alarm": WouldDo, "sns:subscription": WouldDo, "sns:topic-policy-statement": WouldDo, "sns:topic": Kept, "logs:metric-filter": WouldDo}
+	if !reflect.DeepEqual(dry, want) {
+		t.Errorf("dry run %v, want %v", dry, want)
+	}
+	if a.CloudWatch(region).Alarm("CIS-4.3-RootAccountUsage") == nil || len(a.SNS(region).Subscriptions(topic)) != 1 {
+		t.Fatal("the dry run changed something")
+	}
+	done := outcomes(Revert(context.Background(), w, file, RevertOptions{}))
+	for k, o := range want {
+		if o == WouldDo {
+			want[k] = Restored
+		}
+	}
+	if !reflect.DeepEqual(done, want) {
+		t.Errorf("revert %v, want %v", done, want)
+	}
+	if a.CloudWatch(region).Alarm("CIS-4.3-RootAccountUsage") != nil || len(a.SNS(region).Subscriptions(topic)) != 0 || len(a.Logs(region).LogGroup("trail-events").Filters) != 0 ||
+		strings.Contains(a.SNS(region).TopicPolicy(topic), "CISGuardAlarmQueueSubscribe") {
+		t.Errorf("after revert: alarm %v, subscriptions %v, filters %v, policy %s", a.CloudWatch(region).Alarm("CIS-4.3-RootAccountUsage"), a.SNS(region).Subscriptions(topic),
+			a.Logs(region).LogGroup("trail-events").Filters, a.SNS(region).TopicPolicy(topic))
+	}
+}

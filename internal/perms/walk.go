@@ -16,6 +16,7 @@ var harmless = map[string]string{
 	"iam:UpdateAccountPasswordPolicy": "sets the account's password rules; it has no resource or condition key, and grants no access",
 	"iam:DeleteAccountPasswordPolicy": "removes the account's password rules (a revert of 1.8/1.9 to none); it grants no access",
 	"kms:EnableKeyRotation":           "turns on rotation of a key's material; it changes no access",
+	"kms:DisableKeyRotation":          "turns off rotation of a key's material (a revert of 3.8); it changes no access",
 	"kms:CreateAlias":                 "names a key; the policy limits it to the configured alias",
 }
 
