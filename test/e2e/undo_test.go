@@ -19,10 +19,13 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/sns"
 )
 
 // cisguard runs the binary with the suite's environment.
@@ -47,6 +50,12 @@ func cisguard(t *testing.T, args ...string) (code int, stdout, stderr string) {
 // remediateToFile seeds and remediates an event and saves the JSON
 // result, as a user keeps it for revert.
 func remediateToFile(t *testing.T, event []byte) string {
+	t.Helper()
+	return remediateToFileWith(t, event, quiet)
+}
+
+// remediateToFileWith is remediateToFile with a configuration.
+func remediateToFileWith(t *testing.T, event []byte, quiet string) string {
 	t.Helper()
 	seedFindings(t, event)
 	dir := t.TempDir()
@@ -279,5 +288,65 @@ func TestRevertPasswordPolicy(t *testing.T) { // 1.8 and 1.9 on one policy
 	}
 	if got := read(); got != before {
 		t.Errorf("policy after revert %s, want %s\n%s", got, before, out)
+	}
+}
+
+// TestRevertAlarm is section 4 undone: from a trail without log group, 4.3
+// sets up the trail's delivery, the metric filter, the alarm, the topic's
+// statement and the alarm queue's subscription; revert deletes the alarm
+// and the filter, unsubscribes the queue, removes the statement, stops the
+// delivery and keeps the topic and the log group. The namespace is the
+// test's own, so the alarm (whose name is fixed) is this test's.
+func TestRevertAlarm(t *testing.T) { // 4.3
+	requireEndpoint(t)
+	ctx := context.Background()
+	name, arn, _ := newTrail(t, true)
+	topic, ns := unique("cis-alarms"), unique("CIS")
+	_, queue := newAlarmQueue(t, topic)
+	conf := "notifications: {disabled: true, alarmQueueArn: " + queue + "}\n" + `controls: {"4": {trail: ` + name + `, topic: ` + topic + `, namespace: ` + ns + `}}` + "\n"
+	file := remediateToFileWith(t, controlEvent(t, finding{Control: "CloudWatch.1", CIS: "4.3", ResourceType: "AwsAccount"}), conf)
+
+	group := logGroupName(aws.ToString(trail(t, name).CloudWatchLogsLogGroupArn))
+	topicARN := fmt.Sprintf("arn:aws:sns:%s:%s:%s", region, account, topic)
+	state := func() string {
+		filters, err := cloudwatchlogs.NewFromConfig(cfg).DescribeMetricFilters(ctx, &cloudwatchlogs.DescribeMetricFiltersInput{LogGroupName: aws.String(group)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		alarms, err := cloudwatch.NewFromConfig(cfg).DescribeAlarmsForMetric(ctx, &cloudwatch.DescribeAlarmsForMetricInput{MetricName: aws.String("RootAccountUsage"), Namespace: aws.String(ns)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		subs, err := sns.NewFromConfig(cfg).ListSubscriptionsByTopic(ctx, &sns.ListSubscriptionsByTopicInput{TopicArn: aws.String(topicARN)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		attrs, err := sns.NewFromConfig(cfg).GetTopicAttributes(ctx, &sns.GetTopicAttributesInput{TopicArn: aws.String(topicARN)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return fmt.Sprintf("filters %d alarms %d subscriptions %d statement %v delivers %v", len(filters.MetricFilters), len(alarms.MetricAlarms), len(subs.Subscriptions),
+			strings.Contains(attrs.Attributes["Policy"], "CISGuardAlarmQueueSubscribe"), aws.ToString(trail(t, name).CloudWatchLogsLogGroupArn) != "")
+	}
+	if got := state(); got != "filters 1 alarms 1 subscriptions 1 statement true delivers true" {
+		t.Fatalf("after the fix: %s", got)
+	}
+
+	out := revert(t, file, 0, "--dry-run")
+	if !strings.Contains(out, "PLANNED 4.3") || strings.Contains(out, "NOT RESTORED") || state() != "filters 1 alarms 1 subscriptions 1 statement true delivers true" {
+		t.Fatalf("dry run:\n%s\n%s", out, state())
+	}
+	out = revert(t, file, 0)
+	if !strings.Contains(out, "RESTORED 4.3") || !strings.Contains(out, "KEPT 4.3") {
+		t.Errorf("revert:\n%s", out)
+	}
+	if got := state(); got != "filters 0 alarms 0 subscriptions 0 statement false delivers false" {
+		t.Errorf("after revert: %s\n%s", got, out)
+	}
+	if tr := trail(t, name); aws.ToString(tr.TrailARN) != arn {
+		t.Errorf("trail %+v", tr)
+	}
+	if out := revert(t, file, 0); strings.Contains(out, "RESTORED") {
+		t.Errorf("second revert restores again:\n%s", out)
 	}
 }
