@@ -13,6 +13,8 @@ type AccessAnalyzer interface {
 	// when the account has none (iam:CreateServiceLinkedRole), and tags
 	// given at creation need access-analyzer:TagResource.
 	CreateAnalyzer(context.Context, *accessanalyzer.CreateAnalyzerInput, ...func(*accessanalyzer.Options)) (*accessanalyzer.CreateAnalyzerOutput, error)
+	// DeleteAnalyzer serves a revert of 1.20.
+	DeleteAnalyzer(context.Context, *accessanalyzer.DeleteAnalyzerInput, ...func(*accessanalyzer.Options)) (*accessanalyzer.DeleteAnalyzerOutput, error)
 }
 
 var _ AccessAnalyzer = (*accessanalyzer.Client)(nil)

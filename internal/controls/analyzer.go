@@ -21,10 +21,13 @@ import (
 const analyzerName = "cisguard-account-analyzer"
 
 // analyzerScopes: the analyzer is created tagged cisguard:managed only,
-// and the service-linked role created with it is Access Analyzer's own.
+// and the service-linked role created with it is Access Analyzer's own; a
+// revert deletes only that analyzer, while it carries the tag.
 func analyzerScopes(any, config.Tag) []perms.Scope {
 	return []perms.Scope{
 		{Sid: "TagCreatedAnalyzer", Actions: []string{"access-analyzer:TagResource"}, Resources: []string{perms.ARN("access-analyzer", "*", "analyzer/"+analyzerName)}, Condition: onlyManagedTag},
+		{Sid: "DeleteCreatedAnalyzer", Actions: []string{"access-analyzer:DeleteAnalyzer"}, Resources: []string{perms.ARN("access-analyzer", "*", "analyzer/"+analyzerName)},
+			Condition: perms.Condition{"StringEquals": {"aws:ResourceTag/" + perms.ManagedTagKey: {perms.ManagedTagValue}}}},
 		{Sid: "AccessAnalyzerServiceLinkedRole", Actions: []string{"iam:CreateServiceLinkedRole"},
 			Resources: []string{perms.ARN("iam", "", "role/aws-service-role/access-analyzer.amazonaws.com/AWSServiceRoleForAccessAnalyzer")},
 			Condition: perms.Condition{"StringEquals": {"iam:AWSServiceName": {"access-analyzer.amazonaws.com"}}}},
@@ -72,12 +75,14 @@ func planAccessAnalyzer(ctx context.Context, t *Target) (*plan.Plan, error) {
 		return p, nil
 	}
 	api, region := t.Clients.AccessAnalyzer(), t.Region()
+	record := plan.Replaced(kindAnalyzer, analyzerName, nil, analyzerRecord{Name: analyzerName, Type: string(aatypes.TypeAccount)})
 	p.Addf(func(ctx context.Context) error {
 		_, err := api.CreateAnalyzer(ctx, &accessanalyzer.CreateAnalyzerInput{AnalyzerName: aws.String(analyzerName), Type: aatypes.TypeAccount, Tags: managedTag})
 		if awsapi.HasCode(err, "ConflictException") {
+			record.Drop()
 			return nil // made meanwhile by another remediation
 		}
 		return err
-	}, "create IAM Access Analyzer analyzer %s (zone of trust: account %s) in %s", analyzerName, t.Account(), region)
+	}, "create IAM Access Analyzer analyzer %s (zone of trust: account %s) in %s", analyzerName, t.Account(), region).Prior = record
 	return p, nil
 }

@@ -78,7 +78,9 @@ func planExpiredCertificate(ctx context.Context, t *Target) (*plan.Plan, error) 
 			return nil
 		}
 		return err
-	}, "delete IAM server certificate %s, expired on %s (a load balancer or CloudFront distribution still using it must get a valid certificate first)", name, isoDate(aws.ToTime(cert.Expiration)))
+	}, "delete IAM server certificate %s, expired on %s (a load balancer or CloudFront distribution still using it must get a valid certificate first)", name, isoDate(aws.ToTime(cert.Expiration))).Prior =
+		plan.Lose(kindServerCertificate, name, fmt.Sprintf("IAM keeps no copy of a deleted server certificate, and its private key is gone with it; it had expired on %s: upload a valid certificate (aws iam upload-server-certificate) where one is needed", isoDate(aws.ToTime(cert.Expiration))),
+			map[string]any{"name": name, "arn": aws.ToString(cert.Arn), "expiration": aws.ToTime(cert.Expiration)})
 	return p, nil
 }
 

@@ -97,7 +97,7 @@ func (p *SecurityContactParams) Validate() error {
 // securityContactScopes allow writing the security contact only when one
 // is configured.
 func securityContactScopes(p any, _ config.Tag) []perms.Scope {
-	s := perms.Scope{Sid: "SecurityContactFromConfiguration", Actions: []string{"account:PutAlternateContact"}}
+	s := perms.Scope{Sid: "SecurityContactFromConfiguration", Actions: []string{"account:PutAlternateContact", "account:DeleteAlternateContact"}}
 	if p.(*SecurityContactParams).configured() {
 		s.Resources = []string{"*"}
 	}
@@ -132,6 +132,6 @@ func planSecurityContact(ctx context.Context, t *Target) (*plan.Plan, error) {
 			return fmt.Errorf("%w (in an organization, AWS Account Management may need trusted access enabled)", err)
 		}
 		return err
-	}, "register the security contact of account %s: %s, %s <%s>", t.Account(), want.Name, want.Title, want.EmailAddress)
+	}, "register the security contact of account %s: %s, %s <%s>", t.Account(), want.Name, want.Title, want.EmailAddress).Prior = recordSecurityContact(t.Account(), in)
 	return p, nil
 }

@@ -121,7 +121,7 @@ func iamControls() []*Control {
 		{
 			ID:          "1.2",
 			Per:         PerAccount,
-			Permissions: []string{"account:GetAlternateContact", "account:PutAlternateContact"},
+			Permissions: []string{"account:GetAlternateContact", "account:PutAlternateContact", "account:DeleteAlternateContact"},
 			Scopes:      securityContactScopes,
 			Params:      &SecurityContactParams{},
 			Plan:        planSecurityContact,
@@ -182,7 +182,7 @@ func iamControls() []*Control {
 		{
 			ID:          "1.20",
 			Per:         PerRegion,
-			Permissions: []string{"access-analyzer:ListAnalyzers", "access-analyzer:CreateAnalyzer", "access-analyzer:TagResource", "iam:CreateServiceLinkedRole"},
+			Permissions: []string{"access-analyzer:ListAnalyzers", "access-analyzer:CreateAnalyzer", "access-analyzer:TagResource", "iam:CreateServiceLinkedRole", "access-analyzer:DeleteAnalyzer"},
 			Scopes:      analyzerScopes,
 			Plan:        planAccessAnalyzer,
 			Calls:       Calls{Reads: 1, Writes: 1, Case: "no analyzer in the region"},

@@ -77,6 +77,8 @@ var undoers = plan.Undoers[*Target]{
 	kindMetricAlarm:     undoMetricAlarm,
 	kindTopicStatement:  undoTopicStatement,
 	kindSubscription:    undoSubscription,
+	kindSecurityContact: undoSecurityContact,
+	kindAnalyzer:        undoAnalyzer,
 }
 
 // revertDocs say per control what an applied action records, what a
@@ -87,6 +89,10 @@ var revertDocs = map[string]string{
 	"1.12": "records each deactivated key (user, key, status Active before); revert re-activates it while it is still Inactive. " +
 		"A deleted key (`keyAction: delete`) and a deleted console password are recorded as not restorable (IAM keeps neither): revert names them, with the command that makes new ones, and exits 1.",
 	"1.9":  "as 1.8 (the same record of the whole policy).",
+	"1.2":  "records the security contact it registered (it registers one only where the account has none); revert removes it while it is still that contact. Revert's extra write: `account:DeleteAlternateContact` (allowed with a configured contact only).",
+	"1.19": "a deleted server certificate is recorded as not restorable: IAM keeps no copy and its private key is gone; revert names it and exits 1 (it had expired: upload a valid certificate where one is needed).",
+	"1.20": "records the analyzer it created; revert deletes it while it still carries cisguard:managed (its findings are derived from the account's policies, and a new analyzer finds them again). Access Analyzer's service-linked role, made with the first analyzer, stays. " +
+		"Revert's extra write: `access-analyzer:DeleteAnalyzer` (that analyzer, tagged, only).",
 	"1.14": "records each deactivated key (user, key, status Active before); revert re-activates it while it is still Inactive.",
 	"1.17": "records the role it created and the AWSSupportAccess attachment. Revert detaches the policy, then deletes the role while it carries `cisguard:managed=true` (the member policy allows `iam:DeleteRole` only then); " +
 		"IAM refuses while someone attached other policies, and the role stays. A role that existed before only loses the attachment. Revert's extra calls: `iam:ListAttachedRolePolicies`, `iam:DetachRolePolicy` (AWSSupportAccess only), `iam:DeleteRole`.",

@@ -387,7 +387,7 @@ func undoCases() []undoCase {
 				return accountResource(), func() any { return h.acct.Role("SupportAccessRole") }
 			},
 		},
-	}, append(loggingUndoCases(), monitoringUndoCases()...)...)
+	}, append(append(loggingUndoCases(), monitoringUndoCases()...), iamUndoCases()...)...)
 }
 
 func firstACL(h *harness) *string {

@@ -9,6 +9,9 @@ import (
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/accessanalyzer"
+	aatypes "github.com/aws/aws-sdk-go-v2/service/accessanalyzer/types"
+	acct "github.com/aws/aws-sdk-go-v2/service/account"
 	"github.com/aws/aws-sdk-go-v2/service/cloudtrail"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
 	cwtypes "github.com/aws/aws-sdk-go-v2/service/cloudwatch/types"
@@ -473,4 +476,38 @@ func (e *EC2) DeleteFlowLogs(ctx context.Context, in *ec2.DeleteFlowLogsInput, _
 		s.flowLogs = slices.Delete(s.flowLogs, i, i+1)
 	}
 	return out, nil
+}
+
+// DeleteAnalyzer deletes an analyzer by name.
+func (f *AccessAnalyzer) DeleteAnalyzer(ctx context.Context, in *accessanalyzer.DeleteAnalyzerInput, _ ...func(*accessanalyzer.Options)) (*accessanalyzer.DeleteAnalyzerOutput, error) {
+	unlock, err := f.call(ctx, "DeleteAnalyzer")
+	defer unlock()
+	if err != nil {
+		return nil, err
+	}
+	st := f.st()
+	i := slices.IndexFunc(st.analyzers, func(a aatypes.AnalyzerSummary) bool { return aws.ToString(a.Name) == aws.ToString(in.AnalyzerName) })
+	if i < 0 {
+		return nil, APIError("ResourceNotFoundException", "Analyzer %s not found", aws.ToString(in.AnalyzerName))
+	}
+	st.analyzers = slices.Delete(st.analyzers, i, i+1)
+	return &accessanalyzer.DeleteAnalyzerOutput{}, nil
+}
+
+// DeleteAlternateContact removes an alternate contact; ResourceNotFound
+// when there is none, as AWS Account Management answers.
+func (f *AccountManagement) DeleteAlternateContact(ctx context.Context, in *acct.DeleteAlternateContactInput, _ ...func(*acct.Options)) (*acct.DeleteAlternateContactOutput, error) {
+	unlock, err := f.call(ctx, "DeleteAlternateContact")
+	defer unlock()
+	if err != nil {
+		return nil, err
+	}
+	if !validContactType(in.AlternateContactType) {
+		return nil, APIError("ValidationException", "invalid alternate contact type %q", in.AlternateContactType)
+	}
+	if _, ok := f.st().alternate[in.AlternateContactType]; !ok {
+		return nil, APIError("ResourceNotFoundException", "No contact of the inputted alternate contact type found.")
+	}
+	delete(f.st().alternate, in.AlternateContactType)
+	return &acct.DeleteAlternateContactOutput{}, nil
 }

@@ -34,8 +34,8 @@ var (
 		"sts:GetCallerIdentity",
 	}
 	writes = []string{
-		"access-analyzer:CreateAnalyzer", "access-analyzer:TagResource",
-		"account:PutAlternateContact",
+		"access-analyzer:CreateAnalyzer", "access-analyzer:DeleteAnalyzer", "access-analyzer:TagResource",
+		"account:DeleteAlternateContact", "account:PutAlternateContact",
 		"cloudtrail:CreateTrail", "cloudtrail:PutEventSelectors", "cloudtrail:StartLogging", "cloudtrail:StopLogging", "cloudtrail:UpdateTrail",
 		"cloudwatch:DeleteAlarms", "cloudwatch:PutMetricAlarm",
 		"config:DeleteConfigurationRecorder", "config:DeleteDeliveryChannel", "config:PutConfigurationRecorder", "config:PutDeliveryChannel", "config:StartConfigurationRecorder",
