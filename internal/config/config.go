@@ -48,6 +48,10 @@ type Config struct {
 	ExemptTag Tag `yaml:"exemptTag"`
 	// Concurrency bounds how many findings are handled at once.
 	Concurrency int `yaml:"concurrency"`
+	// AccountConcurrency bounds how many findings of one account are
+	// handled at once (default Concurrency): lower it to cap the API rate
+	// cisguard makes in one member account. Accounts take turns either way.
+	AccountConcurrency int `yaml:"accountConcurrency"`
 	// SecurityHub controls the finding updates after handling.
 	SecurityHub SecurityHub `yaml:"securityHub"`
 	// Controls holds per-control settings keyed by CIS id ("5.1") or by a
@@ -122,6 +126,9 @@ func (c *Config) applyDefaults() {
 	}
 	if c.Concurrency == 0 {
 		c.Concurrency = 8
+	}
+	if c.AccountConcurrency == 0 {
+		c.AccountConcurrency = c.Concurrency
 	}
 }
 
@@ -219,6 +226,9 @@ func (c *Config) Validate() error {
 	}
 	if c.Concurrency < 1 || c.Concurrency > 64 {
 		bad("concurrency", "%d is outside 1..64", c.Concurrency)
+	}
+	if c.AccountConcurrency < 1 || c.AccountConcurrency > c.Concurrency {
+		bad("accountConcurrency", "%d is outside 1..%d (concurrency)", c.AccountConcurrency, c.Concurrency)
 	}
 	keys := make([]string, 0, len(c.Controls))
 	for key := range c.Controls {

@@ -58,6 +58,10 @@ type Control struct {
 	// Calls is the cost of one remediation of the typical non-compliant
 	// resource; a test holds the control to it.
 	Calls Calls
+	// Writes are the singletons of the account its fix writes besides the
+	// finding's own resource (see Singleton); the engine never fixes two
+	// findings that write the same one at the same time.
+	Writes []Singleton
 	// Doc says in a sentence or two what cisguard does; docs/controls.md
 	// prints it.
 	Doc string

@@ -47,6 +47,7 @@ func iamControls() []*Control {
 			Permissions: []string{"iam:GetAccountPasswordPolicy", "iam:UpdateAccountPasswordPolicy", "iam:DeleteAccountPasswordPolicy"},
 			Params:      &PasswordLengthParams{MinimumLength: 14},
 			Plan:        planPasswordLength,
+			Writes:      []Singleton{PasswordPolicy},
 			Calls:       Calls{Reads: 2, Writes: 1, Case: "password policy with MinimumPasswordLength 8"},
 			Doc: "Raises the password policy's MinimumPasswordLength to `minimumLength` (default 14), never lowers it, and re-sends every other field as it is (IAM resets omitted ones). " +
 				"The update also holds 1.9's reuse prevention when 1.9 is automatic too, so that 1.8 and 1.9 fixed at the same time, even by different processes, never undo each other; the policy is read again just before the update. " +
@@ -58,6 +59,7 @@ func iamControls() []*Control {
 			Permissions: []string{"iam:GetAccountPasswordPolicy", "iam:UpdateAccountPasswordPolicy", "iam:DeleteAccountPasswordPolicy"},
 			Params:      &PasswordReuseParams{ReusePrevention: 24},
 			Plan:        planPasswordReuse,
+			Writes:      []Singleton{PasswordPolicy},
 			Calls:       Calls{Reads: 2, Writes: 1, Case: "password policy without reuse prevention"},
 			Doc:         "Raises the password policy's PasswordReusePrevention to `reusePrevention` (default 24, IAM's maximum and the value Security Hub's IAM.16 checks), keeping every other field and holding 1.8's minimum length when 1.8 is automatic too, as 1.8 does.",
 		},
@@ -107,6 +109,7 @@ func iamControls() []*Control {
 			Scopes:      supportRoleScopes,
 			Params:      &SupportRoleParams{RoleName: "SupportAccessRole"},
 			Plan:        planSupportRole,
+			Writes:      []Singleton{SupportRole},
 			Calls:       Calls{Reads: 2, Writes: 2, Case: "no role has AWSSupportAccess"},
 			Doc: "Compliant when any role has the AWS managed policy AWSSupportAccess. Otherwise cisguard creates the role `roleName` (default SupportAccessRole), trusted by the account itself (`arn:<partition>:iam::<account>:root`, so only principals the account's own policies allow may assume it), and attaches AWSSupportAccess; " +
 				"an existing role of that name just gets the policy.",

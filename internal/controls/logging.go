@@ -54,6 +54,7 @@ func loggingControls() []*Control {
 			Scopes:      cloudTrailScopes,
 			Params:      &CloudTrailParams{NewTrail: "cisguard-trail"},
 			Plan:        planCloudTrail,
+			Writes:      []Singleton{TrailChain},
 			Calls:       Calls{Reads: 3, Writes: 11, Case: "no trail in the account: trail bucket and its access-log bucket created, multi-region trail created, logging started"},
 			Doc: "Finds the account's multi-region trail that is logging and records all management events (its own trails first; an organization trail qualifies but is never changed). A multi-region trail of the account that falls short is fixed in place " +
 				"(StartLogging; event selectors merged so that management events are recorded read and write, data event selectors kept). " +
@@ -68,6 +69,7 @@ func loggingControls() []*Control {
 			Permissions: actions(trailReads, []string{"cloudtrail:UpdateTrail"}),
 			Params:      &TrailParams{},
 			Plan:        planLogFileValidation,
+			Writes:      []Singleton{TrailChain},
 			Calls:       Calls{Reads: 1, Writes: 1, Case: "a trail without log file validation"},
 			Doc:         "Turns on log file validation on the finding's trail (for an account finding, the discovered multi-region trail), in the trail's home region.",
 		},
@@ -78,6 +80,7 @@ func loggingControls() []*Control {
 			Permissions: actions(trailReads, []string{"s3:GetBucketLocation", "s3:GetBucketPublicAccessBlock", "s3:PutBucketPublicAccessBlock", "s3:GetBucketTagging"}),
 			Params:      &TrailParams{},
 			Plan:        planTrailBucketPublicAccess,
+			Writes:      []Singleton{TrailChain},
 			Calls:       Calls{Reads: 3, Writes: 1, Case: "a trail bucket without Block Public Access"},
 			Doc:         "Turns on all four Block Public Access settings on the CloudTrail bucket (the finding's bucket, or the bucket of the finding's or the discovered trail), in the bucket's region. A bucket tagged exempt is left alone.",
 		},
@@ -89,6 +92,7 @@ func loggingControls() []*Control {
 			Scopes:      trailLogsScopes,
 			Params:      defaultCloudWatchLogsParams(),
 			Plan:        planTrailLogs,
+			Writes:      []Singleton{TrailChain},
 			Calls:       Calls{Reads: 3, Writes: 5, Case: "a trail without CloudWatch Logs; log group and role created"},
 			Doc: "Sends the trail's events to a CloudWatch Logs group in its home region: the group (`logGroup`, default /aws/cloudtrail/<trail>, retention `retentionDays`) and a delivery role trusted by CloudTrail " +
 				"(`roleName`, given an inline policy of its own per log group that allows writing to it) are created when missing, tagged cisguard:managed. Section 4 uses the same plan when its trail has no log group.",
@@ -115,6 +119,7 @@ func loggingControls() []*Control {
 			Scopes:      accessLogScopes,
 			Params:      &AccessLoggingParams{},
 			Plan:        planTrailBucketLogging,
+			Writes:      []Singleton{TrailChain},
 			Calls:       Calls{Reads: 4, Writes: 5, Case: "trail bucket without access logging; log bucket created"},
 			Doc: "Turns on server access logging of the CloudTrail bucket into `logBucket` (default cisguard-access-logs-<account>-<region>, in the trail bucket's region as S3 requires), " +
 				"created when missing tagged, with Block Public Access and a TLS-only policy letting S3 log delivery write for the account's buckets; an existing log bucket of the account gets that statement merged into its policy. " +
@@ -129,6 +134,7 @@ func loggingControls() []*Control {
 			Scopes: trailKeyScopes,
 			Params: &TrailKeyParams{KMSKey: "alias/CIS_CloudTrail_Encryption_Key"},
 			Plan:   planTrailEncryption,
+			Writes: []Singleton{TrailChain},
 			Calls:  Calls{Reads: 5, Writes: 4, Case: "an unencrypted trail and no key yet: key, rotation and alias created"},
 			Doc: "Encrypts the trail's log files with the KMS key `kmsKey` (default alias/CIS_CloudTrail_Encryption_Key) in the trail bucket's region. " +
 				"A missing alias gets a new symmetric key, made in one call with its policy (CloudTrail may encrypt for this account's trails, the account may decrypt) and the tag cisguard:managed, then rotation on (3.8), then the alias. " +
@@ -154,6 +160,7 @@ func loggingControls() []*Control {
 			Scopes:      flowLogScopes,
 			Params:      &FlowLogParams{LogGroup: "/cisguard/vpc-flow-logs", RetentionDays: 365, RoleName: "cisguard-vpc-flow-logs"},
 			Plan:        planFlowLogs,
+			Writes:      []Singleton{FlowLogDelivery},
 			Calls:       Calls{Reads: 4, Writes: 5, Case: "a VPC without flow logs; log group and role created"},
 			Doc: "A VPC without a flow log of rejected traffic (TrafficType REJECT or ALL, as Security Hub's EC2.6 counts; an ACCEPT-only flow log is kept but does not count) gets one for rejected traffic into the CloudWatch Logs group `logGroup` (created when missing, retention `retentionDays`), delivered by `roleName` " +
 				"(created when missing, trusted by VPC Flow Logs, given an inline policy of its own for the group). Flow log ingestion is billed.",
@@ -164,6 +171,7 @@ func loggingControls() []*Control {
 			Permissions: actions(trailReads, []string{"cloudtrail:PutEventSelectors"}),
 			Params:      &TrailParams{},
 			Plan:        func(ctx context.Context, t *Target) (*plan.Plan, error) { return planS3DataEvents(ctx, t, true) },
+			Writes:      []Singleton{TrailChain},
 			Calls:       Calls{Reads: 3, Writes: 1, Case: "a qualifying trail without S3 data events"},
 			Doc:         "Adds S3 object-level write events for all buckets to the discovered multi-region trail, merging with its event selectors (an existing all-buckets read selector becomes read and write). Data events are billed.",
 		},
@@ -173,6 +181,7 @@ func loggingControls() []*Control {
 			Permissions: actions(trailReads, []string{"cloudtrail:PutEventSelectors"}),
 			Params:      &TrailParams{},
 			Plan:        func(ctx context.Context, t *Target) (*plan.Plan, error) { return planS3DataEvents(ctx, t, false) },
+			Writes:      []Singleton{TrailChain},
 			Calls:       Calls{Reads: 3, Writes: 1, Case: "a qualifying trail without S3 data events"},
 			Doc:         "Adds S3 object-level read events for all buckets to the discovered multi-region trail, merging with its event selectors (an existing all-buckets write selector becomes read and write). Data events are billed, read events heavily.",
 		},

@@ -102,6 +102,7 @@ func metricControl(id string, m metricCheck, doc string) *Control {
 		Scopes:      monitoringScopes,
 		Params:      defaultMonitoringParams(),
 		Plan:        func(ctx context.Context, t *Target) (*plan.Plan, error) { return planMetricAlarm(ctx, t, m) },
+		Writes:      []Singleton{TrailChain},
 		Calls:       Calls{Reads: 8, Writes: 4, Case: "a trail delivering to CloudWatch Logs, no filter, alarm or topic: topic created, the alarm queue allowed to subscribe (its Subscribe is the administrator account's own call)"},
 		Doc: doc + " A trail without a log group gets 3.4's fix first (`setUpLogs`). " +
 			"The alarm's topic gets the administrator account's alarm queue as subscriber (`notifications.alarmQueueArn`, set by the admin stack), which forwards every alarm to the central topic, and/or `endpoint`.",

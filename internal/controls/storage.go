@@ -66,6 +66,7 @@ func storageControls() []*Control {
 			Per:         PerAccount,
 			Permissions: []string{"s3:GetAccountPublicAccessBlock", "s3:PutAccountPublicAccessBlock"},
 			Plan:        planAccountPublicAccess,
+			Writes:      []Singleton{AccountPublicAccessBlock},
 			Calls:       Calls{Reads: 1, Writes: 1, Case: "no account-level configuration"},
 			Doc: "Turns on the four S3 Block Public Access settings of the account. Disruptive: every bucket of the account stops serving public reads, " +
 				"so public websites and downloads served from S3, public objects read by other accounts or anonymous users and public ACL grants stop working; exempt such accounts, or serve through CloudFront with origin access control first.",

@@ -6,11 +6,14 @@
 //	        dry-run: show │ apply → verify → notify (SNS)
 //	update: Security Hub workflow and note, sent as findings complete
 //
-// Findings run concurrently up to the configured bound; findings of the
-// same account run one after another, which saves duplicate work on the
-// resources they share. Correctness does not rest on it: other processes
-// may handle the same account at the same time, and every control's
-// writes converge whatever the interleaving.
+// Findings run concurrently up to the configured bounds, accounts taking
+// turns (schedule.go). Two findings whose fixes write the same thing (the
+// same resource, or a singleton of the account their controls declare,
+// such as the password policy) run one after the other, which saves
+// duplicate work; findings about different resources of one account run
+// side by side. Correctness does not rest on the ordering: other
+// processes may handle the same account at the same time, and every
+// control's writes converge whatever the interleaving.
 package engine
 
 import (
@@ -23,7 +26,6 @@ import (
 	"time"
 
 	shtypes "github.com/aws/aws-sdk-go-v2/service/securityhub/types"
-	"golang.org/x/sync/errgroup"
 
 	"github.com/cisguard/cisguard/internal/awsapi"
 	"github.com/cisguard/cisguard/internal/config"
@@ -69,10 +71,16 @@ type Options struct {
 	// (cisguard remediate --no-assume-role), so only findings of the
 	// caller's own account are acted on.
 	NoAssumeRole bool
-	// HubDelay is how long a Security Hub update waits for others to share
-	// its BatchUpdateFindings call (default 1s; hub.Flusher).
-	HubDelay time.Duration
-	Logger   *slog.Logger
+	// Margin is the time a finding may take: none starts when less than
+	// Margin is left before the run's deadline (the context's deadline,
+	// less Reserve). It is reported failed instead, nothing done, so that
+	// it is retried (the Lambda returns its message to the queue).
+	Margin time.Duration
+	// Reserve is kept at the end of the context's deadline for sending
+	// Security Hub updates and answering: work still running then is
+	// cancelled and its findings fail.
+	Reserve time.Duration
+	Logger  *slog.Logger
 	// Progress, when set, is called each time a finding is settled, with
 	// the number settled so far and the total; calls never overlap.
 	Progress func(done, total int)
@@ -96,8 +104,8 @@ type Engine struct {
 	management known // the organization's management account
 	caller     known // the account of the engine's credentials
 
-	locksMu sync.Mutex
-	locks   map[string]*sync.Mutex
+	// clock tells the time deadlines are measured against (tests set it).
+	clock func() time.Time
 }
 
 // known is a value kept once it was obtained; a failure is not kept.
@@ -129,10 +137,7 @@ func New(cfg *config.Config, settings *controls.Settings, cloud Cloud, opts Opti
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	if opts.HubDelay == 0 {
-		opts.HubDelay = time.Second
-	}
-	e := &Engine{cfg: cfg, settings: settings, cloud: cloud, opts: opts, locks: map[string]*sync.Mutex{}}
+	e := &Engine{cfg: cfg, settings: settings, cloud: cloud, opts: opts, clock: time.Now}
 	e.sender = &notify.Sender{TopicARN: cfg.Notifications.TopicARN, MemberTopic: cfg.Notifications.MemberTopic}
 	if t := cfg.Notifications.TopicARN; t != "" {
 		e.sender.Central = cloud.SNS(arnRegion(t))
@@ -168,32 +173,6 @@ type Result struct {
 
 	Finding finding.Finding `json:"-"`
 	update  *hub.Update
-}
-
-// Run handles every finding and returns one result each, in input order.
-// Security Hub updates are sent as findings complete; Run returns when
-// every earned update was sent, even if ctx was cancelled meanwhile.
-func (e *Engine) Run(ctx context.Context, fs []finding.Finding) []Result {
-	results := make([]Result, len(fs))
-	p := e.policy(ctx)
-	jobs := e.intake(ctx, p, fs, results)
-	progress := e.progress(len(fs))
-	progress(len(fs) - len(jobs))
-
-	updates := &hub.Flusher{Hub: e.cloud.Hub, Delay: e.opts.HubDelay, Context: ctx}
-	g, gctx := errgroup.WithContext(ctx)
-	g.SetLimit(e.cfg.Concurrency)
-	for _, j := range jobs {
-		g.Go(func() error {
-			results[j.index] = e.handle(gctx, j)
-			e.queueUpdate(updates, &results[j.index])
-			progress(1)
-			return nil
-		})
-	}
-	_ = g.Wait() // handle reports failures in results, never as errors
-	updates.Close()
-	return results
 }
 
 // briefly returns v and err, err's text shortened by awsapi.Brief.
@@ -250,16 +229,12 @@ func (e *Engine) policy(ctx context.Context) *policy.Policy {
 	return p
 }
 
-func (e *Engine) handle(ctx context.Context, j job) Result {
+func (e *Engine) handle(ctx context.Context, run *run, j job) Result {
 	f, d := j.finding, j.decision
 	r := newResult(f)
 	log := e.opts.Logger.With("finding", f.ID, "account", f.Account, "region", f.Region, "cis", f.CIS, "resource", f.Resource.ID)
-	// One finding of an account at a time: controls of an account share
-	// resources, and a plan must not be built on state another is changing.
-	unlock := e.lock(f.Account)
-	defer unlock()
 
-	member, err := e.cloud.Member(ctx, f.Partition, f.Account, f.Region)
+	member, err := run.member(ctx, f)
 	if err != nil {
 		r.fail("", err)
 		log.Error("no access to member account", "error", err)
@@ -344,7 +319,8 @@ func (e *Engine) remediate(ctx context.Context, r *Result, c *controls.Control, 
 	case notifyOnly:
 		g := controls.PlanGuidance(c, t, p)
 		r.Decision, r.Reason, r.Guidance = Notified, fmt.Sprintf("controls.%s.mode is notify: manual steps sent", c.ID), g
-		r.update = &hub.Update{Status: shtypes.WorkflowStatusNotified, Note: "cisguard sent manual steps: " + g.Summary}
+		r.update = &hub.Update{Status: shtypes.WorkflowStatusNotified, Note: "cisguard sent manual steps: " + g.Summary,
+			Shared: sharedNote(r, "manual steps sent (mode notify), nothing changed")}
 		log.Info("guidance", "summary", g.Summary, "steps", len(g.Steps))
 	case e.opts.DryRun:
 		r.Decision, r.Reason = Planned, "dry run: nothing was changed"
@@ -406,19 +382,23 @@ func conclude(r *Result, p *plan.Plan, done []plan.Result) {
 			if len(r.Notes) > 0 {
 				r.Reason = "nothing to change: " + strings.Join(r.Notes, "; ")
 			}
-			r.update = &hub.Update{Status: shtypes.WorkflowStatusResolved, Note: "cisguard found nothing to change: " + r.Reason}
+			r.update = &hub.Update{Status: shtypes.WorkflowStatusResolved, Note: "cisguard found nothing to change: " + r.Reason,
+				Shared: sharedNote(r, "already compliant, nothing changed")}
 			return
 		}
 		r.Reason = what + ", verified"
-		r.update = &hub.Update{Status: shtypes.WorkflowStatusResolved, Note: fmt.Sprintf(note, "verified")}
+		r.update = &hub.Update{Status: shtypes.WorkflowStatusResolved, Note: fmt.Sprintf(note, "verified"),
+			Shared: sharedNote(r, "remediated and verified")}
 	case plan.Unresolved:
 		left := residualText(p, false)
 		if done == nil {
 			r.Decision, r.Reason = Notified, "nothing cisguard can change: "+left
-			r.update = &hub.Update{Status: shtypes.WorkflowStatusNotified, Note: "cisguard: a person must act: " + left}
+			r.update = &hub.Update{Status: shtypes.WorkflowStatusNotified, Note: "cisguard: a person must act: " + left,
+				Shared: sharedNote(r, "nothing cisguard can change, a person must act")}
 		} else {
 			r.Reason = what + ", not resolved: " + left
-			r.update = &hub.Update{Status: shtypes.WorkflowStatusNotified, Note: fmt.Sprintf(note, "not resolved") + ". Left: " + left}
+			r.update = &hub.Update{Status: shtypes.WorkflowStatusNotified, Note: fmt.Sprintf(note, "not resolved") + ". Left: " + left,
+				Shared: sharedNote(r, "remediated in part, a person must act on the rest")}
 		}
 		r.Guidance = &controls.Guidance{Summary: left}
 		for _, x := range p.Residuals {
@@ -430,15 +410,29 @@ func conclude(r *Result, p *plan.Plan, done []plan.Result) {
 		accepted := residualText(p, true)
 		if done == nil {
 			r.Decision, r.Reason = Skipped, "accepted exception: "+accepted
-			r.update = &hub.Update{Status: shtypes.WorkflowStatusSuppressed, Note: "cisguard left it non-compliant by configuration: " + accepted}
+			r.update = &hub.Update{Status: shtypes.WorkflowStatusSuppressed, Note: "cisguard left it non-compliant by configuration: " + accepted,
+				Shared: sharedNote(r, "left non-compliant by configuration (an accepted exception)")}
 		} else {
 			r.Reason = what + ", rest accepted: " + accepted
-			r.update = &hub.Update{Status: shtypes.WorkflowStatusSuppressed, Note: fmt.Sprintf(note, "rest accepted by configuration") + ". Accepted: " + accepted}
+			r.update = &hub.Update{Status: shtypes.WorkflowStatusSuppressed, Note: fmt.Sprintf(note, "rest accepted by configuration") + ". Accepted: " + accepted,
+				Shared: sharedNote(r, "remediated, the rest accepted by configuration")}
 		}
 	}
 	if done != nil && r.update != nil {
 		r.update.Note = withUndo(r.update.Note, done)
 	}
+}
+
+// sharedNote is the Security Hub note of a call that updates several
+// findings of one control with the same outcome: the control and the
+// outcome; what was done to each resource is in its notification and in
+// the log.
+func sharedNote(r *Result, outcome string) string {
+	c := "CIS " + r.CIS
+	if r.Control != "" {
+		c += " (" + r.Control + ")"
+	}
+	return fmt.Sprintf("cisguard, %s: %s. What it found and did for each resource is in cisguard's notification and log for the finding.", c, outcome)
 }
 
 // residualText joins the reasons of the accepted (or the other) residuals.
@@ -499,7 +493,7 @@ func (e *Engine) queueUpdate(updates *hub.Flusher, r *Result) {
 		return
 	}
 	u := *r.update
-	u.ID, u.ProductARN = f.ID, f.ProductARN
+	u.ID, u.ProductARN, u.Group = f.ID, f.ProductARN, f.CIS
 	updates.Add(f.HubRegion, u, func(err error) {
 		if err != nil {
 			r.Workflow = "not updated: " + err.Error()
@@ -508,18 +502,6 @@ func (e *Engine) queueUpdate(updates *hub.Flusher, r *Result) {
 		}
 		r.Workflow = string(u.Status)
 	})
-}
-
-func (e *Engine) lock(account string) func() {
-	e.locksMu.Lock()
-	m, ok := e.locks[account]
-	if !ok {
-		m = &sync.Mutex{}
-		e.locks[account] = m
-	}
-	e.locksMu.Unlock()
-	m.Lock()
-	return m.Unlock
 }
 
 func joinDescriptions(rs []plan.Result) string {

@@ -22,6 +22,8 @@ type job struct {
 	// unconfirmed says why a dry run plans a finding Security Hub did not
 	// confirm; "" when it acts on Security Hub's own copy.
 	unconfirmed string
+	// keys are what its fix writes (Engine.keys).
+	keys []string
 }
 
 // intake settles every finding that can be settled before any change and

@@ -4,14 +4,11 @@ import (
 	"context"
 	"fmt"
 	"strings"
-	"sync"
 	"testing"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	shtypes "github.com/aws/aws-sdk-go-v2/service/securityhub/types"
 
-	"github.com/cisguard/cisguard/internal/awsapi"
 	"github.com/cisguard/cisguard/internal/fake"
 	"github.com/cisguard/cisguard/internal/finding"
 )
@@ -367,54 +364,24 @@ func TestConfirmationCallsPerBatch(t *testing.T) {
 // cancelling cancels the run when the second finding asks for its member
 // clients: the first has been handled by then (findings of one account run
 // one after another).
-type cancelling struct {
-	*fake.Org
-	cancel func()
-	mu     sync.Mutex
-	calls  int
-}
-
-func (c *cancelling) Member(ctx context.Context, partition, account, region string) (awsapi.Clients, error) {
-	c.mu.Lock()
-	c.calls++
-	if c.calls == 2 {
-		c.cancel()
-	}
-	c.mu.Unlock()
-	return c.Org.Member(ctx, partition, account, region)
-}
-
 // TestUpdatesSentWhenRunIsCancelled: an invocation cut short still sends
-// the update the finding it completed earned, before Run returns.
+// the update the finding it completed earned, before Run returns. Two
+// findings of one control, one at a time: the run is cancelled while the
+// second is handled, so the first's update still waits for its group.
 func TestUpdatesSentWhenRunIsCancelled(t *testing.T) {
 	w := fake.NewOrg(admin)
-	seedSample5x(w)
-	fs := held(t, w, "custom-action-two-findings.json")
+	const first, second = "100000000001", "100000000002"
+	fs := scenarios[0].findings(t, w, first, second)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	c := &cancelling{Org: w, cancel: cancel}
-	e := newEngineOpts(t, w, quiet, Options{HubDelay: time.Hour}) // only Close can send
-	e.cloud = c
-	rs := e.Run(ctx, fs)
+	w.Account(second).Log.Before("EC2/DescribeSecurityGroups", cancel)
+	rs := newEngine(t, w, quiet+"\nconcurrency: 1", false).Run(ctx, fs)
 
-	done, failed := 0, 0
-	for _, r := range rs {
-		h := w.SecurityHub(region).Finding(r.ID)
-		switch r.Decision {
-		case Remediated:
-			done++
-			if h.Workflow != shtypes.WorkflowStatusResolved || r.Workflow != "RESOLVED" {
-				t.Errorf("%s: remediated, but Security Hub says %s (%q)", r.CIS, h.Workflow, r.Workflow)
-			}
-		case Failed:
-			failed++
-			if h.Workflow != shtypes.WorkflowStatusNew {
-				t.Errorf("%s: failed, but Security Hub says %s", r.CIS, h.Workflow)
-			}
-		}
+	if r := rs[0]; r.Decision != Remediated || r.Workflow != "RESOLVED" || w.SecurityHub(region).Finding(r.ID).Workflow != shtypes.WorkflowStatusResolved {
+		t.Errorf("first: %s (%s), workflow %q", r.Decision, r.Reason, r.Workflow)
 	}
-	if done != 1 || failed != 1 {
-		t.Errorf("%d remediated, %d failed: %+v", done, failed, rs)
+	if r := rs[1]; r.Decision != Failed || w.SecurityHub(region).Finding(r.ID).Workflow != shtypes.WorkflowStatusNew {
+		t.Errorf("second: %s (%s), want failed and NEW", r.Decision, r.Reason)
 	}
 }
 

@@ -21,7 +21,7 @@ import (
 
 // findingOn is the sample finding turned into one of another control
 // about another resource of the member account, seeded in Security Hub.
-func findingOn(t *testing.T, w *fake.Org, cis, control, typ, id string) []finding.Finding {
+func findingOn(t testing.TB, w *fake.Org, cis, control, typ, id string) []finding.Finding {
 	t.Helper()
 	f := event(t, "imported-standard-5.3.json")[0]
 	f.ID = "finding-" + cis
@@ -116,7 +116,10 @@ func TestVerdictFollowsTheFreshPlan(t *testing.T) {
 
 // loggedTrail seeds a member account's qualifying trail that delivers to
 // a CloudWatch Logs group.
-func loggedTrail(w *fake.Org) {
+func loggedTrail(w *fake.Org) { loggedTrailIn(w, member) }
+
+func loggedTrailIn(w *fake.Org, acct string) {
+	member := acct
 	a := w.Account(member)
 	a.Logs(region).AddLogGroup("trail-events")
 	a.AddRole("ct-logs", `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"cloudtrail.amazonaws.com"},"Action":"sts:AssumeRole"}]}`)

@@ -29,12 +29,16 @@ type Org struct {
 	// injects their failures ("Organizations/DescribeOrganization",
 	// "STS/GetCallerIdentity").
 	Log *Log
+	// STS records the AssumeRole calls of the member roles and injects
+	// their failures ("STS/AssumeRole").
+	STS *Log
 
 	mu         sync.Mutex
 	accounts   map[string]*Account
 	hubs       map[string]*SecurityHub
 	assumed    map[string]int
 	aggregator *Aggregator
+	creds      map[string]bool // accounts whose member role credentials are held
 }
 
 // Aggregate turns on cross-Region aggregation into home from the linked
@@ -51,7 +55,7 @@ func (o *Org) Aggregate(home string, linked ...string) {
 
 // NewOrg returns an organization whose administrator is admin.
 func NewOrg(admin string) *Org {
-	o := &Org{Admin: NewAccount(admin), Caller: admin, Log: &Log{}, accounts: map[string]*Account{}, hubs: map[string]*SecurityHub{}, assumed: map[string]int{}}
+	o := &Org{Admin: NewAccount(admin), Caller: admin, Log: &Log{}, STS: &Log{}, accounts: map[string]*Account{}, hubs: map[string]*SecurityHub{}, assumed: map[string]int{}, creds: map[string]bool{}}
 	o.Admin.peer = o.find
 	return o
 }
@@ -94,24 +98,42 @@ func (o *Org) SecurityHub(region string) *SecurityHub {
 	return h
 }
 
-// Assumed returns how many times the member clients of an account were asked for.
+// Assumed returns how many times the member role of an account was
+// assumed (sts:AssumeRole calls, failed ones included).
 func (o *Org) Assumed(account string) int {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	return o.assumed[account]
 }
 
-// Member returns a member account's clients; an account never created
-// has no member role, and assuming it fails as AWS would.
-func (o *Org) Member(_ context.Context, partition, account, region string) (awsapi.Clients, error) {
+// Member returns a member account's clients as engine.AWS does: the
+// member role is assumed the first time (sts:AssumeRole, see Assumed) and
+// its credentials kept for the account's later requests in any region. A
+// failure is not kept: the next request assumes again. An
+// account never created has no member role, and assuming it fails as AWS
+// would.
+func (o *Org) Member(ctx context.Context, partition, account, region string) (awsapi.Clients, error) {
 	o.mu.Lock()
 	a, ok := o.accounts[account]
-	o.assumed[account]++
-	o.mu.Unlock()
-	if !ok {
-		role := fmt.Sprintf("arn:%s:iam::%s:role/CIS_Remediator_Role", partition, account)
-		return nil, &cloud.AssumeError{Role: role, Err: APIError("AccessDenied", "User: arn:%s:sts::%s:assumed-role/cisguard/cli is not authorized to perform: sts:AssumeRole on resource: %s", partition, o.Caller, role)}
+	held := o.creds[account]
+	if !held {
+		o.assumed[account]++
 	}
+	o.mu.Unlock()
+	if held {
+		return a.Clients(region), nil
+	}
+	role := fmt.Sprintf("arn:%s:iam::%s:role/CIS_Remediator_Role", partition, account)
+	err := o.STS.record(ctx, "STS", "", "AssumeRole")
+	if err == nil && !ok {
+		err = APIError("AccessDenied", "User: arn:%s:sts::%s:assumed-role/cisguard/cli is not authorized to perform: sts:AssumeRole on resource: %s", partition, o.Caller, role)
+	}
+	if err != nil {
+		return nil, &cloud.AssumeError{Role: role, Err: err}
+	}
+	o.mu.Lock()
+	o.creds[account] = true
+	o.mu.Unlock()
 	return a.Clients(region), nil
 }
 

@@ -31,6 +31,21 @@ type SecurityHub struct {
 	// aggregator is the account's finding aggregator (Org.Aggregate), the
 	// same in every region; nil when there is none.
 	aggregator *Aggregator
+	busy       map[string][]string // finding id → codes of the next updates left unprocessed
+}
+
+// Unprocess makes the next n BatchUpdateFindings calls that name a finding
+// leave it unprocessed with code (ConcurrentUpdateError, InternalFailure),
+// as Security Hub does when another request is updating it.
+func (h *SecurityHub) Unprocess(id, code string, n int) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.busy == nil {
+		h.busy = map[string][]string{}
+	}
+	for range n {
+		h.busy[id] = append(h.busy[id], code)
+	}
 }
 
 // Aggregator is cross-Region aggregation: findings of the linked regions
@@ -409,6 +424,12 @@ func (h *SecurityHub) BatchUpdateFindings(ctx context.Context, in *securityhub.B
 	}
 	out := &securityhub.BatchUpdateFindingsOutput{}
 	for _, id := range in.FindingIdentifiers {
+		if codes := h.busy[aws.ToString(id.Id)]; len(codes) > 0 {
+			h.busy[aws.ToString(id.Id)] = codes[1:]
+			out.UnprocessedFindings = append(out.UnprocessedFindings, types.BatchUpdateFindingsUnprocessedFinding{
+				FindingIdentifier: &id, ErrorCode: aws.String(codes[0]), ErrorMessage: aws.String("Security Hub could not update the finding now")})
+			continue
+		}
 		i := h.find(aws.ToString(id.Id), aws.ToString(id.ProductArn))
 		if i < 0 {
 			out.UnprocessedFindings = append(out.UnprocessedFindings, types.BatchUpdateFindingsUnprocessedFinding{

@@ -4,10 +4,12 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"sync"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/securityhub"
 	"github.com/aws/aws-sdk-go-v2/service/securityhub/types"
+	"golang.org/x/sync/errgroup"
 )
 
 // Key identifies a finding: Security Hub's findings are unique per Id and
@@ -36,38 +38,64 @@ func Get(ctx context.Context, api API, region string, keys []Key) (map[Key]types
 			unique = append(unique, k)
 		}
 	}
+	var mu sync.Mutex
 	held := make(map[Key]types.AwsSecurityFinding, len(unique))
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(getParallel)
 	for chunk := range slices.Chunk(unique, MaxFilterValues) {
-		var ids, products []types.StringFilter
-		seen := map[string]bool{}
-		for _, k := range chunk {
-			ids = append(ids, equals(k.ID))
-			if !seen[k.ProductARN] {
-				seen[k.ProductARN] = true
-				products = append(products, equals(k.ProductARN))
-			}
-		}
-		in := &securityhub.GetFindingsInput{
-			Filters:    &types.AwsSecurityFindingFilters{Id: ids, ProductArn: products},
-			MaxResults: aws.Int32(maxResults),
-		}
-		for {
-			out, err := api.GetFindings(ctx, in)
+		g.Go(func() error {
+			fs, err := get(gctx, api, chunk)
 			if err != nil {
-				return nil, fmt.Errorf("securityhub:GetFindings in %s (%d finding ids): %w", region, len(chunk), err)
+				return fmt.Errorf("securityhub:GetFindings in %s (%d finding ids): %w", region, len(chunk), err)
 			}
-			for _, f := range out.Findings {
+			mu.Lock()
+			defer mu.Unlock()
+			for _, f := range fs {
 				if k := (Key{aws.ToString(f.Id), aws.ToString(f.ProductArn)}); want[k] {
 					held[k] = f
 				}
 			}
-			if aws.ToString(out.NextToken) == "" {
-				break
-			}
-			in.NextToken = out.NextToken
-		}
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return nil, err
 	}
 	return held, nil
+}
+
+// getParallel bounds the GetFindings calls of one Get in flight: Security
+// Hub allows 3 per second per account and region (burst 6), and the SDK's
+// adaptive retryer slows down when it throttles.
+const getParallel = 3
+
+// get reads every page of the findings of one chunk of keys.
+func get(ctx context.Context, api API, chunk []Key) ([]types.AwsSecurityFinding, error) {
+	var ids, products []types.StringFilter
+	seen := map[string]bool{}
+	for _, k := range chunk {
+		ids = append(ids, equals(k.ID))
+		if !seen[k.ProductARN] {
+			seen[k.ProductARN] = true
+			products = append(products, equals(k.ProductARN))
+		}
+	}
+	in := &securityhub.GetFindingsInput{
+		Filters:    &types.AwsSecurityFindingFilters{Id: ids, ProductArn: products},
+		MaxResults: aws.Int32(maxResults),
+	}
+	var out []types.AwsSecurityFinding
+	for {
+		page, err := api.GetFindings(ctx, in)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, page.Findings...)
+		if aws.ToString(page.NextToken) == "" {
+			return out, nil
+		}
+		in.NextToken = page.NextToken
+	}
 }
 
 func equals(v string) types.StringFilter {

@@ -8,39 +8,41 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/securityhub/types"
 )
 
-// Flusher sends updates while a run goes on, so that an invocation that
-// runs out of time loses no update it already earned. Updates wait in
-// batches keyed by (region, status, note); a batch is sent when it holds
-// MaxBatch updates, and every waiting batch is sent Delay after the first
-// of them arrived, and on Close.
+// Flusher sends updates while a run goes on. Updates wait in batches keyed
+// by (region, group, status, note), where the note is the update's Shared
+// note when it has one: findings of one control and outcome share a batch
+// however their own notes differ. A batch is sent
 //
-// Findings that share a status and a note share their calls. (To make N
-// findings of one control and outcome cost ceil(N/100) calls, give them a
-// shared note: the key is all that decides the batching.)
+//   - as soon as it holds MaxBatch updates,
+//   - when Flush says its group has no more findings to come,
+//   - on Close;
+//
+// so N findings of one control and outcome cost ceil(N/MaxBatch) calls per
+// region. A batch of one update sends that finding's own Note; a larger
+// batch sends the Shared note, naming the control and outcome (each
+// finding's detail stays in its notification and in the log).
 type Flusher struct {
 	// Hub returns Security Hub in a region.
 	Hub func(region string) API
-	// Delay is how long an update waits for others to share its call;
-	// zero or less sends each update at once, in Add.
-	Delay time.Duration
-	// Context is the context of the sends; it is not cancelled with the
-	// run, so that earned updates still go out (see Close).
+	// Context is the context of the sends. Its cancellation does not stop
+	// them, so that earned updates still go out (see Close); its deadline
+	// bounds them.
 	Context context.Context
 
 	mu      sync.Mutex
 	pending map[batchKey]*batch
 	order   []batchKey
-	timer   *time.Timer
 	sends   sync.WaitGroup
 }
 
 type batchKey struct {
-	region string
-	status types.WorkflowStatus
-	note   string
+	region, group string
+	status        types.WorkflowStatus
+	note          string
 }
 
 type batch struct {
+	region  string
 	updates []Update
 	done    []func(error)
 }
@@ -51,78 +53,103 @@ const sendTimeout = 30 * time.Second
 // Add queues an update of a finding whose hub is in region; done is called
 // once with the result of its call (nil when it was updated).
 func (f *Flusher) Add(region string, u Update, done func(error)) {
-	k := batchKey{region, u.Status, truncate(u.Note, MaxNote)}
+	note := u.Note
+	if u.Shared != "" {
+		note = u.Shared
+	}
+	k := batchKey{region, u.Group, u.Status, truncate(note, MaxNote)}
 	f.mu.Lock()
 	if f.pending == nil {
 		f.pending = map[batchKey]*batch{}
 	}
 	b, ok := f.pending[k]
 	if !ok {
-		b = &batch{}
+		b = &batch{region: region}
 		f.pending[k] = b
 		f.order = append(f.order, k)
 	}
 	b.updates = append(b.updates, u)
 	b.done = append(b.done, done)
-	var full *batch
+	var full []*batch
 	if len(b.updates) == MaxBatch {
-		full = b
-		f.remove(k)
-		f.sends.Add(1)
-	} else if f.timer == nil && f.Delay > 0 {
-		f.timer = time.AfterFunc(f.Delay, f.flushPending)
+		full = f.take(func(o batchKey) bool { return o == k })
 	}
 	f.mu.Unlock()
-	if full != nil {
-		f.send(k.region, full)
-	}
-	if f.Delay <= 0 {
-		f.flushPending()
-	}
+	f.send(full)
+}
+
+// Flush sends the waiting updates of a group in a region: the caller
+// knows no more findings of the group will be added.
+func (f *Flusher) Flush(region, group string) {
+	f.mu.Lock()
+	bs := f.take(func(k batchKey) bool { return k.region == region && k.group == group })
+	f.mu.Unlock()
+	f.send(bs)
 }
 
 // Close sends every waiting update and waits for all sends to finish.
 func (f *Flusher) Close() {
-	f.flushPending()
+	f.mu.Lock()
+	bs := f.take(func(batchKey) bool { return true })
+	f.mu.Unlock()
+	f.send(bs)
 	f.sends.Wait()
 }
 
-func (f *Flusher) flushPending() {
-	f.mu.Lock()
-	if f.timer != nil {
-		f.timer.Stop()
-		f.timer = nil
+// take removes the waiting batches whose key matches and counts them as
+// sends. The caller holds f.mu.
+func (f *Flusher) take(match func(batchKey) bool) []*batch {
+	var out []*batch
+	kept := f.order[:0]
+	for _, k := range f.order {
+		if !match(k) {
+			kept = append(kept, k)
+			continue
+		}
+		b := f.pending[k]
+		delete(f.pending, k)
+		out = append(out, b)
 	}
-	keys, batches := f.order, f.pending
-	f.order, f.pending = nil, nil
-	f.sends.Add(len(keys))
-	f.mu.Unlock()
-	for _, k := range keys {
-		f.send(k.region, batches[k])
+	f.order = kept
+	f.sends.Add(len(out))
+	return out
+}
+
+// send makes the calls of batches counted in sends.
+func (f *Flusher) send(bs []*batch) {
+	for _, b := range bs {
+		f.sendOne(b)
 	}
 }
 
-func (f *Flusher) remove(k batchKey) {
-	delete(f.pending, k)
-	for i, o := range f.order {
-		if o == k {
-			f.order = append(f.order[:i], f.order[i+1:]...)
-			break
+func (f *Flusher) sendOne(b *batch) {
+	defer f.sends.Done()
+	ctx, cancel := f.sendContext()
+	defer cancel()
+	updates := b.updates
+	if len(updates) > 1 && updates[0].Shared != "" {
+		updates = make([]Update, len(b.updates))
+		for i, u := range b.updates {
+			u.Note = u.Shared
+			updates[i] = u
 		}
 	}
+	failed := Apply(ctx, f.Hub(b.region), updates)
+	for i, u := range b.updates {
+		b.done[i](failed[u.ID])
+	}
 }
 
-// send makes the call of one batch; the caller has counted it in sends.
-func (f *Flusher) send(region string, b *batch) {
-	defer f.sends.Done()
+// sendContext is not cancelled with the run, ends with the run's deadline
+// if it has one, and after sendTimeout otherwise.
+func (f *Flusher) sendContext() (context.Context, context.CancelFunc) {
 	parent := f.Context
 	if parent == nil {
 		parent = context.Background()
 	}
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(parent), sendTimeout)
-	defer cancel()
-	failed := Apply(ctx, f.Hub(region), b.updates)
-	for i, u := range b.updates {
-		b.done[i](failed[u.ID])
+	d := time.Now().Add(sendTimeout)
+	if pd, ok := parent.Deadline(); ok && pd.Before(d) {
+		d = pd
 	}
+	return context.WithDeadline(context.WithoutCancel(parent), d)
 }

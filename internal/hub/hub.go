@@ -8,7 +8,9 @@ package hub
 import (
 	"context"
 	"fmt"
+	"math/rand/v2"
 	"slices"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/securityhub"
@@ -35,7 +37,13 @@ const MaxNote = 512
 type Update struct {
 	ID, ProductARN string
 	Status         types.WorkflowStatus
-	Note           string
+	// Note is this finding's own note.
+	Note string
+	// Group names the findings that may share a call (the engine uses the
+	// CIS control), and Shared is the note of a call that updates more
+	// than one of them: the control and outcome, without any finding's
+	// detail. "" keeps Note always (see Flusher).
+	Group, Shared string
 }
 
 // Apply sends the updates, grouping findings that get the same status and
@@ -65,20 +73,59 @@ func Apply(ctx context.Context, api API, updates []Update) map[string]error {
 			for _, u := range batch {
 				in.FindingIdentifiers = append(in.FindingIdentifiers, types.AwsSecurityFindingIdentifier{Id: aws.String(u.ID), ProductArn: aws.String(u.ProductARN)})
 			}
-			out, err := api.BatchUpdateFindings(ctx, in)
-			if err != nil {
-				for _, u := range batch {
-					failed[u.ID] = fmt.Errorf("update finding workflow to %s: %w", g.status, err)
-				}
-				continue
-			}
-			for _, un := range out.UnprocessedFindings {
-				id := aws.ToString(un.FindingIdentifier.Id)
-				failed[id] = fmt.Errorf("update finding workflow to %s: %s: %s", g.status, aws.ToString(un.ErrorCode), aws.ToString(un.ErrorMessage))
+			for id, err := range update(ctx, api, in) {
+				failed[id] = fmt.Errorf("update finding workflow to %s: %w", g.status, err)
 			}
 		}
 	}
 	return failed
+}
+
+// retryable are the UnprocessedFindings codes worth another call:
+// Security Hub was busy with the finding, or failed inside.
+var retryable = []string{"ConcurrentUpdateError", "InternalFailure"}
+
+// retryWait is how long update waits before each new call of the findings
+// Security Hub left unprocessed with a retryable code (plus jitter).
+var retryWait = []time.Duration{250 * time.Millisecond, time.Second, 4 * time.Second}
+
+// update makes one BatchUpdateFindings call (the SDK retries throttling
+// and server errors), then calls again for the findings it left
+// unprocessed with a retryable code, waiting longer each time. It returns
+// an error per finding id that was not updated.
+func update(ctx context.Context, api API, in *securityhub.BatchUpdateFindingsInput) map[string]error {
+	failed := map[string]error{}
+	for attempt := 0; ; attempt++ {
+		out, err := api.BatchUpdateFindings(ctx, in)
+		if err != nil {
+			for _, id := range in.FindingIdentifiers {
+				failed[aws.ToString(id.Id)] = err
+			}
+			return failed
+		}
+		var again []types.AwsSecurityFindingIdentifier
+		for _, un := range out.UnprocessedFindings {
+			id := aws.ToString(un.FindingIdentifier.Id)
+			failed[id] = fmt.Errorf("%s: %s", aws.ToString(un.ErrorCode), aws.ToString(un.ErrorMessage))
+			if slices.Contains(retryable, aws.ToString(un.ErrorCode)) && un.FindingIdentifier != nil {
+				again = append(again, *un.FindingIdentifier)
+			}
+		}
+		if len(again) == 0 || attempt == len(retryWait) {
+			return failed
+		}
+		select {
+		case <-ctx.Done():
+			return failed
+		case <-time.After(retryWait[attempt] + rand.N(retryWait[attempt]/2+1)):
+		}
+		for _, id := range again {
+			delete(failed, aws.ToString(id.Id))
+		}
+		next := *in
+		next.FindingIdentifiers = again
+		in = &next
+	}
 }
 
 // truncate shortens s to at most n bytes without splitting a character.

@@ -1,0 +1,171 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/cisguard/cisguard/internal/awsapi"
+	"github.com/cisguard/cisguard/internal/finding"
+	"github.com/cisguard/cisguard/internal/hub"
+	"github.com/cisguard/cisguard/internal/policy"
+)
+
+// run is the state of one Run.
+type run struct {
+	e       *Engine
+	results []Result
+	updates *hub.Flusher
+	// progress counts settled findings (Options.Progress).
+	progress func(n int)
+
+	mu sync.Mutex
+	// access holds, per account, the first request for its member
+	// clients: a role that cannot be assumed is tried once per run, and
+	// the account's other findings fail with the same error.
+	access map[string]func() (firstAccess, error)
+	// left counts the findings of each update group (hub region, CIS
+	// control) still to be handled; the group's updates are sent when
+	// it reaches zero.
+	left map[group]int
+}
+
+type group struct{ region, cis string }
+
+// firstAccess is the answer to the first request for an account's member
+// clients, in the region of the finding that made it.
+type firstAccess struct {
+	clients awsapi.Clients
+	region  string
+}
+
+func groupOf(f finding.Finding) group { return group{f.HubRegion, f.CIS} }
+
+// Run handles every finding and returns one result each, in input order.
+// Security Hub updates are sent as findings complete (all those of one
+// control and outcome together, see hub.Flusher); Run returns when every
+// earned update was sent, even if ctx was cancelled meanwhile.
+//
+// When ctx has a deadline, no finding starts less than Options.Margin
+// before it (less Options.Reserve): those fail untouched, to be retried.
+func (e *Engine) Run(ctx context.Context, fs []finding.Finding) []Result {
+	r := &run{e: e, results: make([]Result, len(fs)), access: map[string]func() (firstAccess, error){}, left: map[group]int{}}
+	p := e.policy(ctx)
+	jobs := e.intake(ctx, p, fs, r.results)
+	r.progress = e.progress(len(fs))
+	r.progress(len(fs) - len(jobs))
+	for i := range jobs {
+		jobs[i].keys = e.keys(jobs[i])
+		r.left[groupOf(jobs[i].finding)]++
+	}
+	r.updates = &hub.Flusher{Hub: e.cloud.Hub, Context: ctx}
+
+	work, cancel := e.workContext(ctx)
+	defer cancel()
+	s := newScheduler(jobs, e.cfg.AccountConcurrency)
+	var wg sync.WaitGroup
+	for range min(e.cfg.Concurrency, len(jobs)) {
+		wg.Go(func() {
+			for {
+				j, ok := s.take()
+				if !ok {
+					return
+				}
+				r.do(work, j)
+				s.done(j)
+			}
+		})
+	}
+	wg.Wait()
+	r.updates.Close()
+	return r.results
+}
+
+// do handles one job, or fails it untouched when the deadline is near.
+func (r *run) do(ctx context.Context, j *job) {
+	res := &r.results[j.index]
+	if left, late := r.e.late(ctx); late {
+		*res = newResult(j.finding)
+		res.Decision = Failed
+		res.Reason = fmt.Sprintf("not started: %s left before the invocation's deadline, less than the %s a finding may take; nothing done, retried later",
+			left.Round(time.Millisecond), r.e.opts.Margin)
+		r.e.log(*res)
+	} else {
+		*res = r.e.handle(ctx, r, *j)
+		r.e.queueUpdate(r.updates, res)
+	}
+	r.progress(1)
+	g := groupOf(j.finding)
+	r.mu.Lock()
+	r.left[g]--
+	last := r.left[g] == 0
+	r.mu.Unlock()
+	if last {
+		r.updates.Flush(g.region, g.cis)
+	}
+}
+
+// member returns the member clients of a finding's account and region.
+// The first finding of an account asks for them; the others of the run
+// wait for its answer, and fail with the same error when the role could
+// not be assumed, without asking again.
+func (r *run) member(ctx context.Context, f finding.Finding) (awsapi.Clients, error) {
+	r.mu.Lock()
+	first, ok := r.access[f.Account]
+	if !ok {
+		first = sync.OnceValues(func() (firstAccess, error) {
+			c, err := r.e.cloud.Member(ctx, f.Partition, f.Account, f.Region)
+			return firstAccess{c, f.Region}, err
+		})
+		r.access[f.Account] = first
+	}
+	r.mu.Unlock()
+	a, err := first()
+	if err != nil || a.region == f.Region {
+		return a.clients, err
+	}
+	return r.e.cloud.Member(ctx, f.Partition, f.Account, f.Region)
+}
+
+// keys are what the fix of a job writes: its resource (for a finding about
+// an account, the account in its region) and the singletons its control
+// declares. A job that does not write (notify mode, dry run) has none.
+func (e *Engine) keys(j job) []string {
+	if j.decision.Action != policy.Remediate || e.opts.DryRun {
+		return nil
+	}
+	f := j.finding
+	res := f.Account + " " + f.Resource.ID
+	if f.Resource.IsAccount() {
+		res += " " + f.Region
+	}
+	keys := []string{res}
+	for _, s := range j.decision.Setting.Control.Writes {
+		k := f.Account + " " + s.Name
+		if s.Regional {
+			k += " " + f.Region
+		}
+		keys = append(keys, k)
+	}
+	return keys
+}
+
+// workContext is ctx less Options.Reserve before its deadline.
+func (e *Engine) workContext(ctx context.Context) (context.Context, context.CancelFunc) {
+	if d, ok := ctx.Deadline(); ok && e.opts.Reserve > 0 {
+		return context.WithDeadline(ctx, d.Add(-e.opts.Reserve))
+	}
+	return context.WithCancel(ctx)
+}
+
+// late reports whether less than Options.Margin is left before ctx's
+// deadline, and how much is left.
+func (e *Engine) late(ctx context.Context) (time.Duration, bool) {
+	d, ok := ctx.Deadline()
+	if !ok {
+		return 0, false
+	}
+	left := d.Sub(e.clock())
+	return left, left < e.opts.Margin
+}
