@@ -19,6 +19,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"time"
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-lambda-go/lambda"
@@ -79,7 +80,7 @@ func setup(ctx context.Context, log *slog.Logger) (*handler, error) {
 		return nil, err
 	}
 	own := &engine.AWS{Factory: factory}
-	eng := engine.New(cfg, settings, own, engine.Options{Logger: log})
+	eng := engine.New(cfg, settings, own, engine.Options{Logger: log, Margin: margin, Reserve: reserve})
 	log.Info("cisguard ready", "role", cfg.RoleName, "topic", cfg.Notifications.TopicARN, "alarmQueue", cfg.Notifications.AlarmQueueARN, "auto", settings.Auto())
 	h := &handler{engine: eng, log: log}
 	if q := cfg.Notifications.AlarmQueueARN; q != "" {
@@ -116,6 +117,17 @@ func loadConfig() (*config.Config, error) {
 	return cfg, nil
 }
 
+// The invocation's deadline (the function's timeout) is kept in view: no
+// finding starts when less than margin is left before it (less reserve);
+// those are reported failed, nothing done, so SQS delivers their messages
+// again. Work still running reserve before the deadline is cancelled, and
+// reserve is left for the Security Hub updates and the answer. Both are
+// sized in docs/performance.md ("Deadline").
+const (
+	margin  = 25 * time.Second
+	reserve = 5 * time.Second
+)
+
 // handle takes an EventBridge event or an SQS batch. For SQS it reports
 // the messages whose findings failed, so only those are retried; for
 // EventBridge it fails only on unusable input, since findings that failed
@@ -137,11 +149,7 @@ func (h *handler) handle(ctx context.Context, raw json.RawMessage) (any, error) 
 		return nil, fmt.Errorf("unusable event: %w", err)
 	}
 	results := h.engine.Run(ctx, findings)
-	for _, r := range results {
-		h.log.Info("finding handled", "finding", r.ID, "account", r.Account, "region", r.Region, "cis", r.CIS,
-			"resource", r.Resource, "decision", r.Decision, "reason", r.Reason, "actions", len(r.Actions),
-			"notification", r.Notification, "workflow", r.Workflow)
-	}
+	logResults(h.log, results)
 	if !sqs {
 		return summary(results), nil
 	}
@@ -154,6 +162,26 @@ func (h *handler) handle(ctx context.Context, raw json.RawMessage) (any, error) 
 		}
 	}
 	return resp, nil
+}
+
+// logResults writes a record per finding; failures and skips that say the
+// same thing about many findings are written a few times and counted
+// (engine.Quiet).
+func logResults(log *slog.Logger, results []engine.Result) {
+	log, done := engine.Quiet(log)
+	defer done()
+	for _, r := range results {
+		level, msg := slog.LevelInfo, "finding handled"
+		switch r.Decision {
+		case engine.Failed:
+			level, msg = slog.LevelWarn, engine.Failed
+		case engine.Skipped:
+			msg = engine.Skipped
+		}
+		log.Log(context.Background(), level, msg, "finding", r.ID, "account", r.Account, "region", r.Region, "cis", r.CIS,
+			"resource", r.Resource, "decision", r.Decision, "reason", r.Reason, "actions", len(r.Actions),
+			"notification", r.Notification, "workflow", r.Workflow)
+	}
 }
 
 func isSQS(raw json.RawMessage) bool {

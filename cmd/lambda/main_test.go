@@ -1,9 +1,12 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"log/slog"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -206,4 +209,61 @@ func TestAlarmQueueBatchIsForwarded(t *testing.T) {
 	if msgs := org.Admin.SNS(region).Published(central); len(msgs) != 1 || !strings.Contains(msgs[0].Subject, "ALARM CIS-4.3-RootAccountUsage: "+member+" eu-west-1") {
 		t.Errorf("published %+v", msgs)
 	}
+}
+
+// TestOversizeInputLogsBounded: a 20 MB input of 6,000 findings, half of
+// them malformed and half not Security Hub's own, handled without a wall
+// of identical records: a few of each kind, then a count.
+func TestOversizeInputLogsBounded(t *testing.T) {
+	var f map[string]any
+	if err := json.Unmarshal(read(t, "deploy/forged-imported-EC2.2.json"), &struct {
+		Detail *struct{ Findings []*map[string]any } `json:"detail"`
+	}{Detail: &struct{ Findings []*map[string]any }{Findings: []*map[string]any{&f}}}); err != nil {
+		t.Fatal(err)
+	}
+	pad := strings.Repeat("x", 3300)
+	var fs []map[string]any
+	for i := range 6000 {
+		g := maps.Clone(f)
+		g["Id"] = fmt.Sprintf("%s-%d", f["Id"], i)
+		g["Description"] = pad
+		if i%2 == 0 {
+			delete(g, "Region")
+			g["Resources"] = []any{}
+		}
+		fs = append(fs, g)
+	}
+	event, err := json.Marshal(map[string]any{"detail-type": "Security Hub Findings - Imported", "source": "aws.securityhub", "region": "eu-central-1", "detail": map[string]any{"findings": fs}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(event) < 20<<20 {
+		t.Fatalf("event of %d bytes, want 20 MB", len(event))
+	}
+	var out bytes.Buffer
+	log := slog.New(slog.NewJSONHandler(&out, nil))
+	h := &handler{engine: engine.New(config.Default(), mustConfigure(t), fake.NewOrg("777788889999"), engine.Options{Logger: log}), log: log}
+	res, err := h.handle(context.Background(), event)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := res.(map[string]int); got[engine.Failed] != 3000 || got[engine.Skipped] != 3000 {
+		t.Errorf("summary %v", got)
+	}
+	lines := strings.Count(out.String(), "\n")
+	if lines > 40 {
+		t.Errorf("%d log records for 6,000 findings of two kinds:\n%s", lines, out.String()[:min(out.Len(), 4000)])
+	}
+	if !strings.Contains(out.String(), "2995 more like the above") {
+		t.Errorf("no count of the records left out:\n%s", out.String())
+	}
+}
+
+func mustConfigure(t *testing.T) *controls.Settings {
+	t.Helper()
+	s, err := controls.Configure(config.Default())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
 }

@@ -29,6 +29,8 @@ type Options struct {
 	NoAssume bool
 	// MaxAttempts bounds the SDK's retries of one call (default 8).
 	MaxAttempts int
+	// MaxBackoff bounds the wait before a retry (default 20s).
+	MaxBackoff time.Duration
 	// SessionName names the assumed-role sessions in CloudTrail (default "cisguard").
 	SessionName string
 	// Logger receives the SDK's warnings and logs (Load); slog.Default() when nil.
@@ -64,22 +66,25 @@ func New(base aws.Config, opts Options) *Factory {
 	if opts.MaxAttempts == 0 {
 		opts.MaxAttempts = 8
 	}
+	if opts.MaxBackoff == 0 {
+		opts.MaxBackoff = 20 * time.Second
+	}
 	if opts.SessionName == "" {
 		opts.SessionName = "cisguard"
 	}
 	f := &Factory{base: base.Copy(), opts: opts, creds: map[string]aws.CredentialsProvider{}, configs: map[string]aws.Config{}, clients: map[string]*Clients{}}
-	f.base.Retryer = newRetryer(opts.MaxAttempts)
+	f.base.Retryer = newRetryer(opts.MaxAttempts, opts.MaxBackoff)
 	return f
 }
 
 // newRetryer returns a Retryer factory that hands out one adaptive-mode
 // retryer, so that every client of a configuration shares its client-side
 // rate limit when AWS throttles.
-func newRetryer(attempts int) func() aws.Retryer {
+func newRetryer(attempts int, backoff time.Duration) func() aws.Retryer {
 	r := retry.NewAdaptiveMode(func(o *retry.AdaptiveModeOptions) {
 		o.StandardOptions = append(o.StandardOptions, func(so *retry.StandardOptions) {
 			so.MaxAttempts = attempts
-			so.MaxBackoff = 20 * time.Second
+			so.MaxBackoff = backoff
 		})
 	})
 	return func() aws.Retryer { return r }
@@ -118,7 +123,7 @@ func (f *Factory) For(partition, account, region string) aws.Config {
 	}
 	c := f.base.Copy()
 	c.Region = region
-	c.Retryer = newRetryer(f.opts.MaxAttempts)
+	c.Retryer = newRetryer(f.opts.MaxAttempts, f.opts.MaxBackoff)
 	if !f.opts.NoAssume {
 		c.Credentials = f.credentials(partition, account)
 	}

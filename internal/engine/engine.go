@@ -232,14 +232,14 @@ func (e *Engine) policy(ctx context.Context) *policy.Policy {
 func (e *Engine) handle(ctx context.Context, run *run, j job) Result {
 	f, d := j.finding, j.decision
 	r := newResult(f)
-	log := e.opts.Logger.With("finding", f.ID, "account", f.Account, "region", f.Region, "cis", f.CIS, "resource", f.Resource.ID)
+	log := run.log.With("finding", f.ID, "account", f.Account, "region", f.Region, "cis", f.CIS, "resource", f.Resource.ID)
 
 	member, err := run.member(ctx, f)
 	if err != nil {
 		r.fail("", err)
 		log.Error("no access to member account", "error", err)
 		if !e.opts.DryRun {
-			e.notify(ctx, &r, nil)
+			e.notify(ctx, log, &r, nil)
 		}
 		return r
 	}
@@ -252,7 +252,7 @@ func (e *Engine) handle(ctx context.Context, run *run, j job) Result {
 		r.Reason += " (" + j.unconfirmed + ")"
 	}
 	if !e.opts.DryRun && r.Decision != Skipped {
-		e.notify(ctx, &r, member)
+		e.notify(ctx, log, &r, member)
 	}
 	return r
 }
@@ -336,7 +336,17 @@ func (e *Engine) remediate(ctx context.Context, r *Result, c *controls.Control, 
 			log.Info("action", "control", c.ID, "description", a.Description, "done", a.Done, "error", a.Error)
 		}
 		if o.Err != nil {
-			r.fail(applyStep(o), cause(o.Err))
+			// Another process may have made the change meanwhile (the same
+			// SQS message handled twice at once, a person): when a fresh
+			// plan finds nothing left to do, the failure changed nothing
+			// that matters.
+			again, err := controls.Check(ctx, c, t)
+			if err != nil || again.State() != plan.Compliant {
+				r.fail(applyStep(o), cause(o.Err))
+				return
+			}
+			r.Notes = append(r.Notes, "compliant after all: another change was made while this one ran ("+awsapi.Brief(o.Err)+")")
+			conclude(r, again, done(o.Results))
 			return
 		}
 		again, err := controls.Check(ctx, c, t)
@@ -456,7 +466,7 @@ func descriptions(p *plan.Plan) []string {
 
 // notify sends the message of a handled finding; a failure to notify is
 // reported in the result, never turned into a failed remediation.
-func (e *Engine) notify(ctx context.Context, r *Result, member awsapi.Clients) {
+func (e *Engine) notify(ctx context.Context, log *slog.Logger, r *Result, member awsapi.Clients) {
 	if e.cfg.Notifications.Disabled {
 		return
 	}
@@ -470,7 +480,7 @@ func (e *Engine) notify(ctx context.Context, r *Result, member awsapi.Clients) {
 	}
 	if err := e.sender.Send(ctx, notify.Compose(rep), member); err != nil {
 		r.Notification = "not sent: " + err.Error()
-		e.opts.Logger.Warn("notification not sent", "finding", r.ID, "error", err)
+		log.Warn("notification not sent", "error", err)
 		return
 	}
 	r.Notification = "sent"
@@ -483,7 +493,7 @@ func (e *Engine) notify(ctx context.Context, r *Result, member awsapi.Clients) {
 // earns no update and stays NEW on purpose: Security Hub raises it again
 // and cisguard retries; any update, even a note alone, would itself emit
 // an Imported event for a NEW finding and loop.
-func (e *Engine) queueUpdate(updates *hub.Flusher, r *Result) {
+func (e *Engine) queueUpdate(updates *hub.Flusher, log *slog.Logger, r *Result) {
 	if r.update == nil || e.opts.DryRun || !e.cfg.SecurityHub.Update() {
 		return
 	}
@@ -497,11 +507,22 @@ func (e *Engine) queueUpdate(updates *hub.Flusher, r *Result) {
 	updates.Add(f.HubRegion, u, func(err error) {
 		if err != nil {
 			r.Workflow = "not updated: " + err.Error()
-			e.opts.Logger.Warn("finding not updated", "finding", f.ID, "account", f.Account, "hubRegion", f.HubRegion, "error", err)
+			log.Warn("finding not updated", "finding", f.ID, "account", f.Account, "hubRegion", f.HubRegion, "error", err)
 			return
 		}
 		r.Workflow = string(u.Status)
 	})
+}
+
+// done returns the results of the actions that ran, nil when none did.
+func done(rs []plan.Result) []plan.Result {
+	var out []plan.Result
+	for _, r := range rs {
+		if r.Done {
+			out = append(out, r)
+		}
+	}
+	return out
 }
 
 func joinDescriptions(rs []plan.Result) string {

@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"slices"
 	"sync"
 
@@ -37,7 +38,7 @@ type job struct {
 // GetFindings per 20 findings, hub.Get) and decided again on Security
 // Hub's own copy, which is what is acted on: a replayed, stale or
 // hand-written event, or a message put on the queue, changes nothing.
-func (e *Engine) intake(ctx context.Context, p *policy.Policy, fs []finding.Finding, results []Result) []job {
+func (e *Engine) intake(ctx context.Context, log *slog.Logger, p *policy.Policy, fs []finding.Finding, results []Result) []job {
 	byRegion := map[string][]int{}
 	var regions []string
 	first := map[hub.Key]int{} // a finding delivered twice in one batch is handled once
@@ -46,21 +47,21 @@ func (e *Engine) intake(ctx context.Context, p *policy.Policy, fs []finding.Find
 		r := newResult(f)
 		if f.Err != nil {
 			r.Decision, r.Reason = Failed, f.Err.Error()
-			e.opts.Logger.Error("malformed finding", "error", f.Err, "message", f.Message)
+			log.Error("malformed finding", "error", f.Err, "message", f.Message)
 			results[i] = r
 			continue
 		}
 		d := p.Decide(f)
 		if d.Action == policy.Skip || d.Action == policy.Retry {
 			results[i] = settled(r, d)
-			e.log(results[i])
+			logResult(log, results[i])
 			continue
 		}
 		k := hub.Key{ID: f.ID, ProductARN: f.ProductARN}
 		if j, ok := first[k]; ok {
 			r.Decision, r.Reason = Skipped, fmt.Sprintf("the same finding is finding %d of this batch: handled once", j+1)
 			results[i] = r
-			e.log(r)
+			logResult(log, r)
 			continue
 		}
 		first[k] = i
@@ -84,7 +85,7 @@ func (e *Engine) intake(ctx context.Context, p *policy.Policy, fs []finding.Find
 	g.SetLimit(e.cfg.Concurrency)
 	for _, region := range regions {
 		g.Go(func() error {
-			js := e.confirm(gctx, p, region, fs, byRegion[region], results)
+			js := e.confirm(gctx, log, p, region, fs, byRegion[region], results)
 			mu.Lock()
 			jobs = append(jobs, js...)
 			mu.Unlock()
@@ -99,7 +100,7 @@ func (e *Engine) intake(ctx context.Context, p *policy.Policy, fs []finding.Find
 
 // confirm reads Security Hub's copy of the findings at indexes (all of one
 // hub region) and decides on it.
-func (e *Engine) confirm(ctx context.Context, p *policy.Policy, region string, fs []finding.Finding, indexes []int, results []Result) []job {
+func (e *Engine) confirm(ctx context.Context, log *slog.Logger, p *policy.Policy, region string, fs []finding.Finding, indexes []int, results []Result) []job {
 	keys := make([]hub.Key, len(indexes))
 	for n, i := range indexes {
 		keys[n] = hub.Key{ID: fs[i].ID, ProductARN: fs[i].ProductARN}
@@ -117,7 +118,7 @@ func (e *Engine) confirm(ctx context.Context, p *policy.Policy, region string, f
 		case err != nil:
 			r.Decision, r.Reason = Failed, fmt.Sprintf("cannot confirm the finding with Security Hub in %s of the administrator account: %s; nothing done, retried later", region, awsapi.Brief(err))
 			results[i] = r
-			e.log(r)
+			logResult(log, r)
 			continue
 		case !ok && e.opts.DryRun:
 			jobs = append(jobs, unconfirmed(p, i, event, fmt.Sprintf("Security Hub in %s holds no such finding: planned from the event alone, a real run would skip it", region)))
@@ -125,7 +126,7 @@ func (e *Engine) confirm(ctx context.Context, p *policy.Policy, region string, f
 		case !ok:
 			r.Decision, r.Reason = Skipped, fmt.Sprintf("Security Hub in %s holds no finding %s of product %s: a replayed, stale or hand-written event; nothing done", region, event.ID, event.ProductARN)
 			results[i] = r
-			e.log(r)
+			logResult(log, r)
 			continue
 		}
 		f, err := finding.FromSecurityHub(own, region)
@@ -134,13 +135,13 @@ func (e *Engine) confirm(ctx context.Context, p *policy.Policy, region string, f
 		if err != nil {
 			r.Decision, r.Reason = Failed, fmt.Sprintf("Security Hub's copy in %s: %v", region, err)
 			results[i] = r
-			e.log(r)
+			logResult(log, r)
 			continue
 		}
 		d := p.Decide(f)
 		if d.Action == policy.Skip || d.Action == policy.Retry {
 			results[i] = settled(r, d)
-			e.log(results[i])
+			logResult(log, results[i])
 			continue
 		}
 		jobs = append(jobs, job{index: i, finding: f, decision: d})
@@ -165,6 +166,6 @@ func settled(r Result, d policy.Decision) Result {
 	return r
 }
 
-func (e *Engine) log(r Result) {
-	e.opts.Logger.Info(r.Decision, "finding", r.ID, "account", r.Account, "region", r.Region, "cis", r.CIS, "resource", r.Resource, "reason", r.Reason)
+func logResult(log *slog.Logger, r Result) {
+	log.Info(r.Decision, "finding", r.ID, "account", r.Account, "region", r.Region, "cis", r.CIS, "resource", r.Resource, "reason", r.Reason)
 }

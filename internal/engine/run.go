@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"sync"
 	"time"
 
@@ -15,6 +16,7 @@ import (
 // run is the state of one Run.
 type run struct {
 	e       *Engine
+	log     *slog.Logger // bounds repeated failures (Quiet)
 	results []Result
 	updates *hub.Flusher
 	// progress counts settled findings (Options.Progress).
@@ -50,9 +52,11 @@ func groupOf(f finding.Finding) group { return group{f.HubRegion, f.CIS} }
 // When ctx has a deadline, no finding starts less than Options.Margin
 // before it (less Options.Reserve): those fail untouched, to be retried.
 func (e *Engine) Run(ctx context.Context, fs []finding.Finding) []Result {
-	r := &run{e: e, results: make([]Result, len(fs)), access: map[string]func() (firstAccess, error){}, left: map[group]int{}}
+	log, summarize := Quiet(e.opts.Logger)
+	defer summarize()
+	r := &run{e: e, log: log, results: make([]Result, len(fs)), access: map[string]func() (firstAccess, error){}, left: map[group]int{}}
 	p := e.policy(ctx)
-	jobs := e.intake(ctx, p, fs, r.results)
+	jobs := e.intake(ctx, log, p, fs, r.results)
 	r.progress = e.progress(len(fs))
 	r.progress(len(fs) - len(jobs))
 	for i := range jobs {
@@ -90,10 +94,10 @@ func (r *run) do(ctx context.Context, j *job) {
 		res.Decision = Failed
 		res.Reason = fmt.Sprintf("not started: %s left before the invocation's deadline, less than the %s a finding may take; nothing done, retried later",
 			left.Round(time.Millisecond), r.e.opts.Margin)
-		r.e.log(*res)
+		logResult(r.log, *res)
 	} else {
 		*res = r.e.handle(ctx, r, *j)
-		r.e.queueUpdate(r.updates, res)
+		r.e.queueUpdate(r.updates, r.log, res)
 	}
 	r.progress(1)
 	g := groupOf(j.finding)

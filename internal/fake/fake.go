@@ -164,8 +164,21 @@ func APIError(code, format string, args ...any) error {
 	return &smithy.GenericAPIError{Code: code, Message: fmt.Sprintf(format, args...), Fault: smithy.FaultClient}
 }
 
-// Throttled is the error AWS returns when a caller exceeds its rate.
+// Throttled is the error AWS returns when a caller exceeds its rate. The
+// SDK's retryer retries it; a fake returning it stands for the error that
+// reaches cisguard once those retries are spent.
 func Throttled() error { return APIError("Throttling", "Rate exceeded") }
+
+// ServerError is the error AWS returns when it fails inside (HTTP 500),
+// which the SDK's retryer retries like Throttled.
+func ServerError() error {
+	return &serverError{GenericAPIError: smithy.GenericAPIError{Code: "InternalError", Message: "We encountered an internal error. Please try again.", Fault: smithy.FaultServer}}
+}
+
+type serverError struct{ smithy.GenericAPIError }
+
+// HTTPStatusCode is what the SDK's retryer reads to classify the error.
+func (e *serverError) HTTPStatusCode() int { return 500 }
 
 // page returns one page of items starting at the position encoded in token,
 // as AWS list operations do: at most max items (def when max is 0) and a

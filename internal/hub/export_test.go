@@ -1,0 +1,4 @@
+package hub
+
+// RetryWait lets the tests retry unprocessed updates without waiting.
+var RetryWait = &retryWait
