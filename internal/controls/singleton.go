@@ -30,6 +30,9 @@ var (
 	TrailChain = Singleton{Name: "trail, its buckets, key, log group, delivery role, metric filters, alarms and alarm topic"}
 	// SupportRole is the role that holds AWSSupportAccess (1.17).
 	SupportRole = Singleton{Name: "AWS Support role"}
-	// FlowLogDelivery is the flow logs' log group and delivery role (3.9).
-	FlowLogDelivery = Singleton{Name: "VPC flow log group and delivery role"}
+	// FlowLogDelivery is the flow logs' log group and delivery role (3.9),
+	// one per region: the role is the account's, but its creation
+	// converges, and ordering every VPC of every region behind one another
+	// made a new account's burst wait (docs/performance.md).
+	FlowLogDelivery = Singleton{Name: "VPC flow log group and delivery role", Regional: true}
 )

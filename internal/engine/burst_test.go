@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -156,5 +157,36 @@ func TestSharedNoteOneCallPerControlAndOutcome(t *testing.T) {
 	}
 	if n := w.SecurityHub(region).Finding(rs[4].ID).Note; !strings.HasPrefix(n, "cisguard found nothing to change") {
 		t.Errorf("compliant 5.3 note %q (%s)", n, rs[4].Reason)
+	}
+}
+
+// TestBurstCosts: the burst of BenchmarkBurst in three accounts, in one
+// batch: every finding remediated; the member role assumed once per
+// account; one GetFindings per 20 findings; one BatchUpdateFindings per
+// control (six controls, 60 findings each at most), each with the shared
+// note.
+func TestBurstCosts(t *testing.T) {
+	w := fake.NewOrg(admin)
+	w.Admin.SNS(region).AddTopic("cisguard-notifications")
+	fs := burst(w, 3)
+	rs := newEngine(t, w, "notifications: {topicArn: "+centralTopic+"}", false).Run(context.Background(), fs)
+	for _, r := range rs {
+		if r.Decision != Remediated || !strings.HasSuffix(r.Reason, "verified") || r.Workflow != "RESOLVED" || r.Notification != "sent" {
+			t.Fatalf("%s %s: %s (%s), workflow %q, notification %q", r.CIS, r.Resource, r.Decision, r.Reason, r.Workflow, r.Notification)
+		}
+	}
+	for i := range 3 {
+		if n := w.Assumed(fmt.Sprintf("2000000000%02d", i)); n != 1 {
+			t.Errorf("account %d: %d AssumeRole", i, n)
+		}
+	}
+	if n, want := hubCalls(w, region, "GetFindings"), (len(fs)+19)/20; n != want {
+		t.Errorf("%d GetFindings for %d findings, want %d", n, len(fs), want)
+	}
+	if n := hubCalls(w, region, "BatchUpdateFindings"); n != 6 {
+		t.Errorf("%d BatchUpdateFindings for %d findings of 6 controls, want 6", n, len(fs))
+	}
+	if n := w.SecurityHub(region).Finding(rs[0].ID).Note; !strings.HasPrefix(n, "cisguard, CIS 5.3 (EC2.2): remediated and verified.") {
+		t.Errorf("note %q", n)
 	}
 }

@@ -278,7 +278,8 @@ func signingScope(auth string) (service, region string) {
 
 // operation names the API operation of a request where the protocol says
 // it: X-Amz-Target (JSON protocols), Action (query protocols), the path
-// (RPC v2 CBOR), or, for the REST services the bridge handles, the route.
+// (RPC v2 CBOR), or, for the REST services the bridge handles (and S3's
+// GetBucketTagging), the route.
 func operation(r *request) string {
 	if t := r.Header.Get("X-Amz-Target"); t != "" {
 		return t[strings.LastIndex(t, ".")+1:]
@@ -290,6 +291,9 @@ func operation(r *request) string {
 	}
 	if isCBOR(r.Request) {
 		return r.URL.Path[strings.LastIndex(r.URL.Path, "/")+1:]
+	}
+	if r.service == "s3" && r.Method == http.MethodGet && r.URL.Query().Has("tagging") {
+		return "GetBucketTagging" // for faults in exemption tag lookups
 	}
 	if r.service == "securityhub" {
 		switch r.Method + " " + r.URL.Path {
