@@ -124,7 +124,7 @@ func loadConfig() (*config.Config, error) {
 // reserve is left for the Security Hub updates and the answer. Both are
 // sized in docs/performance.md ("Deadline").
 const (
-	margin  = 25 * time.Second
+	margin  = 30 * time.Second
 	reserve = 5 * time.Second
 )
 

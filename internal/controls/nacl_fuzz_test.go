@@ -61,26 +61,43 @@ type probe struct {
 	src   netip.Addr
 }
 
-// allowed evaluates a packet as AWS does: the ingress entries in rule
-// number order, the first that matches decides (the ACL's final entries
-// deny everything).
-func allowed(entries []types.NetworkAclEntry, p probe) bool {
+// evalEntry is an ingress entry read for evaluation.
+type evalEntry struct {
+	rule  rule
+	src   netip.Prefix
+	allow bool
+}
+
+// ingress returns an ACL's ingress entries in rule number order, the
+// order AWS evaluates them in.
+func ingress(entries []types.NetworkAclEntry) []evalEntry {
 	in := slices.DeleteFunc(slices.Clone(entries), func(e types.NetworkAclEntry) bool { return aws.ToBool(e.Egress) })
-	slices.SortFunc(in, func(a, b types.NetworkAclEntry) int {
-		return int(aws.ToInt32(a.RuleNumber) - aws.ToInt32(b.RuleNumber))
-	})
+	slices.SortFunc(in, func(a, b types.NetworkAclEntry) int { return int(aws.ToInt32(a.RuleNumber) - aws.ToInt32(b.RuleNumber)) })
+	var out []evalEntry
 	for _, e := range in {
 		r := naclRule(e)
-		if pfx, err := netip.ParsePrefix(r.cidr); err != nil || !pfx.Contains(p.src) {
+		pfx, err := netip.ParsePrefix(r.cidr)
+		if err != nil {
 			continue
 		}
-		if r.proto != protoAll && r.proto != p.proto {
+		out = append(out, evalEntry{r, pfx, e.RuleAction == types.RuleActionAllow})
+	}
+	return out
+}
+
+// allowed evaluates a packet as AWS does: the first of the ingress
+// entries (in order) that matches decides; the ACL's final entries deny
+// everything.
+func allowed(in []evalEntry, p probe) bool {
+	for _, e := range in {
+		r := e.rule
+		if !e.src.Contains(p.src) || r.proto != protoAll && r.proto != p.proto {
 			continue
 		}
 		if (r.proto == protoTCP || r.proto == protoUDP) && (p.port < r.ports.from || p.port > r.ports.to) {
 			continue
 		}
-		return e.RuleAction == types.RuleActionAllow
+		return e.allow
 	}
 	return false
 }
@@ -160,8 +177,9 @@ func FuzzNACL(f *testing.F) {
 				t.Fatalf("entry %d still allows an admin port from the world: %s\nplan:\n%s", aws.ToInt32(e.RuleNumber), naclRule(e), p)
 			}
 		}
+		first, then := ingress(before), ingress(after)
 		for _, pr := range packets(before) {
-			was, is := allowed(before, pr), allowed(after, pr)
+			was, is := allowed(first, pr), allowed(then, pr)
 			admin := (pr.proto == protoTCP || pr.proto == protoUDP) && slices.Contains(adminPorts, pr.port)
 			if (admin && is && !was) || (!admin && is != was) {
 				t.Fatalf("%s port %d from %s: allowed %t before, %t after\nbefore: %v\nplan:\n%s", protoName(pr.proto), pr.port, pr.src, was, is, before, p)
