@@ -52,24 +52,44 @@ func groupOf(f finding.Finding) group { return group{f.HubRegion, f.CIS} }
 // When ctx has a deadline, no finding starts less than Options.Margin
 // before it (less Options.Reserve): those fail untouched, to be retried.
 func (e *Engine) Run(ctx context.Context, fs []finding.Finding) []Result {
-	log, summarize := Quiet(e.opts.Logger)
-	defer summarize()
-	r := &run{e: e, log: log, results: make([]Result, len(fs)), access: map[string]func() (firstAccess, error){}, left: map[group]int{}}
-	p := e.policy(ctx)
-	jobs := e.intake(ctx, log, p, fs, r.results)
-	r.progress = e.progress(len(fs))
+	r, done := e.newRun(ctx, len(fs), true)
+	defer done()
+	jobs := e.intake(ctx, r.log, e.policy(ctx), fs, r.results)
 	r.progress(len(fs) - len(jobs))
+	r.execute(ctx, jobs)
+	return r.results
+}
+
+// newRun returns the state of a run of n findings; done ends it: it sends
+// the Security Hub updates still waiting and logs the count of repeated
+// failures. Without updates (a scan's remediation), nothing is sent to
+// Security Hub.
+func (e *Engine) newRun(ctx context.Context, n int, updates bool) (*run, func()) {
+	log, summarize := Quiet(e.opts.Logger)
+	r := &run{e: e, log: log, results: make([]Result, n), progress: e.progress(n), access: map[string]func() (firstAccess, error){}, left: map[group]int{}}
+	if updates {
+		r.updates = &hub.Flusher{Hub: e.cloud.Hub, Context: ctx}
+	}
+	return r, func() {
+		if r.updates != nil {
+			r.updates.Close()
+		}
+		summarize()
+	}
+}
+
+// execute handles the jobs with the run's workers, in the scheduler's
+// order (schedule.go).
+func (r *run) execute(ctx context.Context, jobs []job) {
 	for i := range jobs {
-		jobs[i].keys = e.keys(jobs[i])
+		jobs[i].keys = r.e.keys(jobs[i])
 		r.left[groupOf(jobs[i].finding)]++
 	}
-	r.updates = &hub.Flusher{Hub: e.cloud.Hub, Context: ctx}
-
-	work, cancel := e.workContext(ctx)
+	work, cancel := r.e.workContext(ctx)
 	defer cancel()
-	s := newScheduler(jobs, e.cfg.AccountConcurrency)
+	s := newScheduler(jobs, r.e.cfg.AccountConcurrency)
 	var wg sync.WaitGroup
-	for range min(e.cfg.Concurrency, len(jobs)) {
+	for range min(r.e.cfg.Concurrency, len(jobs)) {
 		wg.Go(func() {
 			for {
 				j, ok := s.take()
@@ -82,8 +102,6 @@ func (e *Engine) Run(ctx context.Context, fs []finding.Finding) []Result {
 		})
 	}
 	wg.Wait()
-	r.updates.Close()
-	return r.results
 }
 
 // do handles one job, or fails it untouched when the deadline is near.
@@ -97,7 +115,9 @@ func (r *run) do(ctx context.Context, j *job) {
 		logResult(r.log, *res)
 	} else {
 		*res = r.e.handle(ctx, r, *j)
-		r.e.queueUpdate(r.updates, r.log, res)
+		if r.updates != nil {
+			r.e.queueUpdate(r.updates, r.log, res)
+		}
 	}
 	r.progress(1)
 	g := groupOf(j.finding)
@@ -105,7 +125,7 @@ func (r *run) do(ctx context.Context, j *job) {
 	r.left[g]--
 	last := r.left[g] == 0
 	r.mu.Unlock()
-	if last {
+	if last && r.updates != nil {
 		r.updates.Flush(g.region, g.cis)
 	}
 }

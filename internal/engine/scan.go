@@ -3,8 +3,6 @@ package engine
 import (
 	"context"
 
-	"golang.org/x/sync/errgroup"
-
 	"github.com/cisguard/cisguard/internal/finding"
 	"github.com/cisguard/cisguard/internal/policy"
 )
@@ -25,27 +23,22 @@ type Failing struct {
 // change) and none to update. The configuration decides (policy.DecideScan):
 // excluded and management accounts, the control's mode.
 func (e *Engine) RunScan(ctx context.Context, items []Failing) []Result {
-	results := make([]Result, len(items))
+	r, done := e.newRun(ctx, len(items), false)
+	defer done()
 	p := e.policy(ctx)
-	progress := e.progress(len(items))
-	g, gctx := errgroup.WithContext(ctx)
-	g.SetLimit(e.cfg.Concurrency)
+	var jobs []job
 	for i, it := range items {
 		f := finding.Finding{ID: it.ID, Account: it.Account, Region: it.Region, HubRegion: it.Region, Partition: it.Partition, CIS: it.CIS,
 			Compliance: "FAILED", RecordState: "ACTIVE", Resource: it.Resource, Trigger: finding.Scan, Title: "cisguard scan: " + it.CIS}
 		d := p.DecideScan(f)
 		if d.Action == policy.Skip || d.Action == policy.Retry {
-			results[i] = settled(newResult(f), d)
-			e.log(results[i])
-			progress(1)
+			r.results[i] = settled(newResult(f), d)
+			logResult(r.log, r.results[i])
+			r.progress(1)
 			continue
 		}
-		g.Go(func() error {
-			results[i] = e.handle(gctx, job{index: i, finding: f, decision: d})
-			progress(1)
-			return nil
-		})
+		jobs = append(jobs, job{index: i, finding: f, decision: d})
 	}
-	_ = g.Wait()
-	return results
+	r.execute(ctx, jobs)
+	return r.results
 }
