@@ -72,7 +72,9 @@ type evalEntry struct {
 // order AWS evaluates them in.
 func ingress(entries []types.NetworkAclEntry) []evalEntry {
 	in := slices.DeleteFunc(slices.Clone(entries), func(e types.NetworkAclEntry) bool { return aws.ToBool(e.Egress) })
-	slices.SortFunc(in, func(a, b types.NetworkAclEntry) int { return int(aws.ToInt32(a.RuleNumber) - aws.ToInt32(b.RuleNumber)) })
+	slices.SortFunc(in, func(a, b types.NetworkAclEntry) int {
+		return int(aws.ToInt32(a.RuleNumber) - aws.ToInt32(b.RuleNumber))
+	})
 	var out []evalEntry
 	for _, e := range in {
 		r := naclRule(e)
