@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -190,11 +191,7 @@ func runRemediate(cmd *cobra.Command, g *globals, f *remediateFlags) error {
 
 	w := cmd.OutOrStdout()
 	if f.output == "json" {
-		enc := json.NewEncoder(w)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(struct {
-			Findings []engine.Result `json:"findings"`
-		}{results}); err != nil {
+		if err := encodeResults(w, results); err != nil {
 			return err
 		}
 	} else {
@@ -384,4 +381,26 @@ func orDash(s string) string {
 		return "-"
 	}
 	return s
+}
+
+// encodeResults writes results as `remediate --output json` does: the
+// shape `cisguard revert --result` reads.
+func encodeResults(w io.Writer, results []engine.Result) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(struct {
+		Findings []engine.Result `json:"findings"`
+	}{results})
+}
+
+// writeResults writes results to a file in that shape.
+func writeResults(path string, results []engine.Result) error {
+	var b bytes.Buffer
+	if err := encodeResults(&b, results); err != nil {
+		return err
+	}
+	if err := os.WriteFile(path, b.Bytes(), 0o600); err != nil {
+		return fmt.Errorf("write results: %w", err)
+	}
+	return nil
 }

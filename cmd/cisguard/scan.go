@@ -25,6 +25,7 @@ type scanFlags struct {
 	output, out               string
 	importFindings            bool
 	remediate, dryRun         bool
+	result                    string
 }
 
 func newScanCmd(g *globals) *cobra.Command {
@@ -60,6 +61,7 @@ unusable input.`,
 	fl.StringVar(&f.out, "out", "", "write the output to this file instead of standard output")
 	fl.BoolVar(&f.remediate, "remediate", false, "then remediate the FAIL results of controls in mode auto, as remediate does (plan, apply, verify, notify), without Security Hub")
 	fl.BoolVar(&f.dryRun, "dry-run", false, "with --remediate: print the plans, change and send nothing")
+	fl.StringVar(&f.result, "result", "", "with --remediate: write the remediation results as JSON to this file, what `cisguard revert --result` reads")
 	fl.BoolVar(&f.importFindings, "import-findings", false, "send the results to each account's Security Hub (BatchImportFindings under the account's default product); ERROR results are not sent")
 	return c
 }
@@ -71,6 +73,9 @@ func runScan(cmd *cobra.Command, g *globals, f *scanFlags) error {
 	}
 	if f.dryRun && !f.remediate {
 		return badInput("--dry-run goes with --remediate (a scan alone changes nothing)")
+	}
+	if f.result != "" && !f.remediate {
+		return badInput("--result goes with --remediate (it records the changes, for cisguard revert)")
 	}
 	if f.parallel < 1 {
 		return badInput("--parallel %d: want 1 or more", f.parallel)
@@ -176,6 +181,12 @@ func runScan(cmd *cobra.Command, g *globals, f *scanFlags) error {
 		fmt.Fprintf(errw, "\nRemediating %d FAIL result(s) of controls in mode auto%s:\n\n", len(items), map[bool]string{true: " (dry run: nothing is changed)"}[f.dryRun])
 		results := fixer.RunScan(ctx, items)
 		printResults(errw, results)
+		if f.result != "" {
+			if err := writeResults(f.result, results); err != nil {
+				return err
+			}
+			fmt.Fprintf(errw, "results written to %s (undo with: cisguard revert --result %s)\n", f.result, f.result)
+		}
 		if n := engine.Failures(results); n > 0 {
 			return &exitError{code: exitFailed, err: fmt.Errorf("%d of %d remediation(s) failed", n, len(results))}
 		}

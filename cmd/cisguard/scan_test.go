@@ -12,6 +12,7 @@ func TestScanUnusableInput(t *testing.T) {
 		want string
 	}{
 		{[]string{"scan", "--dry-run"}, "--dry-run goes with --remediate"},
+		{[]string{"scan", "--result", "r.json"}, "--result goes with --remediate"},
 		{[]string{"scan", "--role", "X"}, "go with --org"},
 		{[]string{"scan", "--accounts", "111111111111"}, "go with --org"},
 		{[]string{"scan", "--controls", "9.9"}, `"9.9" selects no recommendation`},
