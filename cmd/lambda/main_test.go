@@ -267,3 +267,32 @@ func mustConfigure(t *testing.T) *controls.Settings {
 	}
 	return s
 }
+
+// TestSQSDeadlineNearReturnsMessages: an invocation with less time left
+// than a finding may take starts none: every message is reported failed,
+// so SQS delivers it again, and nothing is touched.
+func TestSQSDeadlineNearReturnsMessages(t *testing.T) {
+	org := fake.NewOrg("777788889999")
+	seed(org)
+	hold(t, org, "sqs-batch.json")
+	cfg := config.Default()
+	cfg.Notifications.Disabled = true
+	log := slog.New(slog.DiscardHandler)
+	h := &handler{engine: engine.New(cfg, mustConfigure(t), org, engine.Options{Logger: log, Margin: margin, Reserve: reserve}), log: log}
+	ctx, cancel := context.WithTimeout(context.Background(), reserve+margin/2)
+	defer cancel()
+	out, err := h.handle(ctx, read(t, "sqs-batch.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	for _, f := range out.(events.SQSEventResponse).BatchItemFailures {
+		ids = append(ids, f.ItemIdentifier)
+	}
+	if want := []string{"059f36b4-87a3-44ab-83d2-661975830a7d", "2e1424d4-f796-459a-8184-9c92662be6da", "c4bd1f2a-0000-4d1e-9c3a-5f1ab2e0aa01"}; !slices.Equal(ids, want) {
+		t.Errorf("batch item failures %v, want every message %v", ids, want)
+	}
+	if _, writes := org.Account(member).Log.Counts(); writes != 0 || org.Assumed(member) != 0 {
+		t.Errorf("%d writes, %d AssumeRole: the member account was touched", writes, org.Assumed(member))
+	}
+}
