@@ -145,7 +145,7 @@ func TestSharedNoteOneCallPerControlAndOutcome(t *testing.T) {
 		t.Errorf("%d BatchUpdateFindings calls, want 3 (5.3 remediated, 5.3 compliant, 5.1)", n)
 	}
 	for _, r := range rs[:3] {
-		if n := w.SecurityHub(region).Finding(r.ID).Note; n != "cisguard, CIS 5.3 (EC2.2): remediated and verified. What it found and did for each resource is in cisguard's notification and log for the finding." {
+		if n := w.SecurityHub(region).Finding(r.ID).Note; n != "cisguard, CIS 5.3 (EC2.2): remediated and verified. What it found and did for each resource is in cisguard's log for the finding." {
 			t.Errorf("%s: note %q", r.ID, n)
 		}
 		if r.Workflow != "RESOLVED" {

@@ -172,7 +172,9 @@ type Result struct {
 	Workflow string `json:"workflow,omitempty"`
 
 	Finding finding.Finding `json:"-"`
-	update  *hub.Update
+	// update is the Security Hub update the finding earned; its Shared
+	// holds the outcome alone until queueUpdate makes it the shared note.
+	update *hub.Update
 }
 
 // briefly returns v and err, err's text shortened by awsapi.Brief.
@@ -320,7 +322,7 @@ func (e *Engine) remediate(ctx context.Context, r *Result, c *controls.Control, 
 		g := controls.PlanGuidance(c, t, p)
 		r.Decision, r.Reason, r.Guidance = Notified, fmt.Sprintf("controls.%s.mode is notify: manual steps sent", c.ID), g
 		r.update = &hub.Update{Status: shtypes.WorkflowStatusNotified, Note: "cisguard sent manual steps: " + g.Summary,
-			Shared: sharedNote(r, "manual steps sent (mode notify), nothing changed")}
+			Shared: "manual steps sent (mode notify), nothing changed"}
 		log.Info("guidance", "summary", g.Summary, "steps", len(g.Steps))
 	case e.opts.DryRun:
 		r.Decision, r.Reason = Planned, "dry run: nothing was changed"
@@ -393,22 +395,22 @@ func conclude(r *Result, p *plan.Plan, done []plan.Result) {
 				r.Reason = "nothing to change: " + strings.Join(r.Notes, "; ")
 			}
 			r.update = &hub.Update{Status: shtypes.WorkflowStatusResolved, Note: "cisguard found nothing to change: " + r.Reason,
-				Shared: sharedNote(r, "already compliant, nothing changed")}
+				Shared: "already compliant, nothing changed"}
 			return
 		}
 		r.Reason = what + ", verified"
 		r.update = &hub.Update{Status: shtypes.WorkflowStatusResolved, Note: fmt.Sprintf(note, "verified"),
-			Shared: sharedNote(r, "remediated and verified")}
+			Shared: "remediated and verified"}
 	case plan.Unresolved:
 		left := residualText(p, false)
 		if done == nil {
 			r.Decision, r.Reason = Notified, "nothing cisguard can change: "+left
 			r.update = &hub.Update{Status: shtypes.WorkflowStatusNotified, Note: "cisguard: a person must act: " + left,
-				Shared: sharedNote(r, "nothing cisguard can change, a person must act")}
+				Shared: "nothing cisguard can change, a person must act"}
 		} else {
 			r.Reason = what + ", not resolved: " + left
 			r.update = &hub.Update{Status: shtypes.WorkflowStatusNotified, Note: fmt.Sprintf(note, "not resolved") + ". Left: " + left,
-				Shared: sharedNote(r, "remediated in part, a person must act on the rest")}
+				Shared: "remediated in part, a person must act on the rest"}
 		}
 		r.Guidance = &controls.Guidance{Summary: left}
 		for _, x := range p.Residuals {
@@ -421,11 +423,11 @@ func conclude(r *Result, p *plan.Plan, done []plan.Result) {
 		if done == nil {
 			r.Decision, r.Reason = Skipped, "accepted exception: "+accepted
 			r.update = &hub.Update{Status: shtypes.WorkflowStatusSuppressed, Note: "cisguard left it non-compliant by configuration: " + accepted,
-				Shared: sharedNote(r, "left non-compliant by configuration (an accepted exception)")}
+				Shared: "left non-compliant by configuration (an accepted exception)"}
 		} else {
 			r.Reason = what + ", rest accepted: " + accepted
 			r.update = &hub.Update{Status: shtypes.WorkflowStatusSuppressed, Note: fmt.Sprintf(note, "rest accepted by configuration") + ". Accepted: " + accepted,
-				Shared: sharedNote(r, "remediated, the rest accepted by configuration")}
+				Shared: "remediated, the rest accepted by configuration"}
 		}
 	}
 	if done != nil && r.update != nil {
@@ -437,12 +439,16 @@ func conclude(r *Result, p *plan.Plan, done []plan.Result) {
 // findings of one control with the same outcome: the control and the
 // outcome; what was done to each resource is in its notification and in
 // the log.
-func sharedNote(r *Result, outcome string) string {
+func (e *Engine) sharedNote(r *Result, outcome string) string {
 	c := "CIS " + r.CIS
 	if r.Control != "" {
 		c += " (" + r.Control + ")"
 	}
-	return fmt.Sprintf("cisguard, %s: %s. What it found and did for each resource is in cisguard's notification and log for the finding.", c, outcome)
+	where := "cisguard's notification and log"
+	if e.cfg.Notifications.Disabled {
+		where = "cisguard's log"
+	}
+	return fmt.Sprintf("cisguard, %s: %s. What it found and did for each resource is in %s for the finding.", c, outcome, where)
 }
 
 // residualText joins the reasons of the accepted (or the other) residuals.
@@ -504,6 +510,7 @@ func (e *Engine) queueUpdate(updates *hub.Flusher, log *slog.Logger, r *Result) 
 	}
 	u := *r.update
 	u.ID, u.ProductARN, u.Group = f.ID, f.ProductARN, f.CIS
+	u.Shared = e.sharedNote(r, u.Shared)
 	updates.Add(f.HubRegion, u, func(err error) {
 		if err != nil {
 			r.Workflow = "not updated: " + err.Error()
