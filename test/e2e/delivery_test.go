@@ -124,14 +124,14 @@ func TestRedeliveredConcurrently(t *testing.T) {
 	}
 }
 
-// TestExemptionTagLookupFails: the bucket's tags cannot be read (denied,
-// or throttled past every retry). Nothing is changed, the finding fails
-// with the reason and stays NEW.
+// TestExemptionTagLookupFails: the bucket's tags cannot be read. Nothing
+// is changed, the finding fails with the reason and stays NEW. (Throttled
+// past every retry ends the same way, as the engine's unit tests show;
+// here the SDK's backoff alone would take half a minute of CI.)
 func TestExemptionTagLookupFails(t *testing.T) {
 	requireEndpoint(t)
 	for _, f := range []bridge.Fault{
 		{Service: "s3", Operation: "GetBucketTagging", Code: "AccessDenied", Status: 403, Times: 1},
-		{Service: "s3", Operation: "GetBucketTagging", Code: "SlowDown", Status: 503, Times: 20},
 	} {
 		t.Run(f.Code, func(t *testing.T) {
 			bucket := newBucket(t)
