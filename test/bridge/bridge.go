@@ -25,6 +25,10 @@
 //   - DescribeTrails by name. moto ignores trailNameList and returns every
 //     trail; the proxy returns only the trails named, as AWS does (see
 //     cloudtrail.go).
+//   - ListServerCertificateTags. moto keeps server certificates but has no
+//     such operation and keeps no tags on them; the proxy answers with no
+//     tags for a certificate moto has, and moto's NoSuchEntity otherwise
+//     (see iam.go).
 //   - AssumeRole of a role that does not exist. moto hands out credentials
 //     for any role ARN; AWS refuses with AccessDenied. The proxy asks moto's
 //     IAM whether the role exists in the target account and refuses as AWS
@@ -224,6 +228,8 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		p.assumeRole(w, req)
 	case req.service == "cloudtrail" && req.op == "DescribeTrails":
 		p.describeTrails(w, req)
+	case req.service == "iam" && req.op == "ListServerCertificateTags":
+		p.listServerCertificateTags(w, req)
 	default:
 		p.forward(w, req)
 	}

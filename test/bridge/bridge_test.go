@@ -17,6 +17,7 @@ import (
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3control"
 	"github.com/aws/aws-sdk-go-v2/service/securityhub"
@@ -303,5 +304,34 @@ func TestAssumeRoleOfMissingRoleIsDenied(t *testing.T) {
 	var ae smithy.APIError
 	if !errors.As(err, &ae) || ae.ErrorCode() != "AccessDenied" || !strings.Contains(ae.ErrorMessage(), "arn:aws:iam::222222222222:role/R") {
 		t.Fatalf("missing role: %v", err)
+	}
+}
+
+func TestServerCertificateTagsOfCertificateMotoHas(t *testing.T) {
+	up := &upstream{handle: func(w http.ResponseWriter, r *http.Request, body []byte) {
+		form, _ := url.ParseQuery(string(body))
+		w.Header().Set("Content-Type", "text/xml")
+		if form.Get("Action") != "GetServerCertificate" {
+			w.WriteHeader(400)
+			io.WriteString(w, `<ErrorResponse><Error><Code>InvalidAction</Code><Message>not implemented</Message></Error></ErrorResponse>`)
+			return
+		}
+		if form.Get("ServerCertificateName") == "web" {
+			io.WriteString(w, `<GetServerCertificateResponse><GetServerCertificateResult><ServerCertificate><ServerCertificateMetadata><ServerCertificateName>web</ServerCertificateName></ServerCertificateMetadata></ServerCertificate></GetServerCertificateResult></GetServerCertificateResponse>`)
+			return
+		}
+		w.WriteHeader(404)
+		io.WriteString(w, `<ErrorResponse><Error><Type>Sender</Type><Code>NoSuchEntity</Code><Message>no</Message></Error></ErrorResponse>`)
+	}}
+	_, cfg := start(t, up)
+	api := iam.NewFromConfig(cfg)
+	out, err := api.ListServerCertificateTags(context.Background(), &iam.ListServerCertificateTagsInput{ServerCertificateName: aws.String("web")})
+	if err != nil || len(out.Tags) != 0 || out.IsTruncated {
+		t.Fatalf("existing certificate: %+v %v", out, err)
+	}
+	_, err = api.ListServerCertificateTags(context.Background(), &iam.ListServerCertificateTagsInput{ServerCertificateName: aws.String("gone")})
+	var ae smithy.APIError
+	if !errors.As(err, &ae) || ae.ErrorCode() != "NoSuchEntity" {
+		t.Fatalf("missing certificate: %v", err)
 	}
 }
