@@ -17,18 +17,24 @@ import (
 // admin stack gives it: SNS may deliver from alarm topics named prefix*.
 func newAlarmQueue(t *testing.T, prefix string) (url, arn string) {
 	t.Helper()
+	return newAlarmQueueIn(t, cfg, account, prefix)
+}
+
+// newAlarmQueueIn is newAlarmQueue in another account.
+func newAlarmQueueIn(t *testing.T, c aws.Config, acct, prefix string) (url, arn string) {
+	t.Helper()
 	ctx := context.Background()
 	name := unique("cisguard-alarms")
-	arn = fmt.Sprintf("arn:aws:sqs:%s:%s:%s", region, account, name)
+	arn = fmt.Sprintf("arn:aws:sqs:%s:%s:%s", region, acct, name)
 	policy := `{"Version":"2012-10-17","Statement":[{"Sid":"AlarmTopics","Effect":"Allow","Principal":{"Service":"sns.amazonaws.com"},"Action":"sqs:SendMessage","Resource":"` + arn +
 		`","Condition":{"ArnLike":{"aws:SourceArn":"arn:aws:sns:*:*:` + prefix + `*"}}}]}`
-	out, err := sqs.NewFromConfig(cfg).CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String(name),
+	out, err := sqs.NewFromConfig(c).CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String(name),
 		Attributes: map[string]string{string(sqstypes.QueueAttributeNamePolicy): policy}})
 	if err != nil {
 		t.Fatalf("create alarm queue: %v", err)
 	}
 	t.Cleanup(func() {
-		sqs.NewFromConfig(cfg).DeleteQueue(context.Background(), &sqs.DeleteQueueInput{QueueUrl: out.QueueUrl})
+		sqs.NewFromConfig(c).DeleteQueue(context.Background(), &sqs.DeleteQueueInput{QueueUrl: out.QueueUrl})
 	})
 	return aws.ToString(out.QueueUrl), arn
 }

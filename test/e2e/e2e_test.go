@@ -11,10 +11,8 @@
 package e2e
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -162,37 +160,15 @@ type result struct {
 func remediate(t *testing.T, event []byte, configYAML string, extra ...string) (int, []result, string) {
 	t.Helper()
 	requireSeeded(t, event)
-	dir := t.TempDir()
-	ev := filepath.Join(dir, "event.json")
-	conf := filepath.Join(dir, "cisguard.yaml")
-	if err := os.WriteFile(ev, event, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(conf, []byte(configYAML), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	args := append([]string{"remediate", "--event", ev, "--config", conf, "--output", "json", "--log-level", "info"}, extra...)
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, binary, args...)
-	cmd.Env = env
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	err := cmd.Run()
-	code := 0
-	var ee *exec.ExitError
-	if errors.As(err, &ee) {
-		code = ee.ExitCode()
-	} else if err != nil {
-		t.Fatalf("run cisguard: %v", err)
-	}
+	args := append([]string{"remediate", "--event", writeFile(t, "event.json", event), "--config", writeConfig(t, configYAML), "--output", "json", "--log-level", "info"}, extra...)
+	code, stdout, stderr := runIn(t, env, args...)
 	var out struct{ Findings []result }
 	if code != 2 {
-		if err := json.Unmarshal(stdout.Bytes(), &out); err != nil {
-			t.Fatalf("output is not JSON (%v):\n%s\nstderr:\n%s", err, stdout.String(), stderr.String())
+		if err := json.Unmarshal([]byte(stdout), &out); err != nil {
+			t.Fatalf("output is not JSON (%v):\n%s\nstderr:\n%s", err, stdout, stderr)
 		}
 	}
-	return code, out.Findings, stderr.String()
+	return code, out.Findings, stderr
 }
 
 // sample loads a sample event and lets the test rewrite its findings for

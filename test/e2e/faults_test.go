@@ -2,13 +2,11 @@ package e2e
 
 import (
 	"context"
-	"fmt"
 	"strings"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
-	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/smithy-go/middleware"
@@ -24,22 +22,9 @@ import (
 // retry is reported as failed.
 func TestThrottlingAndServerErrors(t *testing.T) {
 	requireEndpoint(t)
-	ctx := context.Background()
-	api := ec2.NewFromConfig(cfg)
-	vpc := newVPC(t, "10.41.0.0/16")
-	sgs, err := api.DescribeSecurityGroups(ctx, &ec2.DescribeSecurityGroupsInput{Filters: []ec2types.Filter{
-		{Name: aws.String("vpc-id"), Values: []string{vpc}}, {Name: aws.String("group-name"), Values: []string{"default"}}}})
-	if err != nil || len(sgs.SecurityGroups) != 1 {
-		t.Fatalf("default group of %s: %v", vpc, err)
-	}
-	sg := aws.ToString(sgs.SecurityGroups[0].GroupId)
-	if _, err := api.AuthorizeSecurityGroupIngress(ctx, &ec2.AuthorizeSecurityGroupIngressInput{GroupId: aws.String(sg), IpPermissions: []ec2types.IpPermission{{
-		IpProtocol: aws.String("tcp"), FromPort: aws.Int32(3389), ToPort: aws.Int32(3389), IpRanges: []ec2types.IpRange{{CidrIp: aws.String("0.0.0.0/0")}}}}}); err != nil {
-		t.Fatal(err)
-	}
-	event := sample(t, "imported-standard-5.3.json", func(_ int, f map[string]any) {
-		setResource(f, fmt.Sprintf("arn:aws:ec2:%s:%s:security-group/%s", region, account, sg))
-	})
+	sg := defaultGroup(t, newVPC(t, "10.41.0.0/16"))
+	allowIngress(t, sg, tcpFrom(3389, 3389, "0.0.0.0/0"))
+	event := defaultGroupEvent(t, sg)
 	seedFindings(t, event)
 
 	faults := []bridge.Fault{
@@ -59,11 +44,7 @@ func TestThrottlingAndServerErrors(t *testing.T) {
 		t.Fatalf("exit %d: %+v\n%s", code, rs, stderr)
 	}
 	resolved(t, rs[0])
-	out, err := api.DescribeSecurityGroupRules(ctx, &ec2.DescribeSecurityGroupRulesInput{Filters: []ec2types.Filter{{Name: aws.String("group-id"), Values: []string{sg}}}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if n := len(out.SecurityGroupRules); n != 0 {
+	if n := groupRuleCount(t, sg); n != 0 {
 		t.Errorf("%d rules left in the default group", n)
 	}
 	// Every injected fault was met (the test would prove nothing otherwise).

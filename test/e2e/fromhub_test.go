@@ -3,8 +3,6 @@ package e2e
 import (
 	"context"
 	"encoding/json"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -89,14 +87,4 @@ func ebsOn(t *testing.T, c aws.Config) bool {
 		t.Fatal(err)
 	}
 	return aws.ToBool(out.EbsEncryptionByDefault)
-}
-
-// writeConfig writes a configuration file for one test.
-func writeConfig(t *testing.T, yaml string) string {
-	t.Helper()
-	p := filepath.Join(t.TempDir(), "cisguard.yaml")
-	if err := os.WriteFile(p, []byte(yaml), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	return p
 }

@@ -22,6 +22,7 @@ import (
 type finding struct {
 	Control      string // Security Hub control, e.g. S3.8
 	CIS          string // the CIS v1.4.0 requirement it carries, e.g. 2.1.5.2
+	Standard     string // "": CIS v1.4.0; else the finding's standard and requirement, e.g. "ruleset/cis-aws-foundations-benchmark/v/1.2.0 CIS AWS Foundations Benchmark v1.2.0/4.1"
 	ResourceType string // e.g. AwsS3Bucket, AwsAccount
 	ResourceID   string // ARN, or "" for the account (AWS::::Account:<account>)
 	Account      string // "" for the suite's account
@@ -55,6 +56,11 @@ func controlEvent(t *testing.T, specs ...finding) []byte {
 		c["SecurityControlId"] = s.Control
 		c["RelatedRequirements"] = []any{"CIS AWS Foundations Benchmark v1.4.0/" + s.CIS}
 		c["AssociatedStandards"] = []any{map[string]any{"StandardsId": "standards/cis-aws-foundations-benchmark/v/1.4.0"}}
+		if standard, requirement, ok := strings.Cut(s.Standard, " "); ok {
+			f["Title"] = s.Control
+			c["RelatedRequirements"] = []any{requirement}
+			c["AssociatedStandards"] = []any{map[string]any{"StandardsId": standard}}
+		}
 		f["Resources"] = []any{map[string]any{"Type": s.ResourceType, "Id": id, "Partition": "aws", "Region": region}}
 		list = append(list, f)
 	}
@@ -90,8 +96,14 @@ func unique(prefix string) string {
 
 func newBucket(t *testing.T) string {
 	t.Helper()
+	return newBucketIn(t, cfg)
+}
+
+// newBucketIn creates a bucket with a configuration's credentials (in its account).
+func newBucketIn(t *testing.T, c aws.Config) string {
+	t.Helper()
 	name := unique("cisguard-e2e")
-	if _, err := s3.NewFromConfig(cfg).CreateBucket(context.Background(), &s3.CreateBucketInput{Bucket: aws.String(name)}); err != nil {
+	if _, err := s3.NewFromConfig(c).CreateBucket(context.Background(), &s3.CreateBucketInput{Bucket: aws.String(name)}); err != nil {
 		t.Fatalf("create bucket: %v", err)
 	}
 	return name
@@ -102,9 +114,15 @@ func newBucket(t *testing.T) string {
 // (so that later cases discover only the trails they expect).
 func newTrail(t *testing.T, multiRegion bool) (name, arn, bucket string) {
 	t.Helper()
+	return newTrailIn(t, cfg, multiRegion)
+}
+
+// newTrailIn is newTrail with a configuration's credentials (in its account).
+func newTrailIn(t *testing.T, c aws.Config, multiRegion bool) (name, arn, bucket string) {
+	t.Helper()
 	ctx := context.Background()
-	ct := cloudtrail.NewFromConfig(cfg)
-	bucket = newBucket(t)
+	ct := cloudtrail.NewFromConfig(c)
+	bucket = newBucketIn(t, c)
 	name = unique("e2e-trail")
 	out, err := ct.CreateTrail(ctx, &cloudtrail.CreateTrailInput{Name: aws.String(name), S3BucketName: aws.String(bucket), IsMultiRegionTrail: aws.Bool(multiRegion)})
 	if err != nil {
@@ -124,7 +142,12 @@ func newTrail(t *testing.T, multiRegion bool) (name, arn, bucket string) {
 
 func trail(t *testing.T, name string) cttypes.Trail {
 	t.Helper()
-	out, err := cloudtrail.NewFromConfig(cfg).DescribeTrails(context.Background(), &cloudtrail.DescribeTrailsInput{TrailNameList: []string{name}})
+	return trailIn(t, cfg, name)
+}
+
+func trailIn(t *testing.T, c aws.Config, name string) cttypes.Trail {
+	t.Helper()
+	out, err := cloudtrail.NewFromConfig(c).DescribeTrails(context.Background(), &cloudtrail.DescribeTrailsInput{TrailNameList: []string{name}})
 	if err != nil || len(out.TrailList) != 1 {
 		t.Fatalf("trail %s: %v %+v", name, err, out)
 	}

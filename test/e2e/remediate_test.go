@@ -10,7 +10,6 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
-	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
@@ -29,36 +28,23 @@ func newVPC(t *testing.T, cidr string) string {
 	return aws.ToString(out.Vpc.VpcId)
 }
 
+// groupRuleCount counts a security group's rules, both ways.
+func groupRuleCount(t *testing.T, sg string) int {
+	t.Helper()
+	return len(sgRules(t, sg))
+}
+
 func TestDefaultSecurityGroup(t *testing.T) {
 	requireEndpoint(t)
-	ctx := context.Background()
-	api := ec2.NewFromConfig(cfg)
-	vpc := newVPC(t, "10.31.0.0/16")
-	sgs, err := api.DescribeSecurityGroups(ctx, &ec2.DescribeSecurityGroupsInput{Filters: []ec2types.Filter{
-		{Name: aws.String("vpc-id"), Values: []string{vpc}}, {Name: aws.String("group-name"), Values: []string{"default"}}}})
-	if err != nil || len(sgs.SecurityGroups) != 1 {
-		t.Fatalf("default group of %s: %v", vpc, err)
-	}
-	sg := aws.ToString(sgs.SecurityGroups[0].GroupId)
+	sg := defaultGroup(t, newVPC(t, "10.31.0.0/16"))
 	// Seed: the default group also lets SSH in from anywhere.
-	if _, err := api.AuthorizeSecurityGroupIngress(ctx, &ec2.AuthorizeSecurityGroupIngressInput{GroupId: aws.String(sg), IpPermissions: []ec2types.IpPermission{{
-		IpProtocol: aws.String("tcp"), FromPort: aws.Int32(22), ToPort: aws.Int32(22), IpRanges: []ec2types.IpRange{{CidrIp: aws.String("0.0.0.0/0")}}}}}); err != nil {
-		t.Fatal(err)
-	}
-	rules := func() int {
-		out, err := api.DescribeSecurityGroupRules(ctx, &ec2.DescribeSecurityGroupRulesInput{Filters: []ec2types.Filter{{Name: aws.String("group-id"), Values: []string{sg}}}})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return len(out.SecurityGroupRules)
-	}
+	allowIngress(t, sg, tcpFrom(22, 22, "0.0.0.0/0"))
+	rules := func() int { return groupRuleCount(t, sg) }
 	before := rules()
 	if before == 0 {
 		t.Fatal("seeding left the default group without rules")
 	}
-	event := sample(t, "imported-standard-5.3.json", func(_ int, f map[string]any) {
-		setResource(f, fmt.Sprintf("arn:aws:ec2:%s:%s:security-group/%s", region, account, sg))
-	})
+	event := defaultGroupEvent(t, sg)
 	seedFindings(t, event)
 
 	// Dry run: the plan, and nothing changed.
@@ -91,19 +77,8 @@ func TestNetworkACL(t *testing.T) {
 	requireEndpoint(t)
 	ctx := context.Background()
 	api := ec2.NewFromConfig(cfg)
-	vpc := newVPC(t, "10.32.0.0/16")
-	acl, err := api.CreateNetworkAcl(ctx, &ec2.CreateNetworkAclInput{VpcId: aws.String(vpc)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	id := aws.ToString(acl.NetworkAcl.NetworkAclId)
-	if _, err := api.CreateNetworkAclEntry(ctx, &ec2.CreateNetworkAclEntryInput{NetworkAclId: aws.String(id), RuleNumber: aws.Int32(100), Egress: aws.Bool(false),
-		Protocol: aws.String("-1"), RuleAction: ec2types.RuleActionAllow, CidrBlock: aws.String("0.0.0.0/0")}); err != nil {
-		t.Fatal(err)
-	}
-	event := sample(t, "imported-control-EC2.21.json", func(_ int, f map[string]any) {
-		setResource(f, fmt.Sprintf("arn:aws:ec2:%s:%s:network-acl/%s", region, account, id))
-	})
+	id := openNetworkACL(t, "10.32.0.0/16")
+	event := networkACLEvent(t, id)
 	seedFindings(t, event)
 	code, rs, stderr := remediate(t, event, quiet)
 	if code != 0 {
@@ -141,14 +116,7 @@ func TestPasswordPolicy(t *testing.T) {
 	if _, err := api.UpdateAccountPasswordPolicy(ctx, &iam.UpdateAccountPasswordPolicyInput{MinimumPasswordLength: aws.Int32(8), RequireSymbols: true, MaxPasswordAge: aws.Int32(60)}); err != nil {
 		t.Fatal(err)
 	}
-	// A custom action carrying the IAM.15 (1.8) and IAM.16 (1.9) findings.
-	event := sample(t, "custom-action-two-findings.json", func(i int, f map[string]any) {
-		control := []string{"IAM.15", "IAM.16"}[i]
-		f["GeneratorId"] = "security-control/" + control
-		f["Compliance"].(map[string]any)["SecurityControlId"] = control
-		f["Compliance"].(map[string]any)["RelatedRequirements"] = []string{}
-		setResource(f, "AWS::::Account:"+account)
-	})
+	event := passwordPolicyEvent(t)
 	seedFindings(t, event)
 	code, rs, stderr := remediate(t, event, quiet)
 	if code != 0 {
@@ -223,23 +191,11 @@ func TestBucketPolicyMerge(t *testing.T) {
 	requireEndpoint(t)
 	ctx := context.Background()
 	api := s3.NewFromConfig(cfg)
-	bucket := fmt.Sprintf("cisguard-e2e-%d", time.Now().UnixNano())
-	in := &s3.CreateBucketInput{Bucket: aws.String(bucket)}
-	if _, err := api.CreateBucket(ctx, in); err != nil {
+	bucket := newBucket(t)
+	if _, err := api.PutBucketPolicy(ctx, &s3.PutBucketPolicyInput{Bucket: aws.String(bucket), Policy: aws.String(partnerPolicy(bucket))}); err != nil {
 		t.Fatal(err)
 	}
-	existing := fmt.Sprintf(`{"Version":"2012-10-17","Statement":[{"Sid":"Partner","Effect":"Allow","Principal":{"AWS":"arn:aws:iam::%s:root"},"Action":"s3:GetObject","Resource":"arn:aws:s3:::%s/*"}]}`, account, bucket)
-	if _, err := api.PutBucketPolicy(ctx, &s3.PutBucketPolicyInput{Bucket: aws.String(bucket), Policy: aws.String(existing)}); err != nil {
-		t.Fatal(err)
-	}
-	event := sample(t, "imported-standard-5.3.json", func(_ int, f map[string]any) {
-		f["GeneratorId"] = "security-control/S3.5"
-		f["Compliance"].(map[string]any)["SecurityControlId"] = "S3.5"
-		f["Compliance"].(map[string]any)["RelatedRequirements"] = []string{"CIS AWS Foundations Benchmark v1.4.0/2.1.2"}
-		r := f["Resources"].([]any)[0].(map[string]any)
-		r["Type"] = "AwsS3Bucket"
-		setResource(f, "arn:aws:s3:::"+bucket)
-	})
+	event := tlsPolicyEvent(t, bucket)
 	seedFindings(t, event)
 	code, rs, stderr := remediate(t, event, quiet)
 	if code != 0 {

@@ -1,16 +1,11 @@
 package e2e
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"os"
-	"os/exec"
 	"path/filepath"
 	"testing"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
@@ -28,32 +23,21 @@ type scanResult struct {
 // and standard error.
 func scan(t *testing.T, configYAML string, args ...string) (int, []scanResult, string) {
 	t.Helper()
-	conf := filepath.Join(t.TempDir(), "cisguard.yaml")
-	if err := os.WriteFile(conf, []byte(configYAML), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, binary, append([]string{"scan", "--config", conf, "--output", "json", "--log-level", "info"}, args...)...)
-	cmd.Env = env
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	err := cmd.Run()
-	code := 0
-	var ee *exec.ExitError
-	if errors.As(err, &ee) {
-		code = ee.ExitCode()
-	} else if err != nil {
-		t.Fatalf("run cisguard scan: %v", err)
-	}
+	return scanIn(t, env, configYAML, args...)
+}
+
+// scanIn is scan in an environment.
+func scanIn(t *testing.T, environ []string, configYAML string, args ...string) (int, []scanResult, string) {
+	t.Helper()
+	code, stdout, stderr := runIn(t, environ, append([]string{"scan", "--config", writeConfig(t, configYAML), "--output", "json", "--log-level", "info"}, args...)...)
 	var out struct {
 		Results []scanResult
 		Summary map[string]any
 	}
-	if err := json.Unmarshal(stdout.Bytes(), &out); err != nil {
-		t.Fatalf("scan output is not JSON (%v):\n%s\nstderr:\n%s", err, stdout.String(), stderr.String())
+	if err := json.Unmarshal([]byte(stdout), &out); err != nil {
+		t.Fatalf("scan output is not JSON (%v):\n%s\nstderr:\n%s", err, stdout, stderr)
 	}
-	return code, out.Results, stderr.String()
+	return code, out.Results, stderr
 }
 
 // TestScanThenRemediate seeds known misconfigurations, scans, expects
@@ -89,12 +73,7 @@ func TestScanThenRemediate(t *testing.T) {
 	// A VPC: its default group allows traffic (5.3), its default ACL
 	// allows everything in (5.1); an extra ACL allows only HTTPS (fine).
 	vpc := newVPC(t, "10.47.0.0/16")
-	sgs, err := ec2api.DescribeSecurityGroups(ctx, &ec2.DescribeSecurityGroupsInput{Filters: []ec2types.Filter{
-		{Name: aws.String("vpc-id"), Values: []string{vpc}}, {Name: aws.String("group-name"), Values: []string{"default"}}}})
-	if err != nil || len(sgs.SecurityGroups) != 1 {
-		t.Fatalf("default group of %s: %v", vpc, err)
-	}
-	sg := aws.ToString(sgs.SecurityGroups[0].GroupId)
+	sg := defaultGroup(t, vpc)
 	acls, err := ec2api.DescribeNetworkAcls(ctx, &ec2.DescribeNetworkAclsInput{Filters: []ec2types.Filter{{Name: aws.String("vpc-id"), Values: []string{vpc}}}})
 	if err != nil || len(acls.NetworkAcls) != 1 {
 		t.Fatalf("default ACL of %s: %v", vpc, err)
@@ -153,12 +132,9 @@ func TestScanThenRemediate(t *testing.T) {
 
 	// Remediate what the scan found, without any Security Hub finding.
 	resultFile := filepath.Join(t.TempDir(), "scan-remediation.json")
-	rem := exec.Command(binary, "scan", "--regions", region, "--controls", controls, "--remediate", "--result", resultFile, "--output", "json", "--config", writeConfig(t, quiet))
-	rem.Env = env
-	var out, errb bytes.Buffer
-	rem.Stdout, rem.Stderr = &out, &errb
-	if err := rem.Run(); err != nil {
-		t.Fatalf("scan --remediate: %v\n%s", err, errb.String())
+	code, _, remErr := runIn(t, env, "scan", "--regions", region, "--controls", controls, "--remediate", "--result", resultFile, "--output", "json", "--config", writeConfig(t, quiet))
+	if code != 0 {
+		t.Fatalf("scan --remediate: exit %d\n%s", code, remErr)
 	}
 
 	_, results, stderr = scan(t, quiet, "--regions", region, "--controls", controls)
@@ -168,7 +144,7 @@ func TestScanThenRemediate(t *testing.T) {
 	}
 	check(results, "after scan --remediate", fixed)
 	if t.Failed() {
-		t.Fatalf("remediation:\n%s\nsecond scan stderr:\n%s", errb.String(), stderr)
+		t.Fatalf("remediation:\n%s\nsecond scan stderr:\n%s", remErr, stderr)
 	}
 
 	// Everything scan --remediate changed is undone from its --result file:

@@ -4,19 +4,13 @@ package e2e
 // read the resource back as it was; a change made in between is left.
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"reflect"
 	"slices"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
@@ -31,20 +25,7 @@ import (
 // cisguard runs the binary with the suite's environment.
 func cisguard(t *testing.T, args ...string) (code int, stdout, stderr string) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, binary, args...)
-	cmd.Env = env
-	var out, errOut bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &errOut
-	err := cmd.Run()
-	var ee *exec.ExitError
-	if errors.As(err, &ee) {
-		code = ee.ExitCode()
-	} else if err != nil {
-		t.Fatalf("run cisguard: %v", err)
-	}
-	return code, out.String(), errOut.String()
+	return runIn(t, env, args...)
 }
 
 // remediateToFile seeds and remediates an event and saves the JSON
@@ -55,17 +36,10 @@ func remediateToFile(t *testing.T, event []byte) string {
 }
 
 // remediateToFileWith is remediateToFile with a configuration.
-func remediateToFileWith(t *testing.T, event []byte, quiet string) string {
+func remediateToFileWith(t *testing.T, event []byte, configYAML string) string {
 	t.Helper()
 	seedFindings(t, event)
-	dir := t.TempDir()
-	ev, conf, res := filepath.Join(dir, "event.json"), filepath.Join(dir, "cisguard.yaml"), filepath.Join(dir, "result.json")
-	if err := os.WriteFile(ev, event, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(conf, []byte(quiet), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	ev, conf := writeFile(t, "event.json", event), writeConfig(t, configYAML)
 	code, out, stderr := cisguard(t, "remediate", "--event", ev, "--config", conf, "--output", "json")
 	if code != 0 {
 		t.Fatalf("remediate exit %d\n%s\n%s", code, out, stderr)
@@ -73,29 +47,18 @@ func remediateToFileWith(t *testing.T, event []byte, quiet string) string {
 	if !strings.Contains(out, `"prior"`) {
 		t.Fatalf("the result records nothing:\n%s", out)
 	}
-	if err := os.WriteFile(res, []byte(out), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	return res
+	return writeFile(t, "result.json", []byte(out))
 }
 
 // revert runs cisguard revert on a result file and checks its exit status.
 func revert(t *testing.T, file string, wantExit int, extra ...string) string {
 	t.Helper()
-	args := append([]string{"revert", "--result", file, "--config", quietConfig(t)}, extra...)
+	args := append([]string{"revert", "--result", file, "--config", writeConfig(t, quiet)}, extra...)
 	code, out, stderr := cisguard(t, args...)
 	if code != wantExit {
 		t.Fatalf("revert exit %d, want %d\n%s\n%s", code, wantExit, out, stderr)
 	}
 	return out
-}
-
-func quietConfig(t *testing.T) string {
-	p := filepath.Join(t.TempDir(), "cisguard.yaml")
-	if err := os.WriteFile(p, []byte(quiet), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	return p
 }
 
 // sgRules reads a group's rules without their ids, in a stable order.
@@ -120,26 +83,12 @@ func sgRules(t *testing.T, sg string) []string {
 
 func TestRevertDefaultSecurityGroup(t *testing.T) { // 5.3
 	requireEndpoint(t)
-	ctx := context.Background()
-	api := ec2.NewFromConfig(cfg)
-	vpc := newVPC(t, "10.41.0.0/16")
-	sgs, err := api.DescribeSecurityGroups(ctx, &ec2.DescribeSecurityGroupsInput{Filters: []ec2types.Filter{
-		{Name: aws.String("vpc-id"), Values: []string{vpc}}, {Name: aws.String("group-name"), Values: []string{"default"}}}})
-	if err != nil || len(sgs.SecurityGroups) != 1 {
-		t.Fatalf("default group of %s: %v", vpc, err)
-	}
-	sg := aws.ToString(sgs.SecurityGroups[0].GroupId)
-	if _, err := api.AuthorizeSecurityGroupIngress(ctx, &ec2.AuthorizeSecurityGroupIngressInput{GroupId: aws.String(sg), IpPermissions: []ec2types.IpPermission{
-		{IpProtocol: aws.String("tcp"), FromPort: aws.Int32(22), ToPort: aws.Int32(22), IpRanges: []ec2types.IpRange{{CidrIp: aws.String("0.0.0.0/0"), Description: aws.String("ssh from anywhere")}}},
-		{IpProtocol: aws.String("udp"), FromPort: aws.Int32(53), ToPort: aws.Int32(53), Ipv6Ranges: []ec2types.Ipv6Range{{CidrIpv6: aws.String("2001:db8::/32")}}},
-	}}); err != nil {
-		t.Fatal(err)
-	}
+	sg := defaultGroup(t, newVPC(t, "10.41.0.0/16"))
+	ssh := tcpFrom(22, 22, "0.0.0.0/0")
+	ssh.IpRanges[0].Description = aws.String("ssh from anywhere")
+	allowIngress(t, sg, ssh, ec2types.IpPermission{IpProtocol: aws.String("udp"), FromPort: aws.Int32(53), ToPort: aws.Int32(53), Ipv6Ranges: []ec2types.Ipv6Range{{CidrIpv6: aws.String("2001:db8::/32")}}})
 	before := sgRules(t, sg)
-	event := sample(t, "imported-standard-5.3.json", func(_ int, f map[string]any) {
-		setResource(f, fmt.Sprintf("arn:aws:ec2:%s:%s:security-group/%s", region, account, sg))
-	})
-	file := remediateToFile(t, event)
+	file := remediateToFile(t, defaultGroupEvent(t, sg))
 	if n := sgRules(t, sg); len(n) != 0 {
 		t.Fatalf("rules left after the fix: %v", n)
 	}
@@ -161,16 +110,7 @@ func TestRevertNetworkACL(t *testing.T) { // 5.1
 	requireEndpoint(t)
 	ctx := context.Background()
 	api := ec2.NewFromConfig(cfg)
-	vpc := newVPC(t, "10.42.0.0/16")
-	acl, err := api.CreateNetworkAcl(ctx, &ec2.CreateNetworkAclInput{VpcId: aws.String(vpc)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	id := aws.ToString(acl.NetworkAcl.NetworkAclId)
-	if _, err := api.CreateNetworkAclEntry(ctx, &ec2.CreateNetworkAclEntryInput{NetworkAclId: aws.String(id), RuleNumber: aws.Int32(100), Egress: aws.Bool(false),
-		Protocol: aws.String("-1"), RuleAction: ec2types.RuleActionAllow, CidrBlock: aws.String("0.0.0.0/0")}); err != nil {
-		t.Fatal(err)
-	}
+	id := openNetworkACL(t, "10.42.0.0/16")
 	entries := func() []string {
 		out, err := api.DescribeNetworkAcls(ctx, &ec2.DescribeNetworkAclsInput{NetworkAclIds: []string{id}})
 		if err != nil {
@@ -188,10 +128,7 @@ func TestRevertNetworkACL(t *testing.T) { // 5.1
 		return es
 	}
 	before := entries()
-	event := sample(t, "imported-control-EC2.21.json", func(_ int, f map[string]any) {
-		setResource(f, fmt.Sprintf("arn:aws:ec2:%s:%s:network-acl/%s", region, account, id))
-	})
-	file := remediateToFile(t, event)
+	file := remediateToFile(t, networkACLEvent(t, id))
 	if reflect.DeepEqual(entries(), before) {
 		t.Fatal("the fix changed nothing")
 	}
@@ -206,7 +143,7 @@ func TestRevertBucketPolicy(t *testing.T) { // 2.1.2, and the refusal when the p
 	ctx := context.Background()
 	api := s3.NewFromConfig(cfg)
 	bucket := newBucket(t)
-	existing := fmt.Sprintf(`{"Version":"2012-10-17","Statement":[{"Sid":"Partner","Effect":"Allow","Principal":{"AWS":"arn:aws:iam::%s:root"},"Action":"s3:GetObject","Resource":"arn:aws:s3:::%s/*"}]}`, account, bucket)
+	existing := partnerPolicy(bucket)
 	if _, err := api.PutBucketPolicy(ctx, &s3.PutBucketPolicyInput{Bucket: aws.String(bucket), Policy: aws.String(existing)}); err != nil {
 		t.Fatal(err)
 	}
@@ -217,14 +154,7 @@ func TestRevertBucketPolicy(t *testing.T) { // 2.1.2, and the refusal when the p
 		}
 		return aws.ToString(out.Policy)
 	}
-	event := sample(t, "imported-standard-5.3.json", func(_ int, f map[string]any) {
-		f["GeneratorId"] = "security-control/S3.5"
-		f["Compliance"].(map[string]any)["SecurityControlId"] = "S3.5"
-		f["Compliance"].(map[string]any)["RelatedRequirements"] = []string{"CIS AWS Foundations Benchmark v1.4.0/2.1.2"}
-		f["Resources"].([]any)[0].(map[string]any)["Type"] = "AwsS3Bucket"
-		setResource(f, "arn:aws:s3:::"+bucket)
-	})
-	file := remediateToFile(t, event)
+	file := remediateToFile(t, tlsPolicyEvent(t, bucket))
 	fixed := policy()
 	if sameDoc(fixed, existing) {
 		t.Fatal("the fix did not change the policy")
@@ -271,14 +201,7 @@ func TestRevertPasswordPolicy(t *testing.T) { // 1.8 and 1.9 on one policy
 		return fmt.Sprintf("len %d reuse %d symbols %v numbers %v age %d", aws.ToInt32(p.MinimumPasswordLength), aws.ToInt32(p.PasswordReusePrevention), p.RequireSymbols, p.RequireNumbers, aws.ToInt32(p.MaxPasswordAge))
 	}
 	before := read()
-	event := sample(t, "custom-action-two-findings.json", func(i int, f map[string]any) {
-		control := []string{"IAM.15", "IAM.16"}[i]
-		f["GeneratorId"] = "security-control/" + control
-		f["Compliance"].(map[string]any)["SecurityControlId"] = control
-		f["Compliance"].(map[string]any)["RelatedRequirements"] = []string{}
-		setResource(f, "AWS::::Account:"+account)
-	})
-	file := remediateToFile(t, event)
+	file := remediateToFile(t, passwordPolicyEvent(t))
 	if read() == before {
 		t.Fatal("the fix changed nothing")
 	}
