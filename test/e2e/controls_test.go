@@ -3,12 +3,14 @@ package e2e
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
+	"github.com/aws/aws-sdk-go-v2/service/configservice"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
@@ -130,7 +132,12 @@ func TestAccountBlockPublicAccess(t *testing.T) { // 2.1.5.1, through S3 Control
 
 func bucketBlocksPublicAccess(t *testing.T, bucket string) bool {
 	t.Helper()
-	out, err := s3.NewFromConfig(cfg).GetPublicAccessBlock(context.Background(), &s3.GetPublicAccessBlockInput{Bucket: aws.String(bucket)})
+	return bucketBlocksPublicAccessIn(t, cfg, bucket)
+}
+
+func bucketBlocksPublicAccessIn(t *testing.T, conf aws.Config, bucket string) bool {
+	t.Helper()
+	out, err := s3.NewFromConfig(conf).GetPublicAccessBlock(context.Background(), &s3.GetPublicAccessBlockInput{Bucket: aws.String(bucket)})
 	if err != nil {
 		t.Logf("bucket %s: %v", bucket, err)
 		return false
@@ -308,6 +315,106 @@ func TestMonitoringChain(t *testing.T) { // 4.4–4.14
 		}
 		if len(alarms.MetricAlarms) == 0 || len(alarms.MetricAlarms[0].AlarmActions) == 0 {
 			t.Errorf("no alarm with an action on %s/%s", aws.ToString(m.MetricNamespace), aws.ToString(m.MetricName))
+		}
+	}
+}
+
+func TestConfigRecorder(t *testing.T) { // 3.5, opt-in
+	requireEndpoint(t)
+	ctx := context.Background()
+	a := newAccount(t).withMemberRole(t)
+	// AWS Config's service-linked role, as `aws iam create-service-linked-role
+	// --aws-service-name config.amazonaws.com` makes it in AWS. moto's
+	// CreateServiceLinkedRole names it AWSServiceRoleForconfig, so the suite
+	// creates it under AWS's name.
+	slr := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"config.amazonaws.com"},"Action":"sts:AssumeRole"}]}`
+	if _, err := iam.NewFromConfig(a.Cfg).CreateRole(ctx, &iam.CreateRoleInput{RoleName: aws.String("AWSServiceRoleForConfig"), Path: aws.String("/aws-service-role/config.amazonaws.com/"),
+		AssumeRolePolicyDocument: aws.String(slr)}); err != nil {
+		t.Fatal(err)
+	}
+	event := controlEvent(t, finding{Control: "Config.1", CIS: "3.5", ResourceType: "AwsAccount", Account: a.ID})
+	// Notify by default: the plan is sent, nothing changes.
+	rs := run(t, event, quiet, 0)
+	expect(t, rs[0], "notified")
+	api := configservice.NewFromConfig(a.Cfg)
+	if out, err := api.DescribeConfigurationRecorders(ctx, &configservice.DescribeConfigurationRecordersInput{}); err != nil || len(out.ConfigurationRecorders) != 0 {
+		t.Fatalf("notify mode changed something: %+v %v", out, err)
+	}
+
+	event = controlEvent(t, finding{Control: "Config.1", CIS: "3.5", ResourceType: "AwsAccount", Account: a.ID})
+	rs = run(t, event, quiet+`controls: {"3.5": {mode: auto}}`+"\n", 0)
+	resolved(t, rs[0])
+	recs, err := api.DescribeConfigurationRecorders(ctx, &configservice.DescribeConfigurationRecordersInput{})
+	if err != nil || len(recs.ConfigurationRecorders) != 1 {
+		t.Fatalf("recorders %+v %v", recs, err)
+	}
+	r := recs.ConfigurationRecorders[0]
+	if g := r.RecordingGroup; g == nil || !g.AllSupported || !g.IncludeGlobalResourceTypes || !strings.HasSuffix(aws.ToString(r.RoleARN), "/AWSServiceRoleForConfig") {
+		t.Errorf("recorder %s as %s records %+v; want all supported types, global ones too (%s is the global region), as the service-linked role", aws.ToString(r.Name), aws.ToString(r.RoleARN), r.RecordingGroup, region)
+	}
+	st, err := api.DescribeConfigurationRecorderStatus(ctx, &configservice.DescribeConfigurationRecorderStatusInput{})
+	if err != nil || len(st.ConfigurationRecordersStatus) != 1 || !st.ConfigurationRecordersStatus[0].Recording {
+		t.Errorf("recorder status %+v %v, want recording", st, err)
+	}
+	chans, err := api.DescribeDeliveryChannels(ctx, &configservice.DescribeDeliveryChannelsInput{})
+	if err != nil || len(chans.DeliveryChannels) != 1 {
+		t.Fatalf("delivery channels %+v %v", chans, err)
+	}
+	bucket := aws.ToString(chans.DeliveryChannels[0].S3BucketName)
+	if want := fmt.Sprintf("cisguard-config-%s-%s", a.ID, region); bucket != want {
+		t.Errorf("delivers to %s, want %s", bucket, want)
+	}
+	if !bucketBlocksPublicAccessIn(t, a.Cfg, bucket) {
+		t.Errorf("configuration bucket %s does not block public access", bucket)
+	}
+}
+
+// TestOpenAdminPortsRevoked: a finding of another standard (CIS v1.2.0's
+// EC2.13) about a security group that lets SSH and RDP in from the
+// internet. The offending rules are revoked by rule id, what else they
+// allowed is authorized again, and the other rules keep their ids.
+func TestOpenAdminPortsRevoked(t *testing.T) { // 5.2, opt-in
+	requireEndpoint(t)
+	ctx := context.Background()
+	api := ec2.NewFromConfig(cfg)
+	g, err := api.CreateSecurityGroup(ctx, &ec2.CreateSecurityGroupInput{GroupName: aws.String(unique("e2e-web")), Description: aws.String("e2e"), VpcId: aws.String(newVPC(t, "10.52.0.0/16"))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sg := aws.ToString(g.GroupId)
+	allowIngress(t, sg, tcpFrom(22, 22, "0.0.0.0/0"), tcpFrom(3389, 3389, "::/0"), tcpFrom(20, 25, "0.0.0.0/0"), tcpFrom(443, 443, "0.0.0.0/0"), tcpFrom(22, 22, "10.0.0.0/8"))
+	ingress := func() map[string]string { // rule -> id
+		out, err := api.DescribeSecurityGroupRules(ctx, &ec2.DescribeSecurityGroupRulesInput{Filters: []ec2types.Filter{{Name: aws.String("group-id"), Values: []string{sg}}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		m := map[string]string{}
+		for _, r := range out.SecurityGroupRules {
+			if !aws.ToBool(r.IsEgress) {
+				m[fmt.Sprintf("%d-%d %s%s", aws.ToInt32(r.FromPort), aws.ToInt32(r.ToPort), aws.ToString(r.CidrIpv4), aws.ToString(r.CidrIpv6))] = aws.ToString(r.SecurityGroupRuleId)
+			}
+		}
+		return m
+	}
+	before := ingress()
+	rs := run(t, controlEvent(t, finding{Control: "EC2.13", ResourceType: "AwsEc2SecurityGroup", ResourceID: groupARN(sg),
+		Standard: "ruleset/cis-aws-foundations-benchmark/v/1.2.0 CIS AWS Foundations Benchmark v1.2.0/4.1"}), quiet+`controls: {"5.2": {mode: auto}}`+"\n", 0)
+	if rs[0].CIS != "5.2" {
+		t.Fatalf("EC2.13 handled as %s, want 5.2", rs[0].CIS)
+	}
+	resolved(t, rs[0])
+	after := ingress()
+	var rules []string
+	for r := range after {
+		rules = append(rules, r)
+	}
+	slices.Sort(rules)
+	if want := []string{"20-21 0.0.0.0/0", "22-22 10.0.0.0/8", "23-25 0.0.0.0/0", "443-443 0.0.0.0/0"}; !slices.Equal(rules, want) {
+		t.Errorf("ingress rules %v, want %v", rules, want)
+	}
+	for _, kept := range []string{"22-22 10.0.0.0/8", "443-443 0.0.0.0/0"} {
+		if after[kept] != before[kept] {
+			t.Errorf("rule %s is %s, was %s: revoke by rule id must leave the others as they were", kept, after[kept], before[kept])
 		}
 	}
 }

@@ -256,3 +256,13 @@ func keys[V any](m map[string]V) []string {
 	}
 	return out
 }
+
+// withMemberRole gives the account the member role, so that cisguard,
+// running as the suite's account, can remediate findings of it.
+func (a ownAccount) withMemberRole(t *testing.T) ownAccount {
+	t.Helper()
+	if err := ensureMemberRole(context.Background(), iam.NewFromConfig(asAccount(a.ID))); err != nil {
+		t.Fatal(err)
+	}
+	return a
+}
