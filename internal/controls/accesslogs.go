@@ -43,6 +43,10 @@ func planTrailBucketLogging(ctx context.Context, t *Target) (*plan.Plan, error) 
 		return p, err
 	}
 	api, region, gone, err := bucketClients(ctx, t, name)
+	if b := asForeign(t, err); b != nil {
+		b.leaveBucketLogging(t, p)
+		return p, nil
+	}
 	if err != nil {
 		return nil, err
 	}

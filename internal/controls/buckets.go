@@ -155,7 +155,7 @@ func bucketClients(ctx context.Context, t *Target, bucket string) (api awsapi.S3
 	case awsapi.IsNotFound(err):
 		return nil, "", true, nil
 	case awsapi.HasCode(err, "AccessDenied"):
-		return nil, "", false, fmt.Errorf("bucket %s does not belong to account %s (S3 refused a request expecting it as the owner): cisguard does not touch it: %w", bucket, t.Account(), err)
+		return nil, "", false, &foreignBucketError{bucket: bucket, account: t.Account(), err: err}
 	case err != nil:
 		return nil, "", false, fmt.Errorf("locate bucket %s: %w", bucket, err)
 	}
@@ -209,32 +209,39 @@ func listedRegion(ctx context.Context, t *Target, bucket string) string {
 // the bucket. Every writer of a bucket's policy adds the same statements,
 // so concurrent remediations converge.
 func planOwnedBucket(ctx context.Context, t *Target, bucket, region string, sameRegion bool, stmts []map[string]any, p *plan.Plan) (created bool, err error) {
+	_, created, err = planOwnedBucketAt(ctx, t, bucket, region, sameRegion, stmts, p)
+	return created, err
+}
+
+// planOwnedBucketAt is planOwnedBucket that also returns the bucket's
+// region (region for a bucket the plan creates).
+func planOwnedBucketAt(ctx context.Context, t *Target, bucket, region string, sameRegion bool, stmts []map[string]any, p *plan.Plan) (at string, created bool, err error) {
 	api, at, gone, err := bucketClients(ctx, t, bucket)
 	if err != nil {
-		return false, err
+		return "", false, err
 	}
 	doc := &policyDocument{Version: "2012-10-17"}
 	var was *string // the policy before: nil for none
 	if gone {
 		c, err := t.Clients.In(region)
 		if err != nil {
-			return false, err
+			return "", false, err
 		}
-		api = ownedBy(c, t.Account())
+		api, at = ownedBy(c, t.Account()), region
 		planCreateBucket(api, t, bucket, region, p)
 		stmts = append(stmts, denyInsecureTransport(t, bucket))
 	} else {
 		if sameRegion && at != region {
-			return false, fmt.Errorf("bucket %s is in %s, it must be in %s", bucket, at, region)
+			return "", false, fmt.Errorf("bucket %s is in %s, it must be in %s", bucket, at, region)
 		}
 		out, err := api.GetBucketPolicy(ctx, &s3.GetBucketPolicyInput{Bucket: aws.String(bucket)})
 		switch {
 		case awsapi.HasCode(err, "NoSuchBucketPolicy"):
 		case err != nil:
-			return false, fmt.Errorf("read policy of bucket %s: %w", bucket, err)
+			return "", false, fmt.Errorf("read policy of bucket %s: %w", bucket, err)
 		default:
 			if doc, err = parsePolicy(aws.ToString(out.Policy)); err != nil {
-				return false, fmt.Errorf("policy of bucket %s: %w", bucket, err)
+				return "", false, fmt.Errorf("policy of bucket %s: %w", bucket, err)
 			}
 			was = out.Policy
 		}
@@ -246,14 +253,14 @@ func planOwnedBucket(ctx context.Context, t *Target, bucket, region string, same
 		}
 	}
 	if len(sids) == 0 {
-		return gone, nil
+		return at, gone, nil
 	}
 	text := doc.String()
 	p.Addf(func(ctx context.Context) error {
 		_, err := api.PutBucketPolicy(ctx, &s3.PutBucketPolicyInput{Bucket: aws.String(bucket), Policy: aws.String(text)})
 		return err
 	}, "merge statements %s into the policy of bucket %s (%d statement(s) in all)", strings.Join(sids, ", "), bucket, len(doc.Statement)).Prior = recordOwnedBucketPolicy(bucket, gone, was, text)
-	return gone, nil
+	return at, gone, nil
 }
 
 // planCreateBucket plans a new bucket of the account, tagged and with

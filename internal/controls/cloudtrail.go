@@ -12,7 +12,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudtrail"
 
-	"github.com/cisguard/cisguard/internal/awsapi"
 	"github.com/cisguard/cisguard/internal/plan"
 )
 
@@ -121,78 +120,6 @@ func planCloudTrail(ctx context.Context, t *Target) (*plan.Plan, error) {
 		}, "start logging on %s", tr).Prior = plan.Replaced(kindTrailLogging, tr.arn(), false, true)
 	}
 	return p, nil
-}
-
-// planNewTrail plans a multi-region trail in the home region, with its
-// bucket (and the bucket's access logging, CIS 3.6), and starts it. The
-// names are fixed, so that remediations running at the same time make the
-// same trail: one of them creates it, the others find it made and check
-// that it is the one they would have made.
-func planNewTrail(ctx context.Context, t *Target, cfg *CloudTrailParams, name string, p *plan.Plan) error {
-	region := cfg.HomeRegion
-	if region == "" {
-		region = partitionHome(t.Clients.Partition())
-	}
-	home, err := t.Clients.In(region)
-	if err != nil {
-		return err
-	}
-	bucket := cfg.Bucket
-	if bucket == "" {
-		bucket = fmt.Sprintf("cisguard-cloudtrail-%s-%s", t.Account(), region)
-	}
-	where := "bucket " + bucket
-	if owner := cfg.BucketOwner; owner != "" && owner != t.Account() {
-		where += " of account " + owner
-	} else {
-		stmts := cloudTrailBucketStatements(t, bucket, name, t.ARN("cloudtrail", region, "trail/"+name))
-		created, err := planOwnedBucket(ctx, t, bucket, region, false, stmts, p)
-		if err != nil {
-			return err
-		}
-		if created {
-			logBucket := logBucketName(t, accessLogParams(t), region)
-			if err := planAccessLogging(ctx, t, ownedBy(home, t.Account()), bucket, region, logBucket, true, p); err != nil {
-				return err
-			}
-		}
-	}
-	api := home.CloudTrail()
-	p.Addf(func(ctx context.Context) error {
-		_, err := api.CreateTrail(ctx, &cloudtrail.CreateTrailInput{Name: aws.String(name), S3BucketName: aws.String(bucket),
-			IsMultiRegionTrail: aws.Bool(true), IncludeGlobalServiceEvents: aws.Bool(true), EnableLogFileValidation: aws.Bool(true)})
-		if awsapi.HasCode(err, "TrailAlreadyExistsException") {
-			return checkNewTrail(ctx, api, name, region, bucket)
-		}
-		return err
-	}, "create multi-region trail %s in %s delivering to %s, log file validation on, all management events", name, region, where).Prior = plan.Keep(kindCreated, t.ARN("cloudtrail", region, "trail/"+name),
-		fmt.Sprintf("its log files are the account's audit record: revert stops its logging; delete it by hand (aws cloudtrail delete-trail --name %s --region %s)", name, region), "trail")
-	p.Addf(func(ctx context.Context) error {
-		_, err := api.StartLogging(ctx, &cloudtrail.StartLoggingInput{Name: aws.String(name)})
-		return err
-	}, "start logging on trail %s (home %s)", name, region).Prior = plan.Replaced(kindTrailLogging, t.ARN("cloudtrail", region, "trail/"+name), false, true)
-	return nil
-}
-
-// checkNewTrail accepts a trail that CreateTrail found already made (by
-// another remediation) when it is the trail 3.1 makes: multi-region, homed
-// in region, delivering to bucket.
-func checkNewTrail(ctx context.Context, api awsapi.CloudTrail, name, region, bucket string) error {
-	out, err := api.DescribeTrails(ctx, &cloudtrail.DescribeTrailsInput{TrailNameList: []string{name}, IncludeShadowTrails: aws.Bool(false)})
-	if err != nil {
-		return fmt.Errorf("trail %s exists; describe it in %s: %w", name, region, err)
-	}
-	for _, x := range out.TrailList {
-		if aws.ToString(x.Name) != name || aws.ToString(x.HomeRegion) != region {
-			continue
-		}
-		if !aws.ToBool(x.IsMultiRegionTrail) || aws.ToString(x.S3BucketName) != bucket {
-			return fmt.Errorf("trail %s already exists in %s, delivering to bucket %s (multi-region: %v), and is not the trail 3.1 makes: fix it, or set newTrail to another name",
-				name, region, aws.ToString(x.S3BucketName), aws.ToBool(x.IsMultiRegionTrail))
-		}
-		return nil
-	}
-	return fmt.Errorf("trail %s exists but %s does not list it", name, region)
 }
 
 // cloudTrailBucketStatements let one trail check the bucket ACL and write

@@ -38,6 +38,12 @@ type Control struct {
 	// the member policy, given the resolved parameters and the exemption
 	// tag; nil allows every action on every resource.
 	Scopes func(params any, exempt config.Tag) []perms.Scope
+	// Parts are fixes of other controls that Plan runs as its own while
+	// those controls are in mode auto (3.1 gives the trail it creates
+	// 3.4's log delivery and 3.7's key). Their actions are in Permissions
+	// too; the member policy grants them only while the part's control is
+	// in auto, under that control's scopes and parameters.
+	Parts []Part
 	// Params is a pointer to the default parameters (a struct with yaml
 	// tags); nil when the control has none.
 	Params any
@@ -65,6 +71,15 @@ type Control struct {
 	// Doc says in a sentence or two what cisguard does; docs/controls.md
 	// prints it.
 	Doc string
+}
+
+// Part is another control's fix run within a control's plan.
+type Part struct {
+	// ID is the control whose fix it is.
+	ID string
+	// Actions are what the part calls that the control would not call
+	// without it.
+	Actions []string
 }
 
 // Calls counts the AWS calls of one remediation: the reads that decide

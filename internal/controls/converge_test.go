@@ -51,9 +51,13 @@ func bucketNames(t *testing.T, h *harness) []string {
 
 // 3.1 raised in two regions of an account without a trail: both findings
 // converge on one trail in the home region, with one bucket and one
-// access-log bucket.
+// access-log bucket, one key (a key made by the one that lost the alias is
+// scheduled for deletion, never used), one log group and one role, and the
+// trail is encrypted and sent to CloudWatch Logs.
 func TestCloudTrailInTwoRegionsConverges(t *testing.T) {
-	for _, op := range []string{"S3/CreateBucket", "S3/PutBucketTagging", "S3/PutPublicAccessBlock", "S3/PutBucketPolicy", "S3/PutBucketLogging", "CloudTrail/CreateTrail", "CloudTrail/StartLogging"} {
+	for _, op := range []string{"S3/CreateBucket", "S3/PutBucketTagging", "S3/PutPublicAccessBlock", "S3/PutBucketPolicy", "S3/PutBucketLogging",
+		"KMS/CreateKey", "KMS/EnableKeyRotation", "KMS/CreateAlias", "CloudWatch Logs/CreateLogGroup", "CloudWatch Logs/PutRetentionPolicy", "IAM/CreateRole", "IAM/PutRolePolicy",
+		"CloudTrail/CreateTrail", "CloudTrail/StartLogging"} {
 		t.Run(op, func(t *testing.T) {
 			h := newHarness(t)
 			h.interleave(op, h.remediation("3.1", testRegion, accountResource(), ""), h.remediation("3.1", "us-east-1", accountResource(), ""))
@@ -63,6 +67,27 @@ func TestCloudTrailInTwoRegionsConverges(t *testing.T) {
 			if got := bucketNames(t, h); len(got) != 2 {
 				t.Errorf("buckets %v", got)
 			}
+			var enabled []fake.Key
+			for _, k := range h.acct.KMS("us-east-1").Keys() {
+				switch {
+				case k.State == kmstypes.KeyStateEnabled:
+					enabled = append(enabled, k)
+				case k.State != kmstypes.KeyStatePendingDeletion || len(k.Aliases) > 0:
+					t.Errorf("surplus key %+v", k)
+				}
+			}
+			tr := trailOf(h, trailARN("us-east-1", "cisguard-trail"))
+			if len(enabled) != 1 || aws.ToString(tr.KmsKeyId) != enabled[0].ARN {
+				t.Errorf("enabled keys %+v, trail encrypted with %s", enabled, aws.ToString(tr.KmsKeyId))
+			}
+			groups, err := h.acct.Logs("us-east-1").DescribeLogGroups(context.Background(), &cloudwatchlogs.DescribeLogGroupsInput{})
+			if err != nil || len(groups.LogGroups) != 1 || !strings.HasSuffix(aws.ToString(tr.CloudWatchLogsLogGroupArn), ":log-group:"+aws.ToString(groups.LogGroups[0].LogGroupName)+":*") {
+				t.Errorf("log groups %+v %v, trail delivers to %s", groups, err, aws.ToString(tr.CloudWatchLogsLogGroupArn))
+			}
+			if r := h.acct.Role(ctLogRole); r == nil || len(r.Inline) != 1 {
+				t.Errorf("role %+v", r)
+			}
+			trailPlansEmpty(t, h, trailARN("us-east-1", "cisguard-trail"))
 			for _, region := range []string{testRegion, "us-east-1", "ap-southeast-2"} {
 				h.region = region
 				if p := h.mustPlan("3.1", accountResource(), ""); !p.Empty() {
@@ -215,5 +240,39 @@ func TestTrailKeyConverges(t *testing.T) {
 				t.Errorf("3.8 plans for the key cisguard made\n%s", p)
 			}
 		})
+	}
+}
+
+// 3.1 making its trail (with 3.7's key) while 3.7 encrypts a
+// single-region trail of the account whose bucket is in the same region:
+// both use the one key of the alias, whichever is held at each KMS write.
+func TestNewTrailAndTrailKeyConverge(t *testing.T) {
+	ops := []string{"KMS/CreateKey", "KMS/EnableKeyRotation", "KMS/CreateAlias"}
+	for _, first := range []string{"3.1", "3.7"} {
+		for _, op := range ops {
+			t.Run(first+" held at "+op, func(t *testing.T) {
+				h := newHarness(t)
+				single := addTrail(h, "us-east-1", "main", func(tr *fake.Trail) { tr.IsMultiRegionTrail = aws.Bool(false) })
+				a, b := h.remediation("3.1", testRegion, accountResource(), ""), h.remediation("3.7", "us-east-1", trailRes("us-east-1", "main"), "")
+				if first == "3.7" {
+					a, b = b, a
+				}
+				h.interleave(op, a, b)
+				var enabled []string
+				for _, k := range h.acct.KMS("us-east-1").Keys() {
+					if k.State == kmstypes.KeyStateEnabled {
+						enabled = append(enabled, k.ARN)
+					}
+				}
+				if len(enabled) != 1 {
+					t.Fatalf("enabled keys %v", enabled)
+				}
+				for _, arn := range []string{single, trailARN("us-east-1", "cisguard-trail")} {
+					if k := aws.ToString(trailOf(h, arn).KmsKeyId); k != enabled[0] {
+						t.Errorf("%s encrypted with %q, want %s", arn, k, enabled[0])
+					}
+				}
+			})
+		}
 	}
 }

@@ -9,6 +9,7 @@ package controls
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -43,10 +44,36 @@ func (s *Settings) Grants(exempt config.Tag) []perms.Grant {
 		g := c.Grant(st.Params, exempt)
 		if st.Mode != Auto {
 			g = g.Reads()
+		} else {
+			g = s.withParts(c, g, exempt)
 		}
 		out = append(out, g)
 	}
 	return append(out, perms.Grant{Owner: "scan", Actions: ScanPermissions})
+}
+
+// withParts narrows the grant of a control in auto to the parts it runs:
+// a part whose control is in auto brings that control's scopes (with its
+// parameters) for the part's actions; any other part's actions are not
+// granted, since the plan does not run it.
+func (s *Settings) withParts(c *Control, g perms.Grant, exempt config.Tag) perms.Grant {
+	for _, part := range c.Parts {
+		st, ok := s.byID[part.ID]
+		if !ok || st.Mode != Auto {
+			g.Actions = slices.DeleteFunc(slices.Clone(g.Actions), func(a string) bool { return slices.Contains(part.Actions, a) })
+			continue
+		}
+		if st.Control.Scopes == nil {
+			continue
+		}
+		for _, sc := range st.Control.Scopes(st.Params, exempt) {
+			sc.Actions = slices.DeleteFunc(slices.Clone(sc.Actions), func(a string) bool { return !slices.Contains(part.Actions, a) })
+			if len(sc.Actions) > 0 {
+				g.Scopes = append(g.Scopes, sc)
+			}
+		}
+	}
+	return g
 }
 
 var (

@@ -62,12 +62,12 @@ func planTrailEncryption(ctx context.Context, t *Target) (*plan.Plan, error) {
 	if err := tr.changeable(t); err != nil {
 		return nil, err
 	}
-	// CloudTrail needs the key in the bucket's region.
-	region := tr.region()
-	if _, r, gone, err := bucketClients(ctx, t, aws.ToString(tr.S3BucketName)); err != nil {
+	region, err := keyRegion(ctx, t, tr, p)
+	if err != nil {
 		return nil, err
-	} else if !gone {
-		region = r
+	}
+	if region == "" {
+		return p, nil
 	}
 	c, err := t.Clients.In(region)
 	if err != nil {
@@ -78,6 +78,32 @@ func planTrailEncryption(ctx context.Context, t *Target) (*plan.Plan, error) {
 		return nil, err
 	}
 	return p, nil
+}
+
+// keyRegion is where the key of a trail must be: CloudTrail needs it in
+// the region of the trail's bucket (the trail's home region when the
+// bucket is gone). For a bucket of another account it is the region S3
+// gives; when S3 does not say, "" with the steps left in p.
+func keyRegion(ctx context.Context, t *Target, tr *trail, p *plan.Plan) (string, error) {
+	_, region, gone, err := bucketClients(ctx, t, aws.ToString(tr.S3BucketName))
+	if b := asForeign(t, err); b != nil {
+		if err := b.locate(ctx, t); err != nil {
+			return "", err
+		}
+		if b.region == "" {
+			b.leaveKeyRegion(tr, p)
+		} else {
+			p.Note("the trail's %s is in %s (as S3 says): the key is made or looked up there, and nothing is written to the bucket", b, b.region)
+		}
+		return b.region, nil
+	}
+	if err != nil {
+		return "", err
+	}
+	if gone {
+		return tr.region(), nil
+	}
+	return region, nil
 }
 
 // trailKey plans the key that encrypts a trail.
@@ -91,23 +117,8 @@ type trailKey struct {
 }
 
 func (k *trailKey) plan(ctx context.Context, p *plan.Plan) error {
-	out, err := k.api.DescribeKey(ctx, &kms.DescribeKeyInput{KeyId: aws.String(k.ref)})
-	switch {
-	case awsapi.IsNotFound(err) && strings.HasPrefix(k.ref, "alias/"):
-		if err := k.planCreate(ctx, p); err != nil {
-			return err
-		}
-	case err != nil:
-		return fmt.Errorf("describe KMS key %s in %s: %w", k.ref, k.region, err)
-	default:
-		m := out.KeyMetadata
-		if m.KeyState != kmstypes.KeyStateEnabled || m.KeySpec != kmstypes.KeySpecSymmetricDefault {
-			return fmt.Errorf("KMS key %s is %s %s: CloudTrail needs an enabled symmetric key", k.ref, m.KeyState, m.KeySpec)
-		}
-		k.arn = aws.ToString(m.Arn)
-		if ok, err := k.planPolicy(ctx, p); err != nil || !ok {
-			return err
-		}
+	if usable, err := k.prepare(ctx, p); err != nil || !usable {
+		return err
 	}
 	// A key this plan creates has its ARN only once it exists.
 	record := k.tr.record(cloudtrail.UpdateTrailInput{KmsKeyId: aws.String(k.arn)})
@@ -116,6 +127,27 @@ func (k *trailKey) plan(ctx context.Context, p *plan.Plan) error {
 		return k.tr.update(cloudtrail.UpdateTrailInput{KmsKeyId: aws.String(k.arn)})(ctx)
 	}, "encrypt the log files of %s with KMS key %s (%s)", k.tr, k.ref, k.region).Prior = record
 	return nil
+}
+
+// prepare plans the key so that, once the plan is applied, it exists and
+// lets the account's trails encrypt; k.arn is its ARN from then on (a key
+// the plan creates has it only once it exists). usable is false when the
+// key is one cisguard did not create and may not change: p then leaves
+// the steps to a person, and no trail should point at it.
+func (k *trailKey) prepare(ctx context.Context, p *plan.Plan) (usable bool, err error) {
+	out, err := k.api.DescribeKey(ctx, &kms.DescribeKeyInput{KeyId: aws.String(k.ref)})
+	switch {
+	case awsapi.IsNotFound(err) && strings.HasPrefix(k.ref, "alias/"):
+		return true, k.planCreate(ctx, p)
+	case err != nil:
+		return false, fmt.Errorf("describe KMS key %s in %s: %w", k.ref, k.region, err)
+	}
+	m := out.KeyMetadata
+	if m.KeyState != kmstypes.KeyStateEnabled || m.KeySpec != kmstypes.KeySpecSymmetricDefault {
+		return false, fmt.Errorf("KMS key %s is %s %s: CloudTrail needs an enabled symmetric key", k.ref, m.KeyState, m.KeySpec)
+	}
+	k.arn = aws.ToString(m.Arn)
+	return k.planPolicy(ctx, p)
 }
 
 // statements are the key policy statements CloudTrail encryption needs:

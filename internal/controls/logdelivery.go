@@ -96,43 +96,79 @@ func logGroupOf(arn string) string {
 // the plan is applied (exists: already before). A trail that already
 // delivers keeps its group (recreated if it was deleted).
 func planLogDelivery(ctx context.Context, t *Target, tr *trail, cfg *CloudWatchLogsParams, p *plan.Plan) (group string, exists bool, err error) {
-	logs := tr.home.Logs()
-	group = cfg.LogGroup
-	if arn := aws.ToString(tr.CloudWatchLogsLogGroupArn); arn != "" {
-		group = logGroupOf(arn)
+	lt, err := planLogTarget(ctx, t, tr, cfg, p)
+	if err != nil || lt.delivers {
+		return lt.groupName(), lt.exists(), err
 	}
-	if group == "" {
-		group = "/aws/cloudtrail/" + tr.name()
+	in := cloudtrail.UpdateTrailInput{CloudWatchLogsLogGroupArn: aws.String(lt.groupARN), CloudWatchLogsRoleArn: aws.String(lt.roleARN)}
+	update := tr.update(in)
+	p.Addf(func(ctx context.Context) error {
+		return retryNewRole(ctx, lt.roleCreated, update, "InvalidCloudWatchLogsRoleArnException")
+	}, "send the events of %s to CloudWatch Logs group %s through role %s", tr, lt.group, cfg.RoleName).Prior = tr.record(in)
+	return lt.group, lt.groupExists, nil
+}
+
+// logTarget is where a trail's events go in CloudWatch Logs once a plan
+// is applied: the log group in the trail's home region and the role
+// CloudTrail assumes to write to it.
+type logTarget struct {
+	group, groupARN, roleARN string
+	// groupExists: the group existed before the plan; roleCreated: the
+	// plan creates the role, which CloudTrail may not see at once (IAM is
+	// eventually consistent); delivers: the trail already delivers there.
+	groupExists, roleCreated, delivers bool
+}
+
+func (lt *logTarget) groupName() string {
+	if lt == nil {
+		return ""
+	}
+	return lt.group
+}
+
+func (lt *logTarget) exists() bool { return lt != nil && lt.groupExists }
+
+// planLogTarget plans the log group and the delivery role that a trail
+// needs to deliver its events to CloudWatch Logs, without pointing the
+// trail at them: 3.4 then updates the trail, and 3.1 creates its new trail
+// with them. A trail that already delivers keeps its group (recreated if
+// it was deleted) and its role.
+func planLogTarget(ctx context.Context, t *Target, tr *trail, cfg *CloudWatchLogsParams, p *plan.Plan) (*logTarget, error) {
+	logs := tr.home.Logs()
+	lt := &logTarget{group: cfg.LogGroup}
+	if arn := aws.ToString(tr.CloudWatchLogsLogGroupArn); arn != "" {
+		lt.group = logGroupOf(arn)
+	}
+	if lt.group == "" {
+		lt.group = "/aws/cloudtrail/" + tr.name()
 	}
 	if err := tr.changeable(t); err != nil {
 		// Its log group, if any, is in the management account too.
-		return "", false, err
+		return nil, err
 	}
-	if exists, err = planLogGroup(ctx, logs, tr.region(), group, cfg.RetentionDays, p); err != nil {
-		return "", false, err
+	var err error
+	if lt.groupExists, err = planLogGroup(ctx, logs, tr.region(), lt.group, cfg.RetentionDays, p); err != nil {
+		return nil, err
 	}
 	if aws.ToString(tr.CloudWatchLogsLogGroupArn) != "" && aws.ToString(tr.CloudWatchLogsRoleArn) != "" {
-		return group, exists, nil
+		lt.delivers = true
+		return lt, nil
 	}
-	groupARN := "arn:" + t.Clients.Partition() + ":logs:" + tr.region() + ":" + t.Account() + ":log-group:" + group + ":*"
-	write := map[string]any{"Sid": sid("CloudTrailWriteTo", group), "Effect": "Allow", "Action": []string{"logs:CreateLogStream", "logs:PutLogEvents"},
-		"Resource": strings.TrimSuffix(groupARN, "*") + "log-stream:*"}
-	role, created, err := planServiceRole(ctx, t, cfg.RoleName, "cloudtrail.amazonaws.com", write, p, func(created bool, was *string, doc string) *plan.Prior {
+	lt.groupARN = "arn:" + t.Clients.Partition() + ":logs:" + tr.region() + ":" + t.Account() + ":log-group:" + lt.group + ":*"
+	write := map[string]any{"Sid": sid("CloudTrailWriteTo", lt.group), "Effect": "Allow", "Action": []string{"logs:CreateLogStream", "logs:PutLogEvents"},
+		"Resource": strings.TrimSuffix(lt.groupARN, "*") + "log-stream:*"}
+	lt.roleARN, lt.roleCreated, err = planServiceRole(ctx, t, cfg.RoleName, "cloudtrail.amazonaws.com", write, p, func(created bool, was *string, doc string) *plan.Prior {
 		if created {
 			return partOfCreated(kindInlinePolicy, cfg.RoleName, "IAM role", doc)
 		}
 		name := inlinePolicyName(write["Sid"].(string))
-		return plan.Replaced(kindInlinePolicy, cfg.RoleName, inlinePolicyRecord{Policy: name, Document: was, Group: groupARN, Trail: tr.arn()},
-			inlinePolicyRecord{Policy: name, Document: &doc, Group: groupARN, Trail: tr.arn()})
+		return plan.Replaced(kindInlinePolicy, cfg.RoleName, inlinePolicyRecord{Policy: name, Document: was, Group: lt.groupARN, Trail: tr.arn()},
+			inlinePolicyRecord{Policy: name, Document: &doc, Group: lt.groupARN, Trail: tr.arn()})
 	})
 	if err != nil {
-		return "", false, err
+		return nil, err
 	}
-	update := tr.update(cloudtrail.UpdateTrailInput{CloudWatchLogsLogGroupArn: aws.String(groupARN), CloudWatchLogsRoleArn: aws.String(role)})
-	p.Addf(func(ctx context.Context) error {
-		return retryNewRole(ctx, created, update, "InvalidCloudWatchLogsRoleArnException")
-	}, "send the events of %s to CloudWatch Logs group %s through role %s", tr, group, cfg.RoleName).Prior = tr.record(cloudtrail.UpdateTrailInput{CloudWatchLogsLogGroupArn: aws.String(groupARN), CloudWatchLogsRoleArn: aws.String(role)})
-	return group, exists, nil
+	return lt, nil
 }
 
 // planLogGroup plans a log group when it does not exist, tagged

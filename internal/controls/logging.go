@@ -26,6 +26,22 @@ var logDeliveryPermissions = []string{
 	"iam:DeleteRolePolicy",
 }
 
+// logDeliveryPart is what 3.1 calls to give the trail it creates 3.4's log
+// group and delivery role: planLogTarget, without UpdateTrail, and without
+// a revert's deletion of an inline policy (a revert keeps what a new
+// trail delivers through).
+var logDeliveryPart = Part{ID: "3.4", Actions: slices.DeleteFunc(slices.Clone(logDeliveryPermissions), func(a string) bool {
+	return a == "cloudtrail:UpdateTrail" || a == "iam:DeleteRolePolicy"
+})}
+
+// trailKeyPermissions are what 3.7's key calls (trailKey, and a revert of
+// its key policy).
+var trailKeyPermissions = []string{"kms:DescribeKey", "kms:GetKeyPolicy", "kms:ListResourceTags", "kms:PutKeyPolicy",
+	"kms:ListAliases", "kms:ListKeys", "kms:GetKeyRotationStatus", "kms:CreateKey", "kms:TagResource", "kms:CreateAlias", "kms:EnableKeyRotation", "kms:ScheduleKeyDeletion"}
+
+// trailKeyPart is what 3.1 calls to give the trail it creates 3.7's key.
+var trailKeyPart = Part{ID: "3.7", Actions: trailKeyPermissions}
+
 // ownedBucketPermissions are what planOwnedBucket calls, and its revert
 // (the policy of an existing bucket that had none is deleted).
 var ownedBucketPermissions = []string{
@@ -48,14 +64,17 @@ func actions(groups ...[]string) []string {
 func loggingControls() []*Control {
 	return []*Control{
 		{
-			ID:          "3.1",
-			Per:         PerAccount,
-			Permissions: actions(trailReads, []string{"cloudtrail:CreateTrail", "cloudtrail:UpdateTrail", "cloudtrail:StartLogging", "cloudtrail:StopLogging", "cloudtrail:PutEventSelectors", "s3:PutBucketLogging"}, ownedBucketPermissions),
-			Scopes:      cloudTrailScopes,
-			Params:      &CloudTrailParams{NewTrail: "cisguard-trail"},
-			Plan:        planCloudTrail,
-			Writes:      []Singleton{TrailChain},
-			Calls:       Calls{Reads: 3, Writes: 11, Case: "no trail in the account: trail bucket and its access-log bucket created, multi-region trail created, logging started"},
+			ID:  "3.1",
+			Per: PerAccount,
+			Permissions: actions(trailReads, []string{"cloudtrail:CreateTrail", "cloudtrail:UpdateTrail", "cloudtrail:StartLogging", "cloudtrail:StopLogging", "cloudtrail:PutEventSelectors", "s3:PutBucketLogging", "s3:ListBucket"}, ownedBucketPermissions,
+				logDeliveryPart.Actions, trailKeyPart.Actions),
+			Scopes: cloudTrailScopes,
+			Parts:  []Part{logDeliveryPart, trailKeyPart},
+			Params: &CloudTrailParams{NewTrail: "cisguard-trail"},
+			Plan:   planCloudTrail,
+			Writes: []Singleton{TrailChain},
+			Calls: Calls{Reads: 8, Writes: 18, Case: "no trail in the account: trail bucket and its access-log bucket, 3.7's key and 3.4's log group and role created, " +
+				"multi-region trail created with them, logging started"},
 			Doc: "Finds the account's multi-region trail that is logging and records all management events (its own trails first; an organization trail qualifies but is never changed). A multi-region trail of the account that falls short is fixed in place " +
 				"(StartLogging; event selectors merged so that management events are recorded read and write, data event selectors kept). " +
 				"With no multi-region trail, makes one in `homeRegion` (default the partition's first region, us-east-1), whatever the finding's region, so that findings of several regions make one trail: " +
@@ -126,16 +145,15 @@ func loggingControls() []*Control {
 				"Every request names the account as the owner it expects: a bucket of another account is never touched.",
 		},
 		{
-			ID:       "3.7",
-			Per:      PerRegion,
-			Evaluate: checkTrails,
-			Permissions: actions(trailReads, []string{"cloudtrail:UpdateTrail", "s3:GetBucketLocation", "kms:DescribeKey", "kms:GetKeyPolicy", "kms:ListResourceTags", "kms:PutKeyPolicy",
-				"kms:ListAliases", "kms:ListKeys", "kms:GetKeyRotationStatus", "kms:CreateKey", "kms:TagResource", "kms:CreateAlias", "kms:EnableKeyRotation", "kms:ScheduleKeyDeletion"}),
-			Scopes: trailKeyScopes,
-			Params: &TrailKeyParams{KMSKey: "alias/CIS_CloudTrail_Encryption_Key"},
-			Plan:   planTrailEncryption,
-			Writes: []Singleton{TrailChain},
-			Calls:  Calls{Reads: 5, Writes: 4, Case: "an unencrypted trail and no key yet: key, rotation and alias created"},
+			ID:          "3.7",
+			Per:         PerRegion,
+			Evaluate:    checkTrails,
+			Permissions: actions(trailReads, []string{"cloudtrail:UpdateTrail", "s3:GetBucketLocation", "s3:ListBucket"}, trailKeyPermissions),
+			Scopes:      trailKeyScopes,
+			Params:      &TrailKeyParams{KMSKey: "alias/CIS_CloudTrail_Encryption_Key"},
+			Plan:        planTrailEncryption,
+			Writes:      []Singleton{TrailChain},
+			Calls:       Calls{Reads: 5, Writes: 4, Case: "an unencrypted trail and no key yet: key, rotation and alias created"},
 			Doc: "Encrypts the trail's log files with the KMS key `kmsKey` (default alias/CIS_CloudTrail_Encryption_Key) in the trail bucket's region. " +
 				"A missing alias gets a new symmetric key, made in one call with its policy (CloudTrail may encrypt for this account's trails, the account may decrypt) and the tag cisguard:managed, then rotation on (3.8), then the alias. " +
 				"A key cisguard made earlier whose alias was never created is named instead of made again; of two keys made at the same time, the one that lost the alias is scheduled for deletion (7 days). " +

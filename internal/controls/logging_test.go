@@ -279,10 +279,11 @@ func TestCloudTrailPartialFailure(t *testing.T) {
 	if o.Err == nil || !strings.Contains(o.Err.Error(), "create multi-region trail cisguard-trail") {
 		t.Fatalf("err = %v", o.Err)
 	}
-	if doneCount(o) != 9 || o.Results[9].Error == "" {
+	if doneCount(o) != 16 || o.Results[16].Error == "" {
 		t.Errorf("results %+v", o.Results)
 	}
-	// The retry finds the buckets and creates only the trail.
+	// The retry finds the buckets, the key, the log group and the role,
+	// and creates only the trail.
 	p := h.remediate("3.1", accountResource(), "")
 	if d := descriptions(p); len(d) != 2 || !strings.HasPrefix(d[0], "create multi-region trail") {
 		t.Errorf("retry plans %v", d)

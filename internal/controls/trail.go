@@ -265,6 +265,10 @@ func planTrailBucketPublicAccess(ctx context.Context, t *Target) (*plan.Plan, er
 	bt := *t
 	bt.Resource = bucketResource(t, name)
 	q, err := planBucketPublicAccess(ctx, &bt)
+	if b := asForeign(t, err); b != nil {
+		b.leaveBucketPublicAccess(t, p)
+		return p, nil
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -335,7 +339,15 @@ func checkTrailBuckets(ctx context.Context, c *Control, t *Target) ([]Result, er
 		}
 		seen[name] = true
 		res := bucketResource(t, name)
-		if _, region, gone, err := bucketClients(ctx, t, name); err == nil && !gone {
+		_, region, gone, err := bucketClients(ctx, t, name)
+		if b := asForeign(t, err); b != nil {
+			// Not NOT_APPLICABLE: the bucket needs checking, only not
+			// from here; the owner's scan checks its Block Public Access
+			// (2.1.5.2), not whether it logs its accesses (3.6).
+			out = append(out, manual(res, "%s", b.reason(t)))
+			continue
+		}
+		if err == nil && !gone {
 			res.Region = region
 		}
 		r := Verdict(ctx, c, onTrail(t, tr.arn()))

@@ -9,11 +9,14 @@ package fake
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"strings"
 	"sync"
 	"time"
 
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/smithy-go"
+	smithyhttp "github.com/aws/smithy-go/transport/http"
 
 	"github.com/cisguard/cisguard/internal/perms"
 )
@@ -162,6 +165,14 @@ func (l *Log) record(ctx context.Context, service, region, op string) error {
 // APIError builds an error in the shape the SDK returns for AWS faults.
 func APIError(code, format string, args ...any) error {
 	return &smithy.GenericAPIError{Code: code, Message: fmt.Sprintf(format, args...), Fault: smithy.FaultClient}
+}
+
+// withHeader wraps err as the SDK delivers an error response: with its
+// HTTP status and a response header that callers may read.
+func withHeader(err error, status int, key, value string) error {
+	h := http.Header{}
+	h.Set(key, value)
+	return &awshttp.ResponseError{ResponseError: &smithyhttp.ResponseError{Response: &smithyhttp.Response{Response: &http.Response{StatusCode: status, Header: h}}, Err: err}}
 }
 
 // Throttled is the error AWS returns when a caller exceeds its rate. The

@@ -183,7 +183,8 @@ func (s *S3) HeadBucket(ctx context.Context, in *s3.HeadBucketInput, _ ...func(*
 	case awsapi.HasCode(err, "NoSuchBucket"):
 		return nil, APIError("NotFound", "Not Found")
 	case awsapi.HasCode(err, "AccessDenied"):
-		return nil, APIError("Forbidden", "Forbidden")
+		// S3 names the bucket's region even when it refuses the request.
+		return nil, withHeader(APIError("Forbidden", "Forbidden"), 403, "X-Amz-Bucket-Region", s.st().find(*in.Bucket).Region)
 	case err != nil:
 		return nil, err
 	}
