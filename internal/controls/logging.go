@@ -79,7 +79,9 @@ func loggingControls() []*Control {
 				"(StartLogging; event selectors merged so that management events are recorded read and write, data event selectors kept). " +
 				"With no multi-region trail, makes one in `homeRegion` (default the partition's first region, us-east-1), whatever the finding's region, so that findings of several regions make one trail: " +
 				"its bucket `bucket` (default cisguard-cloudtrail-<account>-<home region>; created tagged, with Block Public Access, a TLS-only policy letting only this trail write, and access logging into 3.6's log bucket), " +
-				"the trail with log file validation, then starts it. A bucket name another account holds is never written to; a trail delivers to another account's bucket only when `bucketOwner` names that account.",
+				"the trail with log file validation, then starts it. When 3.4 and 3.7 are in auto, their key (in the bucket's region), log group and delivery role are made first, with their parameters, and the one CreateTrail carries them, so that the new trail passes 3.4 and 3.7 from its first moment; " +
+				"otherwise the plan notes that CloudTrail.5 or CloudTrail.2 will fail for it. A trail of the name made meanwhile is accepted when it is multi-region and delivers to the bucket. " +
+				"A bucket name another account holds is never written to; a trail delivers to another account's bucket only when `bucketOwner` names that account.",
 		},
 		{
 			ID:          "3.2",
@@ -101,7 +103,8 @@ func loggingControls() []*Control {
 			Plan:        planTrailBucketPublicAccess,
 			Writes:      []Singleton{TrailChain},
 			Calls:       Calls{Reads: 3, Writes: 1, Case: "a trail bucket without Block Public Access"},
-			Doc:         "Turns on all four Block Public Access settings on the CloudTrail bucket (the finding's bucket, or the bucket of the finding's or the discovered trail), in the bucket's region. A bucket tagged exempt is left alone.",
+			Doc: "Turns on all four Block Public Access settings on the CloudTrail bucket (the finding's bucket, or the bucket of the finding's or the discovered trail), in the bucket's region. A bucket tagged exempt is left alone. " +
+				"A bucket of another account (a central log archive) is left to its owner: NOTIFIED with the command to run there (a scan says MANUAL).",
 		},
 		{
 			ID:          "3.4",
@@ -142,7 +145,7 @@ func loggingControls() []*Control {
 			Calls:       Calls{Reads: 4, Writes: 5, Case: "trail bucket without access logging; log bucket created"},
 			Doc: "Turns on server access logging of the CloudTrail bucket into `logBucket` (default cisguard-access-logs-<account>-<region>, in the trail bucket's region as S3 requires), " +
 				"created when missing tagged, with Block Public Access and a TLS-only policy letting S3 log delivery write for the account's buckets; an existing log bucket of the account gets that statement merged into its policy. " +
-				"Every request names the account as the owner it expects: a bucket of another account is never touched.",
+				"Every request names the account as the owner it expects: a trail bucket of another account is never touched, and its finding is NOTIFIED with the command to run there (a scan says MANUAL).",
 		},
 		{
 			ID:          "3.7",
@@ -157,7 +160,8 @@ func loggingControls() []*Control {
 			Doc: "Encrypts the trail's log files with the KMS key `kmsKey` (default alias/CIS_CloudTrail_Encryption_Key) in the trail bucket's region. " +
 				"A missing alias gets a new symmetric key, made in one call with its policy (CloudTrail may encrypt for this account's trails, the account may decrypt) and the tag cisguard:managed, then rotation on (3.8), then the alias. " +
 				"A key cisguard made earlier whose alias was never created is named instead of made again; of two keys made at the same time, the one that lost the alias is scheduled for deletion (7 days). " +
-				"An existing key that does not let the trail encrypt gets the statements merged into its policy only when cisguard made it; another key is left as it is, with the exact steps to grant CloudTrail. Readers of the logs then need kms:Decrypt.",
+				"An existing key that does not let the trail encrypt gets the statements merged into its policy only when cisguard made it; another key is left as it is, with the exact steps to grant CloudTrail. Readers of the logs then need kms:Decrypt. " +
+				"For a trail bucket of another account, the region is the one S3's HeadBucket names (even as it refuses the request); when S3 does not say, the steps are left.",
 		},
 		{
 			ID:          "3.8",

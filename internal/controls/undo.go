@@ -104,6 +104,7 @@ var revertDocs = map[string]string{
 	"2.2.1":   "records that it was off; revert turns EBS encryption by default off again while it is on (volumes encrypted meanwhile stay encrypted). Revert's extra write: `ec2:DisableEbsEncryptionByDefault`.",
 	"3.1": "records the trail's previous multi-region settings, its previous event selectors in full (classic or advanced) and that it was not logging, from the plan's read; revert puts them back and stops logging while they are still as cisguard left them. " +
 		"A trail it created, and the buckets it created with their tags, Block Public Access, policy and access logging, are kept (their log files are the account's audit record): revert stops the new trail's logging and says how to delete it. " +
+		"So are the key, log group and delivery role made for it (3.7's and 3.4's parts), and statements merged into an existing key's or role's policy for it: the kept trail still encrypts and delivers through them, and no UpdateTrail takes them off. " +
 		"Statements merged into the policy of an existing bucket of the account are recorded with the previous policy (or none), which revert puts back while the policy is still cisguard's. " +
 		"Revert's extra writes: `cloudtrail:StopLogging`, `s3:DeleteBucketPolicy` (cisguard-* and configured buckets only).",
 	"3.2": "records that log file validation was off, from the plan's read; revert turns it off again while it is on.",

@@ -45,6 +45,18 @@ func TestTrailThenRootUsageAlarm(t *testing.T) {
 	if trail == "" {
 		t.Fatalf("no logging multi-region trail after 3.1: %+v", trails.TrailList)
 	}
+	// A trail 3.1 creates passes 3.4 and 3.7 from its first moment.
+	if rs[0].Decision == "remediated" {
+		var made *cttypes.Trail
+		for i, tr := range trails.TrailList {
+			if aws.ToString(tr.Name) == "cisguard-trail" {
+				made = &trails.TrailList[i]
+			}
+		}
+		if made == nil || aws.ToString(made.KmsKeyId) == "" || aws.ToString(made.CloudWatchLogsLogGroupArn) == "" {
+			t.Errorf("the trail 3.1 created is not encrypted or not sent to CloudWatch Logs: %+v", made)
+		}
+	}
 
 	// AWS gives a trail created without selectors the default selector
 	// (all management events, read and write) and returns it from
