@@ -64,7 +64,13 @@ func writeConfig(t *testing.T, yaml string) string {
 // defaultGroup returns a VPC's default security group.
 func defaultGroup(t *testing.T, vpc string) string {
 	t.Helper()
-	out, err := ec2.NewFromConfig(cfg).DescribeSecurityGroups(context.Background(), &ec2.DescribeSecurityGroupsInput{Filters: []ec2types.Filter{
+	return defaultGroupIn(t, cfg, vpc)
+}
+
+// defaultGroupIn is defaultGroup with a configuration's credentials (in its account).
+func defaultGroupIn(t *testing.T, c aws.Config, vpc string) string {
+	t.Helper()
+	out, err := ec2.NewFromConfig(c).DescribeSecurityGroups(context.Background(), &ec2.DescribeSecurityGroupsInput{Filters: []ec2types.Filter{
 		{Name: aws.String("vpc-id"), Values: []string{vpc}}, {Name: aws.String("group-name"), Values: []string{"default"}}}})
 	if err != nil || len(out.SecurityGroups) != 1 {
 		t.Fatalf("default group of %s: %v", vpc, err)

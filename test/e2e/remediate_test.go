@@ -21,7 +21,13 @@ const quiet = "notifications: {disabled: true}\n"
 
 func newVPC(t *testing.T, cidr string) string {
 	t.Helper()
-	out, err := ec2.NewFromConfig(cfg).CreateVpc(context.Background(), &ec2.CreateVpcInput{CidrBlock: aws.String(cidr)})
+	return newVPCIn(t, cfg, cidr)
+}
+
+// newVPCIn is newVPC with a configuration's credentials (in its account).
+func newVPCIn(t *testing.T, c aws.Config, cidr string) string {
+	t.Helper()
+	out, err := ec2.NewFromConfig(c).CreateVpc(context.Background(), &ec2.CreateVpcInput{CidrBlock: aws.String(cidr)})
 	if err != nil {
 		t.Fatalf("create VPC: %v", err)
 	}

@@ -19,14 +19,9 @@ type scanResult struct {
 	CIS, Account, Region, Resource, Status, Reason string
 }
 
-// scan runs `cisguard scan` with args and returns its exit code, results
-// and standard error.
-func scan(t *testing.T, configYAML string, args ...string) (int, []scanResult, string) {
-	t.Helper()
-	return scanIn(t, env, configYAML, args...)
-}
-
-// scanIn is scan in an environment.
+// scanIn runs `cisguard scan` with args in an environment (the
+// credentials of an account) and returns its exit code, results and
+// standard error.
 func scanIn(t *testing.T, environ []string, configYAML string, args ...string) (int, []scanResult, string) {
 	t.Helper()
 	code, stdout, stderr := runIn(t, environ, append([]string{"scan", "--config", writeConfig(t, configYAML), "--output", "json", "--log-level", "info"}, args...)...)
@@ -43,14 +38,17 @@ func scanIn(t *testing.T, environ []string, configYAML string, args ...string) (
 // TestScanThenRemediate seeds known misconfigurations, scans, expects
 // exactly those FAILs among the seeded resources (and PASS for the
 // compliant ones), remediates with scan --remediate (no Security Hub
-// finding exists for them), and scans again: all PASS.
+// finding exists for them), and scans again: all PASS. It runs in an
+// account of its own, so its scan --remediate touches no other case's
+// resources.
 func TestScanThenRemediate(t *testing.T) {
 	requireEndpoint(t)
 	ctx := context.Background()
-	s3api, ec2api := s3.NewFromConfig(cfg), ec2.NewFromConfig(cfg)
+	a := newAccount(t)
+	s3api, ec2api := s3.NewFromConfig(a.Cfg), ec2.NewFromConfig(a.Cfg)
 
 	// A bucket that is fine: Block Public Access on, TLS-only policy.
-	good := newBucket(t)
+	good := newBucketIn(t, a.Cfg)
 	if _, err := s3api.PutPublicAccessBlock(ctx, &s3.PutPublicAccessBlockInput{Bucket: aws.String(good), PublicAccessBlockConfiguration: &s3types.PublicAccessBlockConfiguration{
 		BlockPublicAcls: aws.Bool(true), IgnorePublicAcls: aws.Bool(true), BlockPublicPolicy: aws.Bool(true), RestrictPublicBuckets: aws.Bool(true)}}); err != nil {
 		t.Fatal(err)
@@ -60,7 +58,7 @@ func TestScanThenRemediate(t *testing.T) {
 		t.Fatal(err)
 	}
 	// A bucket with neither.
-	bad := newBucket(t)
+	bad := newBucketIn(t, a.Cfg)
 	// AWS encrypts every bucket with SSE-S3 by default since January 2023;
 	// moto leaves new buckets without a configuration, so the suite writes
 	// AWS's default.
@@ -72,8 +70,8 @@ func TestScanThenRemediate(t *testing.T) {
 	}
 	// A VPC: its default group allows traffic (5.3), its default ACL
 	// allows everything in (5.1); an extra ACL allows only HTTPS (fine).
-	vpc := newVPC(t, "10.47.0.0/16")
-	sg := defaultGroup(t, vpc)
+	vpc := newVPCIn(t, a.Cfg, "10.47.0.0/16")
+	sg := defaultGroupIn(t, a.Cfg, vpc)
 	acls, err := ec2api.DescribeNetworkAcls(ctx, &ec2.DescribeNetworkAclsInput{Filters: []ec2types.Filter{{Name: aws.String("vpc-id"), Values: []string{vpc}}}})
 	if err != nil || len(acls.NetworkAcls) != 1 {
 		t.Fatalf("default ACL of %s: %v", vpc, err)
@@ -89,7 +87,7 @@ func TestScanThenRemediate(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	arn := func(kind, id string) string { return fmt.Sprintf("arn:aws:ec2:%s:%s:%s/%s", region, account, kind, id) }
+	arn := func(kind, id string) string { return fmt.Sprintf("arn:aws:ec2:%s:%s:%s/%s", region, a.ID, kind, id) }
 	want := map[string]string{
 		"2.1.1 arn:aws:s3:::" + good:        "PASS",
 		"2.1.1 arn:aws:s3:::" + bad:         "PASS", // S3 encrypts every bucket (SSE-S3) by default
@@ -106,7 +104,7 @@ func TestScanThenRemediate(t *testing.T) {
 		t.Helper()
 		got := map[string]string{}
 		for _, r := range results {
-			if r.Account != account {
+			if r.Account != a.ID {
 				t.Errorf("%s: result of account %s", stage, r.Account)
 			}
 			key := r.CIS + " " + r.Resource
@@ -124,7 +122,7 @@ func TestScanThenRemediate(t *testing.T) {
 		}
 	}
 
-	code, results, stderr := scan(t, quiet, "--regions", region, "--controls", controls)
+	code, results, stderr := scanIn(t, a.Env, quiet, "--regions", region, "--controls", controls)
 	if code != 1 {
 		t.Fatalf("exit %d with FAIL results, want 1\n%s", code, stderr)
 	}
@@ -132,12 +130,12 @@ func TestScanThenRemediate(t *testing.T) {
 
 	// Remediate what the scan found, without any Security Hub finding.
 	resultFile := filepath.Join(t.TempDir(), "scan-remediation.json")
-	code, _, remErr := runIn(t, env, "scan", "--regions", region, "--controls", controls, "--remediate", "--result", resultFile, "--output", "json", "--config", writeConfig(t, quiet))
+	code, _, remErr := runIn(t, a.Env, "scan", "--regions", region, "--controls", controls, "--remediate", "--result", resultFile, "--output", "json", "--config", writeConfig(t, quiet))
 	if code != 0 {
 		t.Fatalf("scan --remediate: exit %d\n%s", code, remErr)
 	}
 
-	_, results, stderr = scan(t, quiet, "--regions", region, "--controls", controls)
+	_, results, stderr = scanIn(t, a.Env, quiet, "--regions", region, "--controls", controls)
 	fixed := map[string]string{}
 	for key := range want {
 		fixed[key] = "PASS"
@@ -149,8 +147,10 @@ func TestScanThenRemediate(t *testing.T) {
 
 	// Everything scan --remediate changed is undone from its --result file:
 	// a third scan finds the seeded misconfigurations again.
-	revert(t, resultFile, 0)
-	_, results, stderr = scan(t, quiet, "--regions", region, "--controls", controls)
+	if code, out, stderr := runIn(t, a.Env, "revert", "--result", resultFile, "--no-assume-role", "--config", writeConfig(t, quiet)); code != 0 {
+		t.Fatalf("revert: exit %d\n%s\n%s", code, out, stderr)
+	}
+	_, results, stderr = scanIn(t, a.Env, quiet, "--regions", region, "--controls", controls)
 	check(results, "after revert", want)
 	if t.Failed() {
 		t.Logf("third scan stderr:\n%s", stderr)
