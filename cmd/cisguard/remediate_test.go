@@ -438,9 +438,18 @@ func TestNoCredentials(t *testing.T) {
 	if code != exitBadInput || stderr != want || out != "" {
 		t.Errorf("exit %d\nstdout %q\nstderr %q\nwant   %q", code, out, stderr, want)
 	}
-	// --from-hub has no event to take a region from.
+	// --from-hub has no event to take a region from: a machine never set
+	// up for AWS hears of both, in one line.
 	code, _, stderr = cli(t, "", "remediate", "--from-hub", "--dry-run")
-	if code != exitBadInput || !strings.Contains(stderr, "no AWS region is configured; set AWS_REGION") {
+	want = "cisguard: no AWS credentials found and no AWS region configured; set AWS_PROFILE to a configured profile (with its region), export AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and AWS_REGION, or run `aws configure sso` then `aws sso login`\n"
+	if code != exitBadInput || stderr != want {
+		t.Errorf("no credentials, no region: exit %d\nstderr %q\nwant   %q", code, stderr, want)
+	}
+	// Credentials but no region: the region alone.
+	t.Setenv("AWS_ACCESS_KEY_ID", "AKIAEXAMPLE")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "secret")
+	code, _, stderr = cli(t, "", "remediate", "--from-hub", "--dry-run")
+	if code != exitBadInput || stderr != "cisguard: no AWS region is configured; set AWS_REGION (or a region in your AWS profile), or pass --region\n" {
 		t.Errorf("no region: exit %d %q", code, stderr)
 	}
 }
@@ -450,7 +459,7 @@ func TestNoCredentials(t *testing.T) {
 func withoutCredentials(t *testing.T) {
 	dir := t.TempDir()
 	for _, k := range []string{"AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN",
-		"AWS_WEB_IDENTITY_TOKEN_FILE", "AWS_ROLE_ARN", "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "AWS_CONTAINER_CREDENTIALS_FULL_URI", "AWS_ENDPOINT_URL"} {
+		"AWS_WEB_IDENTITY_TOKEN_FILE", "AWS_ROLE_ARN", "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "AWS_CONTAINER_CREDENTIALS_FULL_URI", "AWS_ENDPOINT_URL", "AWS_REGION", "AWS_DEFAULT_REGION"} {
 		t.Setenv(k, "")
 	}
 	t.Setenv("AWS_CONFIG_FILE", filepath.Join(dir, "config"))

@@ -121,14 +121,28 @@ const callerTimeout = 20 * time.Second
 func WhoAmI(ctx context.Context, cfg aws.Config) (Identity, error) {
 	ctx, cancel := context.WithTimeout(ctx, callerTimeout)
 	defer cancel()
-	if cfg.Region == "" {
-		return Identity{}, &EnvError{Problem: "no AWS region is configured", Fix: "set AWS_REGION (or a region in your AWS profile), or pass --region"}
-	}
+	var credErr error
 	if cfg.Credentials == nil {
-		return Identity{}, noCredentials(errors.New("no credentials provider"))
+		credErr = errors.New("no credentials provider")
+	} else if _, err := cfg.Credentials.Retrieve(ctx); err != nil {
+		credErr = err
 	}
-	if _, err := cfg.Credentials.Retrieve(ctx); err != nil {
-		return Identity{}, noCredentials(err)
+	switch {
+	case cfg.Region == "" && credErr != nil:
+		// A machine never set up for AWS: say everything that is missing
+		// at once, not one thing per attempt.
+		e := noCredentials(credErr)
+		if e.Problem == noCredentialsProblem {
+			e.Problem, e.Fix = "no AWS credentials found and no AWS region configured",
+				"set AWS_PROFILE to a configured profile (with its region), export AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and AWS_REGION, or run `aws configure sso` then `aws sso login`"
+		} else {
+			e.Fix += ", and set AWS_REGION (or a region in the profile) or pass --region"
+		}
+		return Identity{}, e
+	case cfg.Region == "":
+		return Identity{}, &EnvError{Problem: "no AWS region is configured", Fix: "set AWS_REGION (or a region in your AWS profile), or pass --region"}
+	case credErr != nil:
+		return Identity{}, noCredentials(credErr)
 	}
 	out, err := sts.NewFromConfig(cfg, func(o *sts.Options) { o.RetryMaxAttempts = 3 }).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
 	if err != nil {
@@ -147,12 +161,14 @@ func WhoAmI(ctx context.Context, cfg aws.Config) (Identity, error) {
 	return id, nil
 }
 
+const noCredentialsProblem = "no AWS credentials found"
+
 // noCredentials says that no usable credentials were found and how to
 // provide them, naming the profile when one is set.
 func noCredentials(err error) *EnvError {
 	msg := err.Error()
 	fix := "set AWS_PROFILE to a configured profile, export AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or run `aws configure sso` then `aws sso login`"
-	problem := "no AWS credentials found"
+	problem := noCredentialsProblem
 	switch p := os.Getenv("AWS_PROFILE"); {
 	case strings.Contains(msg, "SSO") || strings.Contains(msg, "sso"):
 		problem = "your AWS SSO session has expired or was never started"
