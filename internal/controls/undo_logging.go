@@ -1,6 +1,6 @@
 package controls
 
-// Undo of section 3 beyond the trail settings (undo.go): the event
+// Undo of section 3 beyond the trail settings (undo_trail.go): the event
 // selectors (3.1, 3.10, 3.11), what cisguard creates along with a trail,
 // a log group or a bucket (kept with it), bucket policies merged into
 // buckets of the account (3.1, 3.5, 3.6), the delivery role's inline
@@ -112,7 +112,7 @@ func trailsIn(ctx context.Context, t *Target, region string, shadows bool) ([]ct
 
 // recordOwnedBucketPolicy records statements merged into a bucket's
 // policy: part of a bucket the plan creates, or the previous policy (nil:
-// none) of a bucket of the account, which a revert puts back (undo.go).
+// none) of a bucket of the account, which a revert puts back (undo_storage.go).
 func recordOwnedBucketPolicy(bucket string, created bool, was *string, text string) *plan.Prior {
 	if created {
 		return partOfCreated(kindBucketPolicy, bucket, "bucket", text)
