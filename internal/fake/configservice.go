@@ -35,6 +35,15 @@ func (c *Config) st() *ConfigState {
 	return stateOf(c.a, "config/"+c.region, func() *ConfigState { return &ConfigState{} })
 }
 
+// recorder fails as AWS Config does unless the region's recorder has the
+// name (a region holds one recorder at most).
+func (st *ConfigState) recorder(name *string) error {
+	if st.Recorder == nil || aws.ToString(st.Recorder.Name) != aws.ToString(name) {
+		return APIError("NoSuchConfigurationRecorderException", "Cannot find configuration recorder with the specified name '%s'.", aws.ToString(name))
+	}
+	return nil
+}
+
 // State returns a copy of the region's setup.
 func (c *Config) State() ConfigState {
 	c.a.mu.Lock()
@@ -60,8 +69,8 @@ func (c *Config) DescribeConfigurationRecorders(ctx context.Context, in *configs
 		out.ConfigurationRecorders = []types.ConfigurationRecorder{*r}
 	}
 	for _, n := range in.ConfigurationRecorderNames {
-		if len(out.ConfigurationRecorders) == 0 || aws.ToString(out.ConfigurationRecorders[0].Name) != n {
-			return nil, APIError("NoSuchConfigurationRecorderException", "Cannot find configuration recorder with the specified name '%s'.", n)
+		if err := c.st().recorder(&n); err != nil {
+			return nil, err
 		}
 	}
 	return out, nil
@@ -170,8 +179,8 @@ func (c *Config) StartConfigurationRecorder(ctx context.Context, in *configservi
 		return nil, err
 	}
 	st := c.st()
-	if st.Recorder == nil || aws.ToString(st.Recorder.Name) != aws.ToString(in.ConfigurationRecorderName) {
-		return nil, APIError("NoSuchConfigurationRecorderException", "Cannot find configuration recorder with the specified name '%s'.", aws.ToString(in.ConfigurationRecorderName))
+	if err := st.recorder(in.ConfigurationRecorderName); err != nil {
+		return nil, err
 	}
 	if st.Channel == nil {
 		return nil, APIError("NoAvailableDeliveryChannelException", "Delivery channel is not available to start configuration recorder.")

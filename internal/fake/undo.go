@@ -412,8 +412,8 @@ func (c *Config) StopConfigurationRecorder(ctx context.Context, in *configservic
 		return nil, err
 	}
 	st := c.st()
-	if st.Recorder == nil || aws.ToString(st.Recorder.Name) != aws.ToString(in.ConfigurationRecorderName) {
-		return nil, APIError("NoSuchConfigurationRecorderException", "Cannot find configuration recorder with the specified name '%s'.", aws.ToString(in.ConfigurationRecorderName))
+	if err := st.recorder(in.ConfigurationRecorderName); err != nil {
+		return nil, err
 	}
 	st.Recording = false
 	return &configservice.StopConfigurationRecorderOutput{}, nil
@@ -428,8 +428,8 @@ func (c *Config) DeleteConfigurationRecorder(ctx context.Context, in *configserv
 		return nil, err
 	}
 	st := c.st()
-	if st.Recorder == nil || aws.ToString(st.Recorder.Name) != aws.ToString(in.ConfigurationRecorderName) {
-		return nil, APIError("NoSuchConfigurationRecorderException", "Cannot find configuration recorder with the specified name '%s'.", aws.ToString(in.ConfigurationRecorderName))
+	if err := st.recorder(in.ConfigurationRecorderName); err != nil {
+		return nil, err
 	}
 	st.Recorder, st.Recording = nil, false
 	return &configservice.DeleteConfigurationRecorderOutput{}, nil
