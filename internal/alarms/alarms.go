@@ -108,9 +108,16 @@ const maxSubject = 99
 // compose writes the forwarded message: a subject naming the alarm, its
 // state, account and region, and a body that adds the reason and keeps the
 // original notification.
+//
+// The account and region are those of the topic the notification came
+// from (TopicArn, set by SNS; the queue policy admits only SNS topics).
+// The message itself is whatever was published to that topic, so the
+// account it claims (AWSAccountId, AlarmArn) is never believed: a member
+// account that publishes to its own alarm topic cannot make its message
+// look like another account's alarm. A claim that differs is shown as such.
 func compose(n envelope) (subject, body string) {
 	parts := strings.Split(n.TopicArn, ":")
-	region, account := "", ""
+	region, account := "?", "?"
 	if len(parts) == 6 {
 		region, account = parts[3], parts[4]
 	}
@@ -118,15 +125,27 @@ func compose(n envelope) (subject, body string) {
 	if json.Unmarshal([]byte(n.Message), &a) != nil || a.AlarmName == "" {
 		a = alarm{AlarmName: n.Subject, NewStateValue: "message"}
 	}
-	if a.AWSAccountId != "" {
-		account = a.AWSAccountId
+	var claims []string
+	if a.AWSAccountId != "" && a.AWSAccountId != account {
+		claims = append(claims, "account "+a.AWSAccountId)
 	}
-	subject = fmt.Sprintf("[cisguard] %s %s: %s %s", a.NewStateValue, a.AlarmName, account, region)
+	if p := strings.Split(a.AlarmArn, ":"); a.AlarmArn != "" && (len(p) < 7 || p[3] != region || p[4] != account) {
+		claims = append(claims, "alarm "+a.AlarmArn)
+	}
+	state := a.NewStateValue
+	if len(claims) > 0 {
+		state = "UNVERIFIED " + state
+	}
+	subject = fmt.Sprintf("[cisguard] %s %s: %s %s", state, a.AlarmName, account, region)
 	if utf8.RuneCountInString(subject) > maxSubject {
 		subject = string([]rune(subject)[:maxSubject])
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "CIS alarm %s is %s in account %s, region %s.\n", a.AlarmName, a.NewStateValue, account, region)
+	if len(claims) > 0 {
+		fmt.Fprintf(&b, "Warning: the message claims %s, but it was published to the alarm topic of account %s in %s; it is that account's message, not a verified alarm of another.\n",
+			strings.Join(claims, " and "), account, region)
+	}
 	for _, l := range [][2]string{{"Description", a.AlarmDescription}, {"Reason", a.NewStateReason}, {"Changed", a.StateChangeTime}, {"Alarm", a.AlarmArn}} {
 		if l[1] != "" {
 			fmt.Fprintf(&b, "%s: %s\n", l[0], l[1])

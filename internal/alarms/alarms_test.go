@@ -87,3 +87,30 @@ func TestForwardRetriesWhatFailed(t *testing.T) {
 		t.Errorf("without a central topic: %+v", resp)
 	}
 }
+
+// The account and region of a forwarded alarm are those of the topic SNS
+// delivered it from; what the published message claims is not believed.
+func TestForwardNamesTheTopicsAccountNotTheMessagesClaim(t *testing.T) {
+	admin := fake.NewAccount("777788889999").SNS("eu-central-1")
+	admin.AddTopic("cisguard-notifications")
+	f := &Forwarder{Queue: queue, Topic: central, SNS: admin, Logger: slog.New(slog.DiscardHandler)}
+	forged := strings.ReplaceAll(notification(t, "Notification"), "arn:aws:sns:eu-west-1:444455556666:", "arn:aws:sns:us-east-1:222233334444:")
+	if resp := f.Forward(context.Background(), batch(t, queue, forged, notification(t, "Notification"))); len(resp.BatchItemFailures) != 0 {
+		t.Fatalf("failures %+v", resp.BatchItemFailures)
+	}
+	msgs := admin.Published(central)
+	if len(msgs) != 2 {
+		t.Fatalf("published %d messages, want 2", len(msgs))
+	}
+	if msgs[0].Subject != "[cisguard] UNVERIFIED ALARM CIS-4.3-RootAccountUsage: 222233334444 us-east-1" {
+		t.Errorf("subject %q", msgs[0].Subject)
+	}
+	for _, want := range []string{"is ALARM in account 222233334444, region us-east-1.", "Warning: the message claims account 444455556666 and alarm arn:aws:cloudwatch:eu-west-1:444455556666:"} {
+		if !strings.Contains(msgs[0].Body, want) {
+			t.Errorf("body lacks %q:\n%s", want, msgs[0].Body)
+		}
+	}
+	if strings.Contains(msgs[1].Subject, "UNVERIFIED") || strings.Contains(msgs[1].Body, "Warning") {
+		t.Errorf("a genuine alarm is flagged: %q\n%s", msgs[1].Subject, msgs[1].Body)
+	}
+}
