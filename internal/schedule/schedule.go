@@ -123,18 +123,9 @@ func (s *Scans) FanOut(ctx context.Context, when time.Time) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	skip := map[string]string{}
-	for _, id := range s.Excluded {
-		skip[id] = "excluded by the configuration (excludedAccounts)"
-	}
-	if !s.IncludeManagement {
-		m, err := s.Management(ctx)
-		if err != nil {
-			return 0, fmt.Errorf("scheduled scan: the management account, which is not scanned, is unknown: %w", err)
-		}
-		if m != "" {
-			skip[m] = "the management account (includeManagementAccount is false)"
-		}
+	skip, err := s.notScanned(ctx)
+	if err != nil {
+		return 0, err
 	}
 	var msgs []Message
 	for _, a := range accounts {
@@ -147,6 +138,26 @@ func (s *Scans) FanOut(ctx context.Context, when time.Time) (int, error) {
 	sent, err := s.send(ctx, msgs)
 	s.Log.Info("scheduled scan queued", "accounts", sent, "of", len(msgs), "skipped", len(accounts)-len(msgs), "queue", s.QueueURL)
 	return sent, err
+}
+
+// notScanned returns the accounts never scanned, with why: the excluded
+// ones and, unless IncludeManagement, the management account. An unknown
+// management account is an error: nothing is scanned until it is known.
+func (s *Scans) notScanned(ctx context.Context) (map[string]string, error) {
+	skip := map[string]string{}
+	for _, id := range s.Excluded {
+		skip[id] = "excluded by the configuration (excludedAccounts)"
+	}
+	if !s.IncludeManagement {
+		m, err := s.Management(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("scheduled scan: the management account, which is not scanned, is unknown: %w", err)
+		}
+		if m != "" {
+			skip[m] = "the management account (includeManagementAccount is false)"
+		}
+	}
+	return skip, nil
 }
 
 // attempts bounds how often an entry that SQS reported failed is sent again.
@@ -205,7 +216,10 @@ func (s *Scans) partition() string {
 // Scan scans the account of each message of a scan queue batch and
 // imports its results; the response names the messages that failed.
 // A message that is not a scan (no valid account) is logged and dropped:
-// retrying it cannot help.
+// retrying it cannot help. The fan-out's exclusions are checked again on
+// each message, whoever queued it: a message naming an excluded account or
+// the management account is dropped, and while the management account is
+// unknown every message fails, to be retried.
 func (s *Scans) Scan(ctx context.Context, raw json.RawMessage) events.SQSEventResponse {
 	resp := events.SQSEventResponse{BatchItemFailures: []events.SQSBatchItemFailure{}}
 	var ev events.SQSEvent
@@ -213,10 +227,22 @@ func (s *Scans) Scan(ctx context.Context, raw json.RawMessage) events.SQSEventRe
 		s.Log.Error("scan batch is not an SQS event", "error", err)
 		return resp
 	}
+	skip, err := s.notScanned(ctx)
+	if err != nil {
+		s.Log.Error("scan batch not scanned", "error", err)
+		for _, r := range ev.Records {
+			resp.BatchItemFailures = append(resp.BatchItemFailures, events.SQSBatchItemFailure{ItemIdentifier: r.MessageId})
+		}
+		return resp
+	}
 	for _, r := range ev.Records {
 		m, err := decode(r.Body)
 		if err != nil {
 			s.Log.Error("scan message dropped", "message", r.MessageId, "error", err)
+			continue
+		}
+		if why, ok := skip[m.Account]; ok {
+			s.Log.Warn("scan message dropped: account not scanned", "message", r.MessageId, "account", m.Account, "reason", why)
 			continue
 		}
 		if err := s.scanAccount(ctx, m); err != nil {

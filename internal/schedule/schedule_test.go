@@ -269,6 +269,34 @@ func TestScanFailures(t *testing.T) {
 	}
 }
 
+// A message naming the management account or an excluded one is dropped,
+// whoever queued it; while the management account is unknown, no message
+// is scanned and all are retried.
+func TestScanRechecksExclusions(t *testing.T) {
+	w := newWorld(t, 0)
+	for _, id := range []string{management, excluded, "111111111111"} {
+		w.org.Account(id).SetRegions("eu-west-1")
+	}
+	resp := w.scans.Scan(context.Background(), batch(message(management, "eu-west-1"), message(excluded, "eu-west-1"), message("111111111111", "eu-west-1")))
+	if len(resp.BatchItemFailures) != 0 || len(w.imp.reports) != 1 {
+		t.Fatalf("failures %v, %d import(s); want none and 1", resp.BatchItemFailures, len(w.imp.reports))
+	}
+	if a := w.imp.reports[0].Results[0].Account; a != "111111111111" {
+		t.Errorf("imported a scan of %s", a)
+	}
+	for _, id := range []string{management, excluded} {
+		if n := len(w.org.Account(id).Log.Calls()); n != 0 {
+			t.Errorf("account %s not to be scanned got %d calls", id, n)
+		}
+	}
+
+	w.scans.Management = func(context.Context) (string, error) { return "", fake.APIError("AccessDeniedException", "no") }
+	resp = w.scans.Scan(context.Background(), batch(message("111111111111", "eu-west-1"), message(management, "eu-west-1")))
+	if len(resp.BatchItemFailures) != 2 || len(w.imp.reports) != 1 {
+		t.Errorf("management unknown: failures %v, %d import(s); want both retried, nothing imported", resp.BatchItemFailures, len(w.imp.reports))
+	}
+}
+
 func TestOwns(t *testing.T) {
 	w := newWorld(t, 0)
 	other := strings.ReplaceAll(string(batch(message("111111111111"))), queueARN, "arn:aws:sqs:eu-west-1:999999999999:cisguard-remediator-findings")
