@@ -143,9 +143,16 @@ func supportRoleScopes(p any, _ config.Tag) []perms.Scope {
 			Condition: perms.Condition{"StringEquals": {"aws:ResourceTag/" + perms.ManagedTagKey: {perms.ManagedTagValue}}}})
 }
 
+// locateBucketsScope declares s3:ListBucket, which S3 requires for the
+// HeadBucket that finds where a trail bucket of another account is, and
+// grants it nowhere: HeadBucket names the bucket's region even as it
+// refuses the request, and s3:ListBucket allowed on "*" would let the
+// member role list the objects of every bucket of the account.
+var locateBucketsScope = perms.Scope{Sid: "ListNoBucket", Actions: []string{"s3:ListBucket"}}
+
 // 3.1: the trail bucket it creates.
 func cloudTrailScopes(p any, _ config.Tag) []perms.Scope {
-	return bucketScopes(p.(*CloudTrailParams).Bucket)
+	return append(bucketScopes(p.(*CloudTrailParams).Bucket), locateBucketsScope)
 }
 
 // 3.4: CloudTrail's delivery role.
@@ -185,6 +192,7 @@ func trailKeyScopes(p any, _ config.Tag) []perms.Scope {
 		{Sid: "ChangeCreatedKeys", Actions: []string{"kms:PutKeyPolicy", "kms:ScheduleKeyDeletion"}, Resources: []string{perms.ARN("kms", "*", "key/*")},
 			Condition: perms.Condition{"StringEquals": {"aws:ResourceTag/" + perms.ManagedTagKey: {perms.ManagedTagValue}}}},
 		{Sid: "NameCreatedKeys", Actions: []string{"kms:CreateAlias"}, Resources: alias},
+		locateBucketsScope,
 	}
 }
 

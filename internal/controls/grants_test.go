@@ -127,3 +127,60 @@ func TestCreatedRolesCarryBoundaryAndTag(t *testing.T) {
 		}
 	}
 }
+
+// TestPartsKeepTheirScopes checks 3.1's grant with its parts: while 3.4
+// and 3.7 are in auto their writes come under their own scopes, never on
+// every resource; while they are not, 3.1 is granted none of their writes.
+func TestPartsKeepTheirScopes(t *testing.T) {
+	grantOf := func(text string) perms.Grant {
+		cfg, s := settingsFor(t, text)
+		for _, g := range s.Grants(cfg.ExemptTag) {
+			if g.Owner == "3.1" {
+				return g
+			}
+		}
+		t.Fatal("no grant for 3.1")
+		return perms.Grant{}
+	}
+	partWrites := slices.DeleteFunc(append(slices.Clone(logDeliveryPart.Actions), trailKeyPart.Actions...), func(a string) bool { return !perms.Write(a) })
+
+	g := grantOf("controls: {'3.1': {mode: auto}, '3.4': {mode: auto}, '3.7': {mode: auto}}\n")
+	open := perms.Policy(g)
+	for _, a := range partWrites {
+		if !slices.Contains(g.Actions, a) {
+			t.Errorf("3.1 with its parts in auto lacks %s", a)
+		}
+	}
+	if got := perms.Escalations(open); len(got) > 0 {
+		t.Errorf("3.1's parts allow %v on every resource without a condition", got)
+	}
+	for _, st := range open.Statement {
+		if st.Effect == "Allow" && slices.Contains(st.Resource, "*") && len(st.Condition) == 0 {
+			for _, a := range st.Action {
+				if slices.Contains(partWrites, a) && a != "logs:CreateLogGroup" && a != "logs:TagResource" && a != "logs:PutRetentionPolicy" && a != "kms:EnableKeyRotation" {
+					t.Errorf("3.1's part write %s is allowed on every resource", a)
+				}
+			}
+		}
+	}
+
+	g = grantOf("controls: {'3.1': {mode: auto}, '3.4': {mode: notify}, '3.7': {mode: off}}\n")
+	for _, a := range partWrites {
+		if slices.Contains(g.Actions, a) {
+			t.Errorf("3.1 is granted %s of a part not in auto", a)
+		}
+	}
+}
+
+// TestNoBucketListing: HeadBucket (s3:ListBucket) is declared, to find
+// the region of a trail bucket of another account, and granted nowhere:
+// S3 names the region as it refuses, and s3:ListBucket on "*" would let
+// the member role list every bucket's objects.
+func TestNoBucketListing(t *testing.T) {
+	for _, text := range []string{"{}", "controls: {'3': {mode: auto}}\n", "controls: {'3': {mode: notify}}\n"} {
+		cfg, s := settingsFor(t, text)
+		if slices.Contains(perms.Policy(s.Grants(cfg.ExemptTag)...).Allowed(), "s3:ListBucket") {
+			t.Errorf("%s: the member policy allows s3:ListBucket", strings.TrimSpace(text))
+		}
+	}
+}

@@ -78,7 +78,9 @@ func TestMemberPolicyFollowsModes(t *testing.T) {
 			t.Errorf("%s: writes %v, want %v", name, writes, want)
 		}
 		for a := range reads {
-			if !slices.Contains(allowed, a) {
+			// s3:ListBucket is declared for HeadBucket, which names a
+			// bucket's region as it refuses, and granted nowhere.
+			if a != "s3:ListBucket" && !slices.Contains(allowed, a) {
 				t.Errorf("%s: read %s is missing", name, a)
 			}
 		}
