@@ -194,18 +194,9 @@ func (s *SNS) topic(arn *string, action string, req map[string]string) (t *topic
 	if parts[3] != s.region {
 		return nil, unlock, APIError("InvalidParameter", "Invalid parameter: TopicArn (topic is in %s, client in %s)", parts[3], s.region)
 	}
-	st := s.st()
-	if owner := parts[4]; owner != s.a.ID {
-		var other *Account
-		if s.a.peer != nil {
-			other = s.a.peer(owner)
-		}
-		if other == nil {
-			return nil, unlock, APIError("AuthorizationError", "User: arn:%s:iam::%s:root is not authorized to perform: SNS:%s on resource: %s", s.a.Partition, s.a.ID, action, a)
-		}
-		other.mu.Lock()
-		unlock = other.mu.Unlock
-		st = other.SNS(s.region).st()
+	st, unlock := s.stateFor(parts[4])
+	if st == nil {
+		return nil, unlock, APIError("AuthorizationError", "User: arn:%s:iam::%s:root is not authorized to perform: SNS:%s on resource: %s", s.a.Partition, s.a.ID, action, a)
 	}
 	if t = st.find(a); t == nil {
 		return nil, unlock, APIError("NotFound", "Topic does not exist")
@@ -214,6 +205,24 @@ func (s *SNS) topic(arn *string, action string, req map[string]string) (t *topic
 		return nil, unlock, APIError("AuthorizationError", "User: arn:%s:iam::%s:root is not authorized to perform: SNS:%s on resource: %s", s.a.Partition, s.a.ID, action, a)
 	}
 	return t, unlock, nil
+}
+
+// stateFor returns the region's SNS state of a topic owner: the caller's
+// own, or that of another account of the organization, locked until
+// unlock; nil when the owner is no account the caller can reach.
+func (s *SNS) stateFor(owner string) (st *snsState, unlock func()) {
+	if owner == s.a.ID {
+		return s.st(), func() {}
+	}
+	var other *Account
+	if s.a.peer != nil {
+		other = s.a.peer(owner)
+	}
+	if other == nil {
+		return nil, func() {}
+	}
+	other.mu.Lock()
+	return other.SNS(s.region).st(), other.mu.Unlock
 }
 
 // allowsAccount reports whether a resource policy allows an account's

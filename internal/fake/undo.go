@@ -335,20 +335,14 @@ func (s *SNS) Unsubscribe(ctx context.Context, in *sns.UnsubscribeInput, _ ...fu
 		return nil, APIError("InvalidParameter", "Invalid parameter: SubscriptionArn")
 	}
 	topicARN := arn[:i]
-	st := s.st()
-	if parts := strings.Split(topicARN, ":"); len(parts) != 6 || parts[3] != s.region {
+	parts := strings.Split(topicARN, ":")
+	if len(parts) != 6 || parts[3] != s.region {
 		return nil, APIError("InvalidParameter", "Invalid parameter: SubscriptionArn")
-	} else if parts[4] != s.a.ID {
-		var other *Account
-		if s.a.peer != nil {
-			other = s.a.peer(parts[4])
-		}
-		if other == nil {
-			return nil, APIError("NotFound", "Subscription does not exist")
-		}
-		other.mu.Lock()
-		defer other.mu.Unlock()
-		st = other.SNS(s.region).st()
+	}
+	st, release := s.stateFor(parts[4])
+	defer release()
+	if st == nil {
+		return nil, APIError("NotFound", "Subscription does not exist")
 	}
 	t := st.find(topicARN)
 	if t == nil {
