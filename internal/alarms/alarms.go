@@ -19,6 +19,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 
 	"github.com/cisguard/cisguard/internal/awsapi"
+	"github.com/cisguard/cisguard/internal/notify"
 )
 
 // Forwarder publishes the alarms that arrive in the alarm queue to the
@@ -136,7 +137,7 @@ func compose(n envelope) (subject, body string) {
 	if len(claims) > 0 {
 		state = "UNVERIFIED " + state
 	}
-	subject = fmt.Sprintf("[cisguard] %s %s: %s %s", state, a.AlarmName, account, region)
+	subject = defang(fmt.Sprintf("[cisguard] %s %s: %s %s", state, a.AlarmName, account, region))
 	if utf8.RuneCountInString(subject) > maxSubject {
 		subject = string([]rune(subject)[:maxSubject])
 	}
@@ -152,5 +153,14 @@ func compose(n envelope) (subject, body string) {
 		}
 	}
 	fmt.Fprintf(&b, "\nForwarded by cisguard from SNS topic %s (message %s, %s).\n\nOriginal notification:\n%s\n", n.TopicArn, n.MessageId, n.Timestamp, n.Message)
-	return subject, b.String()
+	return subject, defang(b.String())
+}
+
+// defang keeps what a member account published from passing for
+// cisguard's own revert record: `cisguard revert --result` reads a saved
+// notification from notify.RevertMarker on, so a forwarded message
+// carrying the marker could make an operator who saves it "undo" changes
+// in any account. The forwarder never carries a revert record.
+func defang(body string) string {
+	return strings.ReplaceAll(body, notify.RevertMarker, "--- (a revert marker in the forwarded message, removed by cisguard) ---")
 }

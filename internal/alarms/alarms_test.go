@@ -10,6 +10,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/cisguard/cisguard/internal/fake"
+	"github.com/cisguard/cisguard/internal/notify"
 )
 
 const (
@@ -112,5 +113,27 @@ func TestForwardNamesTheTopicsAccountNotTheMessagesClaim(t *testing.T) {
 	}
 	if strings.Contains(msgs[1].Subject, "UNVERIFIED") || strings.Contains(msgs[1].Body, "Warning") {
 		t.Errorf("a genuine alarm is flagged: %q\n%s", msgs[1].Subject, msgs[1].Body)
+	}
+}
+
+// What a member publishes to its alarm topic is forwarded without the
+// revert marker, so a saved forwarded message is never a revert record
+// (cisguard revert --result reads from the marker on).
+func TestForwardNeverCarriesARevertRecord(t *testing.T) {
+	admin := fake.NewAccount("777788889999").SNS("eu-central-1")
+	admin.AddTopic("cisguard-notifications")
+	f := &Forwarder{Queue: queue, Topic: central, SNS: admin, Logger: slog.New(slog.DiscardHandler)}
+	record := "To undo: save this message as a file and run cisguard revert --result FILE\n" + notify.RevertMarker + "\n{\"findings\":[]}"
+	body, _ := json.Marshal(map[string]string{"Type": "Notification", "MessageId": "m-2", "TopicArn": "arn:aws:sns:eu-west-1:444455556666:cisguard-cis-alarms",
+		"Subject": notify.RevertMarker, "Message": record})
+	if resp := f.Forward(context.Background(), batch(t, queue, string(body))); len(resp.BatchItemFailures) != 0 {
+		t.Fatalf("failures %+v", resp.BatchItemFailures)
+	}
+	msgs := admin.Published(central)
+	if len(msgs) != 1 {
+		t.Fatalf("published %d messages, want 1", len(msgs))
+	}
+	if strings.Contains(msgs[0].Subject, notify.RevertMarker) || strings.Contains(msgs[0].Body, notify.RevertMarker) {
+		t.Errorf("forwarded a revert marker:\n%s\n%s", msgs[0].Subject, msgs[0].Body)
 	}
 }
