@@ -8,13 +8,18 @@ import (
 // (finding.Scan): there is no Security Hub finding to vouch for, since the
 // scan read the live state itself and the plan reads it again before any
 // change, so only the configuration decides (excluded and management
-// accounts, mode), and the caller's account with --no-assume-role.
+// accounts, mode), and the caller's account with --no-assume-role. The
+// resource must be the result's account's own (Owned), as a finding's
+// must: a report names the account and the resource separately.
 func (p *Policy) DecideScan(f finding.Finding) Decision {
 	if f.Trigger != finding.Scan {
 		return Decision{Action: Skip, Reason: "not a scan result: findings go through Decide"}
 	}
 	if f.CIS == "" {
 		return Decision{Action: Skip, Reason: "no recommendation"}
+	}
+	if err := Owned(f); err != nil {
+		return Decision{Action: Skip, Reason: err.Error()}
 	}
 	if p.Caller != nil {
 		caller, err := p.Caller()
