@@ -559,7 +559,9 @@ func (f *fakeCFN) UpdateStackInstances(_ context.Context, in *cloudformation.Upd
 		if inst.status == cfntypes.StackInstanceStatusInoperable {
 			return fmt.Errorf("stack instance is INOPERABLE")
 		}
-		inst.overrides = in.ParameterOverrides
+		if in.ParameterOverrides != nil { // AWS: no list keeps the instance's overrides; a list replaces them
+			inst.overrides = in.ParameterOverrides
+		}
 		return f.w.deployInstance(*in.StackSetName, s, inst, a, r)
 	})
 	if err != nil {
