@@ -487,21 +487,46 @@ func (f *fakeCFN) targets(t *cfntypes.DeploymentTargets) ([]string, error) {
 	return out, nil
 }
 
-func (f *fakeCFN) CreateStackInstances(_ context.Context, in *cloudformation.CreateStackInstancesInput, _ ...func(*cloudformation.Options)) (*cloudformation.CreateStackInstancesOutput, error) {
-	s, err := f.set(*in.StackSetName)
+// instances is what a StackSet operation requires of each account ×
+// region instance it targets: CreateStackInstances refuses an existing
+// one, UpdateStackInstances a missing one, DeleteStackInstances neither.
+type instances int
+
+const (
+	anyInstances instances = iota
+	newInstances
+	existingInstances
+)
+
+// instanceTargets returns the StackSet and the accounts the targets name,
+// after checking that their instances are as the operation requires.
+func (f *fakeCFN) instanceTargets(name string, targets *cfntypes.DeploymentTargets, regions []string, want instances) (*fakeSet, []string, error) {
+	s, err := f.set(name)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	accts, err := f.targets(in.DeploymentTargets)
+	accts, err := f.targets(targets)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	for _, r := range in.Regions {
+	for _, r := range regions {
 		for _, a := range accts {
-			if _, ok := s.instances[a+"/"+r]; ok {
-				return nil, apiErr("ValidationError", "stack instance %s %s of %s already exists: update it instead", a, r, *in.StackSetName)
+			_, ok := s.instances[a+"/"+r]
+			switch {
+			case want == newInstances && ok:
+				return nil, nil, apiErr("ValidationError", "stack instance %s %s of %s already exists: update it instead", a, r, name)
+			case want == existingInstances && !ok:
+				return nil, nil, apiErr("StackInstanceNotFoundException", "no stack instance %s %s of %s", a, r, name)
 			}
 		}
+	}
+	return s, accts, nil
+}
+
+func (f *fakeCFN) CreateStackInstances(_ context.Context, in *cloudformation.CreateStackInstancesInput, _ ...func(*cloudformation.Options)) (*cloudformation.CreateStackInstancesOutput, error) {
+	s, accts, err := f.instanceTargets(*in.StackSetName, in.DeploymentTargets, in.Regions, newInstances)
+	if err != nil {
+		return nil, err
 	}
 	f.w.write("CreateStackInstances %s %v %v", *in.StackSetName, in.Regions, accts)
 	id, err := f.run(*in.StackSetName, accts, in.Regions, in.OperationPreferences, func(a, r string) error {
@@ -538,20 +563,9 @@ func (w *world) deployInstance(name string, s *fakeSet, inst *fakeInstance, acco
 }
 
 func (f *fakeCFN) UpdateStackInstances(_ context.Context, in *cloudformation.UpdateStackInstancesInput, _ ...func(*cloudformation.Options)) (*cloudformation.UpdateStackInstancesOutput, error) {
-	s, err := f.set(*in.StackSetName)
+	s, accts, err := f.instanceTargets(*in.StackSetName, in.DeploymentTargets, in.Regions, existingInstances)
 	if err != nil {
 		return nil, err
-	}
-	accts, err := f.targets(in.DeploymentTargets)
-	if err != nil {
-		return nil, err
-	}
-	for _, r := range in.Regions {
-		for _, a := range accts {
-			if _, ok := s.instances[a+"/"+r]; !ok {
-				return nil, apiErr("StackInstanceNotFoundException", "no stack instance %s %s of %s", a, r, *in.StackSetName)
-			}
-		}
 	}
 	f.w.write("UpdateStackInstances %s %v %v", *in.StackSetName, in.Regions, accts)
 	id, err := f.run(*in.StackSetName, accts, in.Regions, in.OperationPreferences, func(a, r string) error {
@@ -571,11 +585,7 @@ func (f *fakeCFN) UpdateStackInstances(_ context.Context, in *cloudformation.Upd
 }
 
 func (f *fakeCFN) DeleteStackInstances(_ context.Context, in *cloudformation.DeleteStackInstancesInput, _ ...func(*cloudformation.Options)) (*cloudformation.DeleteStackInstancesOutput, error) {
-	s, err := f.set(*in.StackSetName)
-	if err != nil {
-		return nil, err
-	}
-	accts, err := f.targets(in.DeploymentTargets)
+	s, accts, err := f.instanceTargets(*in.StackSetName, in.DeploymentTargets, in.Regions, anyInstances)
 	if err != nil {
 		return nil, err
 	}
