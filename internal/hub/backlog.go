@@ -48,12 +48,13 @@ func Backlog(ctx context.Context, api API, region string, q Query) ([]types.AwsS
 				ComplianceSecurityControlId:     equalsAny(controls),
 				AwsAccountId:                    equalsAny(accounts),
 			}}
-			for {
-				in.MaxResults = aws.Int32(maxResults)
-				if q.Limit > 0 {
-					in.MaxResults = aws.Int32(int32(min(maxResults, q.Limit-len(out))))
-				}
-				page, err := api.GetFindings(ctx, in)
+			size := int32(maxResults)
+			if q.Limit > 0 {
+				size = int32(min(maxResults, q.Limit-len(out)))
+			}
+			pages := securityhub.NewGetFindingsPaginator(api, in, func(o *securityhub.GetFindingsPaginatorOptions) { o.Limit = size })
+			for pages.HasMorePages() {
+				page, err := pages.NextPage(ctx)
 				if err != nil {
 					return out, fmt.Errorf("securityhub:GetFindings in %s: %w", region, err)
 				}
@@ -61,10 +62,6 @@ func Backlog(ctx context.Context, api API, region string, q Query) ([]types.AwsS
 				if q.Limit > 0 && len(out) >= q.Limit {
 					return out[:q.Limit], nil
 				}
-				if aws.ToString(page.NextToken) == "" {
-					break
-				}
-				in.NextToken = page.NextToken
 			}
 		}
 	}

@@ -80,22 +80,17 @@ func get(ctx context.Context, api API, chunk []Key) ([]types.AwsSecurityFinding,
 			products = append(products, equals(k.ProductARN))
 		}
 	}
-	in := &securityhub.GetFindingsInput{
-		Filters:    &types.AwsSecurityFindingFilters{Id: ids, ProductArn: products},
-		MaxResults: aws.Int32(maxResults),
-	}
+	in := &securityhub.GetFindingsInput{Filters: &types.AwsSecurityFindingFilters{Id: ids, ProductArn: products}}
 	var out []types.AwsSecurityFinding
-	for {
-		page, err := api.GetFindings(ctx, in)
+	pages := securityhub.NewGetFindingsPaginator(api, in, func(o *securityhub.GetFindingsPaginatorOptions) { o.Limit = maxResults })
+	for pages.HasMorePages() {
+		page, err := pages.NextPage(ctx)
 		if err != nil {
 			return nil, err
 		}
 		out = append(out, page.Findings...)
-		if aws.ToString(page.NextToken) == "" {
-			return out, nil
-		}
-		in.NextToken = page.NextToken
 	}
+	return out, nil
 }
 
 func equals(v string) types.StringFilter {
