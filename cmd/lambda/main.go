@@ -86,7 +86,7 @@ func setup(ctx context.Context, log *slog.Logger) (*handler, error) {
 	if q := cfg.Notifications.AlarmQueueARN; q != "" {
 		h.alarms = alarms.New(q, cfg.Notifications.TopicARN, own.SNS, log)
 	}
-	h.scans = setupScans(cfg, settings, factory, own, log)
+	h.scans = setupScans(cfg, settings, factory, own, eng, log)
 	return h, nil
 }
 

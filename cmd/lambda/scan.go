@@ -27,7 +27,7 @@ const scanParallel = 16
 // has one (CISGUARD_SCAN_QUEUE_URL and CISGUARD_SCAN_QUEUE_ARN name its
 // queue; CISGUARD_SCAN_REGIONS the regions to scan, all enabled ones when
 // empty), nil otherwise.
-func setupScans(cfg *config.Config, settings *controls.Settings, factory *cloud.Factory, own *engine.AWS, log *slog.Logger) *schedule.Scans {
+func setupScans(cfg *config.Config, settings *controls.Settings, factory *cloud.Factory, own *engine.AWS, eng *engine.Engine, log *slog.Logger) *schedule.Scans {
 	url, arn := os.Getenv("CISGUARD_SCAN_QUEUE_URL"), os.Getenv("CISGUARD_SCAN_QUEUE_ARN")
 	if url == "" || arn == "" {
 		return nil
@@ -46,16 +46,12 @@ func setupScans(cfg *config.Config, settings *controls.Settings, factory *cloud.
 	if q := cfg.Notifications.AlarmQueueARN; q != "" {
 		opts.Alarms = &controls.AlarmQueue{ARN: q, SNS: own.SNS}
 	}
-	management := own.ManagementAccount
-	if m := cfg.ManagementAccount; m != "" {
-		management = func(context.Context) (string, error) { return m, nil }
-	}
 	base := factory.Base(factory.Region())
 	return &schedule.Scans{
 		QueueURL: url, QueueARN: arn,
 		SQS:               sqs.NewFromConfig(base),
 		Org:               organizations.NewFromConfig(base),
-		Management:        management,
+		Management:        eng.ManagementAccount, // one answer for the engine and the scans
 		IncludeManagement: cfg.IncludeManagementAccount,
 		Excluded:          cfg.ExcludedAccounts,
 		Regions:           regions,

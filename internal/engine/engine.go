@@ -208,16 +208,23 @@ func (e *Engine) progress(total int) func(n int) {
 	}
 }
 
+// ManagementAccount returns the organization's management account: the
+// configured one, else AWS Organizations' answer, asked once per process
+// (a failure is asked again next time). "" means no organization.
+func (e *Engine) ManagementAccount(ctx context.Context) (string, error) {
+	if m := e.cfg.ManagementAccount; m != "" {
+		return m, nil
+	}
+	return e.management.get(func() (string, error) { return briefly(e.cloud.ManagementAccount(ctx)) })
+}
+
 // policy returns the decisions of one run. The management account and the
 // caller's account are looked up at most once per run, and only when a
 // decision needs them; once known they are kept for later runs.
 func (e *Engine) policy(ctx context.Context) *policy.Policy {
 	p := &policy.Policy{Config: e.cfg, Settings: e.settings}
 	p.Management = sync.OnceValues(func() (string, error) {
-		if m := e.cfg.ManagementAccount; m != "" {
-			return m, nil
-		}
-		m, err := e.management.get(func() (string, error) { return briefly(e.cloud.ManagementAccount(ctx)) })
+		m, err := e.ManagementAccount(ctx)
 		if err != nil {
 			e.opts.Logger.Warn("management account unknown: findings are not acted on until it is known", "error", err)
 		}
