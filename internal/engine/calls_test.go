@@ -143,7 +143,7 @@ func measure(w *fake.Org, accounts ...string) costs {
 	return c
 }
 
-// TestCallsPerRemediation prints what one finding of each measured control
+// TestCallsPerRemediation checks and prints what one finding of each measured control
 // costs, alone in its invocation (go test -run CallsPerRemediation -v).
 func TestCallsPerRemediation(t *testing.T) {
 	for _, s := range scenarios {
@@ -155,26 +155,16 @@ func TestCallsPerRemediation(t *testing.T) {
 			if rs[0].Decision != Remediated || !strings.HasSuffix(rs[0].Reason, "verified") {
 				t.Fatalf("%s: %s (%s)", s.cis, rs[0].Decision, rs[0].Reason)
 			}
-			t.Logf("%s: %v", s.cis, measure(w, member))
+			c := measure(w, member)
+			t.Logf("%s: %v", s.cis, c)
+			if c.GetFindings != 1 || c.BatchUpdateFindings != 1 || c.DescribeOrganization != 1 || c.AssumeRole != 1 {
+				t.Errorf("%s: %v; want one GetFindings, BatchUpdateFindings, DescribeOrganization and AssumeRole", s.cis, c)
+			}
 		})
 	}
 }
 
-func TestDumpCalls(t *testing.T) {
-	for _, s := range scenarios {
-		w := fake.NewOrg(admin)
-		w.Admin.SNS(region).AddTopic("cisguard-notifications")
-		fs := s.findings(t, w, member)
-		newEngine(t, w, deployed, false).Run(context.Background(), fs)
-		var ops []string
-		for _, c := range w.Account(member).Log.Calls() {
-			ops = append(ops, c.String())
-		}
-		t.Logf("%s: %s", s.cis, strings.Join(ops, " "))
-	}
-}
-
-// TestCallsPerRemediationInABurst prints what a finding of each measured
+// TestCallsPerRemediationInABurst checks and prints what a finding of each measured
 // control costs in a batch of 100 (10 accounts, 10 findings each in
 // different regions' hubs is not modelled: one hub region), on a warm
 // engine (go test -run CallsPerRemediationInABurst -v).
@@ -196,6 +186,12 @@ func TestCallsPerRemediationInABurst(t *testing.T) {
 			}
 			c := measure(w, accounts...)
 			t.Logf("%s: 100 findings in 100 accounts: %v; per finding %.2f", s.cis, c, float64(c.total())/100)
+			// Asked once per batch, not per finding: GetFindings per 20
+			// findings, one update call per control and outcome, the
+			// organization once, each account's role once.
+			if c.GetFindings != 5 || c.BatchUpdateFindings != 1 || c.DescribeOrganization != 1 || c.AssumeRole != 100 {
+				t.Errorf("%s: %v; want GetFindings 5, BatchUpdateFindings 1, DescribeOrganization 1, AssumeRole 100", s.cis, c)
+			}
 		})
 	}
 }
