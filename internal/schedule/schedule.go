@@ -24,6 +24,7 @@ import (
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
 	"github.com/cisguard/cisguard/internal/controls"
+	"github.com/cisguard/cisguard/internal/policy"
 	"github.com/cisguard/cisguard/internal/report"
 	"github.com/cisguard/cisguard/internal/scan"
 )
@@ -253,23 +254,21 @@ func (s *Scans) Scan(ctx context.Context, raw json.RawMessage) events.SQSEventRe
 	return resp
 }
 
-var (
-	accountRE   = regexp.MustCompile(`^\d{12}$`)
-	partitionRE = regexp.MustCompile(`^aws(-[a-z]+)*$`)
-	regionRE    = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-\d$`)
-)
+var accountRE = regexp.MustCompile(`^\d{12}$`)
 
+// decode reads a scan message: twelve digits, a partition AWS has, regions
+// of that partition (policy's rules for findings), anything else refused.
 func decode(body string) (Message, error) {
 	var m Message
 	if err := json.Unmarshal([]byte(body), &m); err != nil {
 		return m, fmt.Errorf("not a scan message: %w", err)
 	}
-	if !accountRE.MatchString(m.Account) || !partitionRE.MatchString(m.Partition) {
+	if !accountRE.MatchString(m.Account) || !policy.IsPartition(m.Partition) {
 		return m, fmt.Errorf("not a scan message: account %q, partition %q", m.Account, m.Partition)
 	}
 	for _, r := range m.Regions {
-		if !regionRE.MatchString(r) {
-			return m, fmt.Errorf("scan message for account %s: %q is not a region", m.Account, r)
+		if !policy.IsRegion(m.Partition, r) {
+			return m, fmt.Errorf("scan message for account %s: %q is not a region of partition %s", m.Account, r, m.Partition)
 		}
 	}
 	return m, nil

@@ -240,7 +240,8 @@ func TestScanFailures(t *testing.T) {
 	ok := w.org.Account("111111111111")
 	ok.SetRegions("eu-west-1")
 	// "333333333333" has no member role.
-	resp := w.scans.Scan(context.Background(), batch(message("111111111111", "eu-west-1"), message("333333333333", "eu-west-1"), `{"account":"<script>"}`, "not json"))
+	resp := w.scans.Scan(context.Background(), batch(message("111111111111", "eu-west-1"), message("333333333333", "eu-west-1"), `{"account":"<script>"}`, "not json",
+		`{"account":"111111111111","partition":"aws-evil"}`, message("111111111111", "cn-north-1")))
 	var failed []string
 	for _, f := range resp.BatchItemFailures {
 		failed = append(failed, f.ItemIdentifier)
