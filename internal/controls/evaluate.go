@@ -173,16 +173,6 @@ func (t *Target) on(res finding.Resource) *Target {
 	return &c
 }
 
-// verdicts plans a control read-only for each resource: the check of a
-// control whose plan works on one resource at a time.
-func verdicts(ctx context.Context, c *Control, t *Target, resources []finding.Resource) []Result {
-	out := make([]Result, 0, len(resources))
-	for _, res := range resources {
-		out = append(out, Verdict(ctx, c, t.on(res)))
-	}
-	return out
-}
-
 // pass, fail and notApplicable build results.
 func pass(res finding.Resource, format string, args ...any) Result {
 	return Result{Resource: res, Status: Pass, Reason: fmt.Sprintf(format, args...)}
