@@ -29,9 +29,10 @@ type AWS struct {
 	// AccessRole is assumed in the admin and member accounts.
 	AccessRole string
 
-	mu     sync.Mutex
-	caller Identity
-	creds  map[string]aws.CredentialsProvider // account → cached assumed-role credentials
+	mu      sync.Mutex
+	caller  Identity
+	creds   map[string]aws.CredentialsProvider // account → cached assumed-role credentials
+	clients map[string]Services                // "account/region" → its clients, built once
 }
 
 func (e *AWS) Caller(ctx context.Context) (Identity, error) {
@@ -50,14 +51,14 @@ func (e *AWS) Caller(ctx context.Context) (Identity, error) {
 
 func (e *AWS) Organizations() Organizations { return organizations.NewFromConfig(e.Config) }
 
-func (e *AWS) Management(region string) Services { return services(e.Config, region) }
+func (e *AWS) Management(region string) Services { return e.services("", e.Config, region) }
 
 func (e *AWS) Member(ctx context.Context, account, region string) (Services, error) {
 	cfg, err := e.assume(ctx, account)
 	if err != nil {
 		return Services{}, err
 	}
-	return services(cfg, region), nil
+	return e.services(account, cfg, region), nil
 }
 
 // assume returns a config with the access role's credentials in account,
@@ -93,7 +94,25 @@ func (e *AWS) assume(ctx context.Context, account string) (aws.Config, error) {
 	return cfg, nil
 }
 
-func services(cfg aws.Config, region string) Services {
+// services returns the clients of an account ("" for the caller's
+// management account) in a region, built the first time they are asked
+// for: a deploy asks for the same account and region in several passes.
+func (e *AWS) services(account string, cfg aws.Config, region string) Services {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	key := account + "/" + region
+	if s, ok := e.clients[key]; ok {
+		return s
+	}
+	if e.clients == nil {
+		e.clients = map[string]Services{}
+	}
+	s := newServices(cfg, region)
+	e.clients[key] = s
+	return s
+}
+
+func newServices(cfg aws.Config, region string) Services {
 	cfg = cfg.Copy()
 	cfg.Region = region
 	return Services{
