@@ -100,9 +100,6 @@ func Lookup(id string) (Recommendation, bool) {
 	return Recommendation{}, false
 }
 
-// Known reports whether id names a recommendation or a part of one.
-func Known(id string) bool { _, ok := Lookup(id); return ok }
-
 // ControlIDs returns every id a finding can carry: the recommendations'
 // ids, with 2.1.5 replaced by its parts, in benchmark order.
 func ControlIDs() []string {

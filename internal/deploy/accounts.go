@@ -258,14 +258,3 @@ func keyBehind(ctx context.Context, api KMS, alias string) (string, error) {
 	}
 	return aws.ToString(out.KeyMetadata.KeyId), nil
 }
-
-// unreachable lists the accounts the survey could not reach.
-func (p *Planner) unreachable() []string {
-	var out []string
-	for _, a := range p.org.accounts {
-		if st := p.accounts[a]; st != nil && st.err != nil {
-			out = append(out, a)
-		}
-	}
-	return out
-}

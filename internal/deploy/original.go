@@ -3,16 +3,12 @@ package deploy
 import (
 	"context"
 	"fmt"
-	"maps"
 	"regexp"
-	"slices"
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
-
-	"github.com/cisguard/cisguard/internal/plan"
 )
 
 // original finds what the original solution (or anything else of the same
@@ -182,24 +178,4 @@ func deleteRole(ctx context.Context, api IAM, name string) error {
 	}
 	_, err = api.DeleteRole(ctx, &iam.DeleteRoleInput{RoleName: &name})
 	return err
-}
-
-// adopted lists, per region, the accounts where an existing resource of
-// the optional StackSets' names is used as it is (the member topic, the
-// CloudTrail key alias), noting each.
-func (p *Planner) adopted(pl *plan.Plan, what string, get func(*regionState) string) map[string][]string {
-	out := map[string][]string{}
-	for _, a := range p.org.members() {
-		st := p.accounts[a]
-		if st == nil {
-			continue
-		}
-		for _, r := range slices.Sorted(maps.Keys(st.regions)) {
-			if v := get(st.regions[r]); v != "" {
-				out[r] = append(out[r], a)
-				pl.Note("%s %s exists in %s %s (%s): cisguard uses it as it is and does not deploy its own there", what, v, a, r, "left by the original solution or an earlier setup")
-			}
-		}
-	}
-	return out
 }
