@@ -43,6 +43,15 @@ type topic struct {
 	tags       map[string]string
 	subs       []types.Subscription
 	published  []Message
+	// seq numbers the topic's subscription ARNs: one counter a topic, as
+	// subscribers of other accounts reach it through their own clients.
+	seq int
+}
+
+// subscriptionARN returns a new subscription ARN of the topic.
+func (t *topic) subscriptionARN() string {
+	t.seq++
+	return fmt.Sprintf("%s:%08d-0000-4000-8000-%012d", t.arn, t.seq, t.seq)
 }
 
 type snsState struct {
@@ -120,8 +129,7 @@ func (s *SNS) Confirm(topicARN, protocol, endpoint string) bool {
 	}
 	for i, sub := range t.subs {
 		if aws.ToString(sub.Protocol) == protocol && aws.ToString(sub.Endpoint) == endpoint && aws.ToString(sub.SubscriptionArn) == pendingConfirmation {
-			s.st().seq++
-			t.subs[i].SubscriptionArn = aws.String(fmt.Sprintf("%s:%08d-0000-4000-8000-%012d", t.arn, s.st().seq, s.st().seq))
+			t.subs[i].SubscriptionArn = aws.String(t.subscriptionARN())
 			return true
 		}
 	}
@@ -169,8 +177,7 @@ func (s *SNS) Published(topicARN string) []Message {
 }
 
 func (s *SNS) subscribe(t *topic, protocol, endpoint string, confirmed bool) string {
-	s.st().seq++
-	arn := fmt.Sprintf("%s:%08d-0000-4000-8000-%012d", t.arn, s.st().seq, s.st().seq)
+	arn := t.subscriptionARN()
 	shown := arn
 	if !confirmed {
 		shown = pendingConfirmation

@@ -104,3 +104,51 @@ func TestSNSTopicPolicyAndTags(t *testing.T) {
 	_, err = s.CreateTopic(ctx, &sns.CreateTopicInput{Name: aws.String("tagged"), Tags: []types.Tag{{Key: aws.String("cisguard:managed"), Value: aws.String("no")}}})
 	wantCode(t, err, "InvalidParameter")
 }
+
+// TestSNSUnsubscribe models who may delete a subscription: the topic's
+// owner or the subscription's, across accounts of the organization; a
+// subscription that does not exist is NotFound, and a pending one has no
+// ARN to name.
+func TestSNSUnsubscribe(t *testing.T) {
+	o := NewOrg("999988887777")
+	member := o.Account("111122223333").SNS("eu-west-1")
+	admin := o.Admin.SNS("eu-west-1")
+	third := o.Account("555566667777").SNS("eu-west-1")
+	topic := member.AddTopic("alarms")
+	allow := `{"Statement":[{"Effect":"Allow","Principal":{"AWS":"999988887777"},"Action":"sns:Subscribe","Resource":"` + topic + `"}]}`
+	if _, err := member.SetTopicAttributes(bg, &sns.SetTopicAttributesInput{TopicArn: aws.String(topic), AttributeName: aws.String("Policy"), AttributeValue: aws.String(allow)}); err != nil {
+		t.Fatal(err)
+	}
+	// The administrator subscribes its own queue: confirmed at once.
+	out, err := admin.Subscribe(bg, &sns.SubscribeInput{TopicArn: aws.String(topic), Protocol: aws.String("sqs"), Endpoint: aws.String("arn:aws:sqs:eu-west-1:999988887777:a"), ReturnSubscriptionArn: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mine := aws.ToString(out.SubscriptionArn)
+	theirs := member.AddSubscription(topic, "sqs", "arn:aws:sqs:eu-west-1:111122223333:b")
+	unsubscribe := func(s *SNS, arn string) error {
+		_, err := s.Unsubscribe(bg, &sns.UnsubscribeInput{SubscriptionArn: aws.String(arn)})
+		return err
+	}
+
+	// Neither the topic's owner nor the subscription's: refused.
+	wantCode(t, unsubscribe(third, mine), "AuthorizationError")
+	// The subscription's owner, across accounts.
+	if err := unsubscribe(admin, mine); err != nil {
+		t.Fatalf("subscription owner: %v", err)
+	}
+	wantCode(t, unsubscribe(admin, mine), "NotFound")
+	// The topic's owner, of a subscription of its own account.
+	if err := unsubscribe(member, theirs); err != nil {
+		t.Fatalf("topic owner: %v", err)
+	}
+	if n := len(member.Subscriptions(topic)); n != 0 {
+		t.Errorf("%d subscriptions left", n)
+	}
+	wantCode(t, unsubscribe(member, topic+":no-such-subscription"), "NotFound")
+	wantCode(t, unsubscribe(member, "arn:aws:sns:eu-west-1:444455556666:alarms:x"), "NotFound")
+	wantCode(t, unsubscribe(member, "arn:aws:sns:us-east-1:111122223333:alarms:x"), "InvalidParameter")
+	wantCode(t, unsubscribe(member, pendingConfirmation), "InvalidParameter")
+	// Outside an organization there is nobody to reach.
+	wantCode(t, unsubscribe(NewAccount("999988887777").SNS("eu-west-1"), theirs), "NotFound")
+}
