@@ -42,7 +42,8 @@ type Control struct {
 	// those controls are in mode auto (3.1 gives the trail it creates
 	// 3.4's log delivery and 3.7's key). Their actions are in Permissions
 	// too; the member policy grants them only while the part's control is
-	// in auto, under that control's scopes and parameters.
+	// in auto (or always, for a part marked Always), under that control's
+	// scopes and parameters.
 	Parts []Part
 	// Params is a pointer to the default parameters (a struct with yaml
 	// tags); nil when the control has none.
@@ -80,6 +81,11 @@ type Part struct {
 	// Actions are what the part calls that the control would not call
 	// without it.
 	Actions []string
+	// Always: the control runs the part whatever the mode of the part's
+	// control (3.1 logs its new bucket's accesses into 3.6's log bucket),
+	// so its actions are always granted, under that control's scopes
+	// and parameters.
+	Always bool
 }
 
 // Calls counts the AWS calls of one remediation: the reads that decide

@@ -53,13 +53,13 @@ func (s *Settings) Grants(exempt config.Tag) []perms.Grant {
 }
 
 // withParts narrows the grant of a control in auto to the parts it runs:
-// a part whose control is in auto brings that control's scopes (with its
-// parameters) for the part's actions; any other part's actions are not
-// granted, since the plan does not run it.
+// a part whose control is in auto, or that runs always, brings that
+// control's scopes (with its parameters) for the part's actions; any other
+// part's actions are not granted, since the plan does not run it.
 func (s *Settings) withParts(c *Control, g perms.Grant, exempt config.Tag) perms.Grant {
 	for _, part := range c.Parts {
 		st, ok := s.byID[part.ID]
-		if !ok || st.Mode != Auto {
+		if !ok || st.Mode != Auto && !part.Always {
 			g.Actions = slices.DeleteFunc(slices.Clone(g.Actions), func(a string) bool { return slices.Contains(part.Actions, a) })
 			continue
 		}

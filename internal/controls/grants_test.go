@@ -184,3 +184,21 @@ func TestNoBucketListing(t *testing.T) {
 		}
 	}
 }
+
+// TestNewTrailLogBucketGranted: 3.1 logs its new bucket's accesses into
+// 3.6's logBucket whatever 3.6's mode, so the member policy lets 3.1
+// create that bucket and write its policy even with 3.6 in notify.
+func TestNewTrailLogBucketGranted(t *testing.T) {
+	cfg, s := settingsFor(t, "controls: {'3.1': {mode: auto}, '3.6': {mode: notify, logBucket: corp-access-logs}, '2.1.2': {mode: notify}}\n")
+	doc := perms.Policy(s.Grants(cfg.ExemptTag)...)
+	for _, a := range []string{"s3:CreateBucket", "s3:PutBucketPolicy"} {
+		if !slices.ContainsFunc(doc.Statement, func(st perms.Statement) bool {
+			return st.Effect == "Allow" && slices.Contains(st.Action, a) && slices.Contains(st.Resource, "arn:${AWS::Partition}:s3:::corp-access-logs")
+		}) {
+			t.Errorf("3.1 may not %s on 3.6's log bucket corp-access-logs", a)
+		}
+	}
+	if got := perms.Escalations(doc); len(got) > 0 {
+		t.Errorf("escalations %v", got)
+	}
+}

@@ -42,6 +42,12 @@ var trailKeyPermissions = []string{"kms:DescribeKey", "kms:GetKeyPolicy", "kms:L
 // trailKeyPart is what 3.1 calls to give the trail it creates 3.7's key.
 var trailKeyPart = Part{ID: "3.7", Actions: trailKeyPermissions}
 
+// accessLogPart is 3.1 logging the accesses of the bucket it creates into
+// 3.6's log bucket, made when missing, whatever 3.6's mode: the log
+// bucket's writes come under 3.6's scopes, which name a configured
+// logBucket.
+var accessLogPart = Part{ID: "3.6", Always: true, Actions: []string{"s3:CreateBucket", "s3:PutBucketPolicy", "s3:DeleteBucketPolicy"}}
+
 // ownedBucketPermissions are what planOwnedBucket calls, and its revert
 // (the policy of an existing bucket that had none is deleted).
 var ownedBucketPermissions = []string{
@@ -69,7 +75,7 @@ func loggingControls() []*Control {
 			Permissions: actions(trailReads, []string{"cloudtrail:CreateTrail", "cloudtrail:UpdateTrail", "cloudtrail:StartLogging", "cloudtrail:StopLogging", "cloudtrail:PutEventSelectors", "s3:PutBucketLogging", "s3:ListBucket"}, ownedBucketPermissions,
 				logDeliveryPart.Actions, trailKeyPart.Actions),
 			Scopes: cloudTrailScopes,
-			Parts:  []Part{logDeliveryPart, trailKeyPart},
+			Parts:  []Part{logDeliveryPart, trailKeyPart, accessLogPart},
 			Params: &CloudTrailParams{NewTrail: "cisguard-trail"},
 			Plan:   planCloudTrail,
 			Writes: []Singleton{TrailChain},
