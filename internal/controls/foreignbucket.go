@@ -130,7 +130,7 @@ func (b *foreignBucket) leaveKeyRegion(tr *trail, p *plan.Plan) {
 		fmt.Sprintf("In this account, in that region, make a symmetric key whose policy lets CloudTrail encrypt (kms:GenerateDataKey* for cloudtrail.amazonaws.com) and encrypt the trail with it: aws cloudtrail update-trail --region %s --name %s --kms-key-id <key ARN>", tr.region(), tr.arn()))
 }
 
-// foreignBucketReason is a scan's MANUAL reason for 3.3 and 3.6 on a
+// reason is a scan's MANUAL reason for 3.3 and 3.6 on a
 // bucket of another account.
 func (b *foreignBucket) reason(t *Target) string {
 	return fmt.Sprintf("%s belongs to another account than %s: check it there (cisguard reads and changes no bucket of another account)", b, t.Account())
