@@ -21,7 +21,7 @@ func Select(patterns []string) ([]string, error) {
 		p = strings.TrimSpace(p)
 		n := 0
 		for _, id := range ids {
-			if matches(p, id) {
+			if Matches(p, id) {
 				n++
 				if !slices.Contains(out, id) {
 					out = append(out, id)
@@ -36,7 +36,8 @@ func Select(patterns []string) ([]string, error) {
 	return out, nil
 }
 
-func matches(pattern, id string) bool {
+// Matches reports whether a pattern of Select selects id.
+func Matches(pattern, id string) bool {
 	if pattern == id || strings.HasPrefix(id, pattern+".") {
 		return true
 	}

@@ -11,10 +11,8 @@ package scan
 import (
 	"context"
 	"fmt"
-	"path"
 	"runtime/debug"
 	"slices"
-	"strings"
 	"sync"
 	"time"
 
@@ -22,6 +20,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 
 	"github.com/cisguard/cisguard/internal/awsapi"
+	"github.com/cisguard/cisguard/internal/catalog"
 	"github.com/cisguard/cisguard/internal/config"
 	"github.com/cisguard/cisguard/internal/controls"
 	"github.com/cisguard/cisguard/internal/memo"
@@ -74,7 +73,8 @@ type Options struct {
 var Permissions = controls.ScanPermissions
 
 // Select returns the controls a scan runs for patterns: a control id, a
-// prefix of whole id parts ("4", "2.1.5") or a glob ("4.*"). No pattern
+// prefix of whole id parts ("4", "2.1.5") or a glob ("4.*"), matched as
+// catalog.Select matches them. No pattern
 // selects every scannable control; a pattern that selects nothing is an
 // error.
 func Select(patterns []string) ([]*controls.Control, error) {
@@ -89,7 +89,7 @@ func Select(patterns []string) ([]*controls.Control, error) {
 			continue
 		}
 		for _, p := range patterns {
-			if p == c.ID || strings.HasPrefix(c.ID, p+".") || strings.HasPrefix(c.ID, strings.TrimSuffix(p, "*")) && strings.HasSuffix(p, ".*") || globMatch(p, c.ID) {
+			if catalog.Matches(p, c.ID) {
 				out = append(out, c)
 				used[p] = true
 				break
@@ -102,11 +102,6 @@ func Select(patterns []string) ([]*controls.Control, error) {
 		}
 	}
 	return out, nil
-}
-
-func globMatch(pattern, id string) bool {
-	ok, err := path.Match(pattern, id)
-	return err == nil && ok
 }
 
 // Run scans the accounts and returns every result; it fails only when
