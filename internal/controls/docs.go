@@ -206,7 +206,10 @@ func codeList(items []string) string { return "`" + strings.Join(items, "`, `") 
 // aws partition and the account as <account>.
 func scopeDoc(s perms.Scope) string {
 	arn := strings.NewReplacer(perms.Partition, "aws", perms.AccountID, "<account>")
-	if len(s.Resources) == 0 {
+	switch {
+	case len(s.Resources) == 0 && s.Withheld != "":
+		return codeList(s.Actions) + ": never granted (" + s.Withheld + ")"
+	case len(s.Resources) == 0:
 		return codeList(s.Actions) + ": not allowed (not needed with these parameters)"
 	}
 	res := make([]string, len(s.Resources))

@@ -148,7 +148,8 @@ func supportRoleScopes(p any, _ config.Tag) []perms.Scope {
 // grants it nowhere: HeadBucket names the bucket's region even as it
 // refuses the request, and s3:ListBucket allowed on "*" would let the
 // member role list the objects of every bucket of the account.
-var locateBucketsScope = perms.Scope{Sid: "ListNoBucket", Actions: []string{"s3:ListBucket"}}
+var locateBucketsScope = perms.Scope{Sid: "ListNoBucket", Actions: []string{"s3:ListBucket"},
+	Withheld: "HeadBucket names the region of a bucket of another account even as it refuses, and s3:ListBucket would let the role list every bucket's objects"}
 
 // 3.1: the trail bucket it creates.
 func cloudTrailScopes(p any, _ config.Tag) []perms.Scope {

@@ -87,6 +87,10 @@ type Scope struct {
 	// under this configuration and are not allowed at all.
 	Resources []string
 	Condition Condition
+	// Withheld says why a scope without resources is never granted,
+	// whatever the parameters (the call works without the permission);
+	// empty for a scope that is only not needed under this configuration.
+	Withheld string
 }
 
 // Condition is a statement's condition block: operator → key → values.
