@@ -57,7 +57,7 @@ func (f *Flusher) Add(region string, u Update, done func(error)) {
 	if u.Shared != "" {
 		note = u.Shared
 	}
-	k := batchKey{region, u.Group, u.Status, truncate(note, MaxNote)}
+	k := batchKey{region, u.Group, u.Status, Truncate(note, MaxNote)}
 	f.mu.Lock()
 	if f.pending == nil {
 		f.pending = map[batchKey]*batch{}

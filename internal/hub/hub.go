@@ -58,7 +58,7 @@ func Apply(ctx context.Context, api API, updates []Update) map[string]error {
 	var order []group
 	byGroup := map[group][]Update{}
 	for _, u := range updates {
-		g := group{u.Status, truncate(u.Note, MaxNote)}
+		g := group{u.Status, Truncate(u.Note, MaxNote)}
 		if _, ok := byGroup[g]; !ok {
 			order = append(order, g)
 		}
@@ -128,8 +128,9 @@ func update(ctx context.Context, api API, in *securityhub.BatchUpdateFindingsInp
 	}
 }
 
-// truncate shortens s to at most n bytes without splitting a character.
-func truncate(s string, n int) string {
+// Truncate shortens s to at most n bytes without splitting a character,
+// ending it with "…" when it was cut (Security Hub counts a field in bytes).
+func Truncate(s string, n int) string {
 	if len(s) <= n {
 		return s
 	}

@@ -6,10 +6,10 @@ import (
 )
 
 func TestTruncate(t *testing.T) {
-	if got := truncate("abc", 5); got != "abc" {
+	if got := Truncate("abc", 5); got != "abc" {
 		t.Error(got)
 	}
-	got := truncate(strings.Repeat("é", 10), 9)
+	got := Truncate(strings.Repeat("é", 10), 9)
 	if len(got) > 9 || !strings.HasSuffix(got, "…") {
 		t.Errorf("%q (%d bytes)", got, len(got))
 	}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/cisguard/cisguard/internal/catalog"
 	"github.com/cisguard/cisguard/internal/controls"
+	"github.com/cisguard/cisguard/internal/hub"
 )
 
 // GeneratorPrefix starts the GeneratorId of every finding cisguard
@@ -87,8 +88,8 @@ func Finding(r Result, now time.Time) (shtypes.AwsSecurityFinding, bool) {
 		CreatedAt:     aws.String(stamp),
 		UpdatedAt:     aws.String(stamp),
 		Severity:      &shtypes.Severity{Label: severity},
-		Title:         aws.String(cut(title, 256)),
-		Description:   aws.String(cut(r.Reason, 1024)),
+		Title:         aws.String(hub.Truncate(title, 256)),
+		Description:   aws.String(hub.Truncate(r.Reason, 1024)),
 		Compliance:    &shtypes.Compliance{Status: status},
 		Resources:     []shtypes.Resource{{Type: aws.String(typ), Id: aws.String(id), Partition: shtypes.Partition(r.Partition), Region: aws.String(r.Region)}},
 		RecordState:   shtypes.RecordStateActive,
@@ -98,16 +99,9 @@ func Finding(r Result, now time.Time) (shtypes.AwsSecurityFinding, bool) {
 		f.Resources[0].Partition = shtypes.PartitionAws
 	}
 	if len(r.Remediation) > 0 {
-		f.Remediation = &shtypes.Remediation{Recommendation: &shtypes.Recommendation{Text: aws.String(cut("cisguard would: "+strings.Join(r.Remediation, "; "), 512))}}
+		f.Remediation = &shtypes.Remediation{Recommendation: &shtypes.Recommendation{Text: aws.String(hub.Truncate("cisguard would: "+strings.Join(r.Remediation, "; "), 512))}}
 	}
 	return f, true
-}
-
-func cut(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	return s[:n-3] + "..."
 }
 
 // ASFFJSON writes the findings that --import-findings sends, as

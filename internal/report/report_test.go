@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/cisguard/cisguard/internal/controls"
 	"github.com/cisguard/cisguard/internal/finding"
@@ -120,6 +121,13 @@ func TestASFF(t *testing.T) {
 	}
 	if f, _ := report.Finding(byCIS["2.1.2"], now); f.Remediation == nil || !strings.Contains(*f.Remediation.Recommendation.Text, "add statement X") {
 		t.Error("a FAIL's finding does not say what cisguard would do")
+	}
+	// A long reason in a script of multi-byte characters is cut to
+	// Security Hub's 1,024 bytes without splitting a character.
+	long := byCIS["2.1.2"]
+	long.Reason = strings.Repeat("ü", 600)
+	if f, _ := report.Finding(long, now); len(*f.Description) > 1024 || !utf8.ValidString(*f.Description) {
+		t.Errorf("description of %d bytes, valid UTF-8 %v", len(*f.Description), utf8.ValidString(*f.Description))
 	}
 	// Stable ids: same key, same id; another resource, another id.
 	a, b := byCIS["1.10"], byCIS["1.10"]
